@@ -1,0 +1,36 @@
+// Runs every compiled *.test.js under dist/ with node's test runner. Node 20's runner takes
+// files, not globs, so the list is gathered here. Pass a substring to run a subset:
+// `npm test -- store` runs the files whose path contains "store".
+import { readdirSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { createCertificateAuthority } from '../dist/src/common/pki.js'
+
+const filters = process.argv.slice(2)
+const files = readdirSync('dist', { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.test.js'))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .map((f) => join('dist', f))
+  .sort()
+if (files.length === 0) {
+  console.error('no test files matched')
+  process.exit(1)
+}
+// One CA for the whole run, trusted by every test process through NODE_EXTRA_CA_CERTS (read
+// only at process start). Tests seed it into the data directories they start Keyless on, and
+// `keyless up` reuses a CA it finds there, so in-process Azure SDK clients trust Keyless the way
+// a user's program does.
+const caDir = resolve('dist/test-ca')
+mkdirSync(caDir, { recursive: true })
+const ca = await createCertificateAuthority('Keyless Test CA', { now: Date.now(), validityDays: 2 })
+writeFileSync(join(caDir, 'ca.crt'), ca.certPem)
+writeFileSync(join(caDir, 'ca.key'), ca.keyPem, { mode: 0o600 })
+process.env.NODE_EXTRA_CA_CERTS = join(caDir, 'ca.crt')
+process.env.KEYLESS_TEST_CA_DIR = caDir
+
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=2', '--test-timeout=180000', ...files],
+  { stdio: 'inherit' },
+)
+process.exit(result.status ?? 1)

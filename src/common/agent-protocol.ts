@@ -1,0 +1,77 @@
+// The contract between agents and the server, shared by both sides (STYLE §1: agents reach the
+// server only over HTTP, and the constants they share live here).
+//
+// Enrollment: an agent generates an ECDSA P-256 key pair and POSTs its public key with a
+// one-time join token to ENROLL_PATH; the server answers with a host certificate signed by the
+// Keyless CA (CN = host id). The credential is renewed at RENEW_PATH before it expires.
+//
+// Token requests: the agent is the OAuth client. It POSTs to the ordinary token endpoint
+// (`/{tenant}/oauth2/v2.0/token`) with grant_type=client_credentials, client_id = its host id,
+// client_assertion_type = jwt-bearer and a client_assertion it signs with its host key
+// (ES256, header `x5c` = [host certificate], claims iss = sub = host id, aud = the endpoint URL,
+// jti, iat, nbf, exp ≤ iat + ASSERTION_MAX_LIFETIME_S), plus `scope` (or v1 `resource`),
+// CALLER_PARAM = the ARM id of the compute resource asking, and at most one selector
+// (SELECTOR_PARAMS). The server issues a managed-identity token only if that host hosts the
+// resource and the selected identity is attached to it at that moment, and answers with the
+// usual fields plus IDENTITY_RESPONSE_FIELDS (what the agent echoes to Arc clients).
+//
+// Changes: the agent follows EVENTS_PATH (server-sent events, `id:` = sequence number,
+// `event:` = kind, `data:` = JSON), authenticated like token requests with an assertion whose
+// aud is the events URL, sent as `Authorization: Bearer <assertion>`.
+
+export const API_PREFIX = '/keyless/v1'
+export const ENROLL_PATH = `${API_PREFIX}/hosts/enroll`
+export const RENEW_PATH = `${API_PREFIX}/hosts/renew`
+export const JOIN_TOKENS_PATH = `${API_PREFIX}/joinTokens`
+export const HOSTS_PATH = `${API_PREFIX}/hosts`
+export const EVENTS_PATH = `${API_PREFIX}/events`
+
+export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+export const ASSERTION_ALGORITHM = 'ES256'
+export const ASSERTION_MAX_LIFETIME_S = 600
+
+/** The compute resource a managed-identity token is requested for. */
+export const CALLER_PARAM = 'xms_az_rid'
+/** One of these selects a user-assigned identity (none: system-assigned, else the only one). */
+export const SELECTOR_PARAMS = {
+  clientId: 'mi_client_id',
+  objectId: 'mi_object_id',
+  resourceId: 'mi_res_id',
+} as const
+export type SelectorKind = keyof typeof SELECTOR_PARAMS
+
+export const IDENTITY_RESPONSE_FIELDS = ['client_id', 'object_id', 'msi_res_id'] as const
+
+export interface EnrollRequest {
+  joinToken: string
+  /** Human-readable host name (e.g. os.hostname()). */
+  name: string
+  /** SPKI PEM of the host's public key. */
+  publicKey: string
+}
+
+export interface HostCredentialResponse {
+  hostId: string
+  tenantId: string
+  /** PEM, signed by the Keyless CA. */
+  certificate: string
+  caCertificate: string
+  /** Epoch ms. */
+  notAfter: number
+  /** The token endpoint to use, e.g. https://host:port/<tenant>/oauth2/v2.0/token */
+  tokenEndpoint: string
+  eventsUrl: string
+}
+
+export interface RenewRequest {
+  publicKey: string
+}
+
+/** Events the agent acts on (a subset of the server's change log). */
+export const AGENT_EVENT_KINDS = [
+  'identity.detached',
+  'principal.deleted',
+  'resource.deleted',
+  'resource.updated',
+  'host.revoked',
+] as const

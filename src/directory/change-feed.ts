@@ -1,0 +1,101 @@
+// The change feed: every committed event, in sequence order, delivered to in-process
+// subscribers (the agent stream, the RBAC index, caches). It polls the event log, which works
+// the same for one SQLite process and for PostgreSQL replicas (each replica sees every other's
+// commits), and `poke()` after a local commit skips the wait. With a 100 ms period, a committed
+// change reaches every subscriber well within a second.
+import type { EventRow } from '../store/schema.js'
+import type { Store } from '../store/store.js'
+
+export interface ChangeEvent {
+  seq: number
+  at: number
+  kind: string
+  subject: string
+  data: Record<string, unknown>
+}
+
+export type ChangeListener = (event: ChangeEvent) => void
+
+export interface ChangeFeedOptions {
+  store: Pick<Store, 'events'>
+  intervalMs?: number
+  onError?: (err: unknown) => void
+}
+
+const toChange = (row: EventRow): ChangeEvent => ({
+  seq: row.seq,
+  at: row.at,
+  kind: row.kind,
+  subject: row.subject,
+  data: JSON.parse(row.data) as Record<string, unknown>,
+})
+
+export function createChangeFeed({ store, intervalMs = 100, onError }: ChangeFeedOptions) {
+  const listeners = new Set<ChangeListener>()
+  let last = 0
+  let timer: NodeJS.Timeout | undefined
+  let polling: Promise<void> | undefined
+  let again = false
+
+  async function pollOnce(): Promise<void> {
+    for (;;) {
+      const rows = await store.events.list(last, 500)
+      for (const row of rows) {
+        last = row.seq
+        const event = toChange(row)
+        for (const l of listeners) {
+          try {
+            l(event)
+          } catch (err) {
+            onError?.(err)
+          }
+        }
+      }
+      if (rows.length < 500) return
+    }
+  }
+
+  function poll(): Promise<void> {
+    if (polling) {
+      again = true
+      return polling
+    }
+    polling = pollOnce()
+      .catch((err) => onError?.(err))
+      .finally(() => {
+        polling = undefined
+        if (again) {
+          again = false
+          void poll()
+        }
+      })
+    return polling
+  }
+
+  return {
+    /** Starts from the current end of the log: subscribers see only what happens next. */
+    async start(): Promise<void> {
+      last = await store.events.last()
+      timer = setInterval(() => void poll(), intervalMs)
+      timer.unref()
+    },
+    stop(): void {
+      if (timer) clearInterval(timer)
+      timer = undefined
+    },
+    /** Polls now (after a local commit). */
+    poke: poll,
+    /** The sequence number of the last event delivered. */
+    position: () => last,
+    subscribe(listener: ChangeListener): () => void {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    /** Events after `after` straight from the log (for a reconnecting stream to catch up). */
+    async since(after: number, limit = 500): Promise<ChangeEvent[]> {
+      return (await store.events.list(after, limit)).map(toChange)
+    },
+  }
+}
+
+export type ChangeFeed = ReturnType<typeof createChangeFeed>

@@ -1,0 +1,247 @@
+// Resources: PUT, PATCH and DELETE with the identity lifecycle applied in the same transaction.
+import {
+  assertCanHoldIdentity,
+  consequencesOfDeleting,
+  NO_IDENTITY,
+  planIdentityChange,
+  type IdentityPlan,
+} from '../domain/identity-lifecycle.js'
+import { parseIdentitySpec } from '../domain/identity-spec.js'
+import { BadRequest, Conflict, NotFound } from '../domain/errors.js'
+import type { ResourceId } from '../domain/resource-id.js'
+import { parseResourceId } from '../domain/resource-id.js'
+import { lookupResourceType, USER_ASSIGNED_IDENTITIES } from '../domain/resource-types.js'
+import type { ResourceRow } from '../store/schema.js'
+import type { Repositories } from '../store/store.js'
+import { recordChange } from './events.js'
+import { identityView, loadIdentityState } from './identity-state.js'
+import {
+  createIdentityPrincipal,
+  deleteOwnedPrincipal,
+  type PrincipalContext,
+} from './principals.js'
+import { parseJson } from './rows.js'
+import { deleteRoleAssignmentsAtOrBelow } from './role-assignments.js'
+import type { ResourceInput, ResourcePatch, ResourceView, Tags } from './views.js'
+
+const UAMI_KEY = USER_ASSIGNED_IDENTITIES.toLowerCase()
+
+export function resourceNotFound(id: ResourceId): NotFound {
+  return new NotFound(
+    'ResourceNotFound',
+    `The Resource '${id.type}/${id.names.join('/')}' under resource group '${id.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+  )
+}
+
+export async function resourceView(
+  tx: Repositories,
+  row: ResourceRow,
+  tenantId: string,
+): Promise<ResourceView> {
+  const view: ResourceView = {
+    id: row.id,
+    name: parseResourceId(row.id).names.join('/'),
+    type: row.type,
+    kind: row.kind,
+    location: row.location,
+    tags: parseJson<Tags>(row.tags),
+    properties: {
+      ...parseJson<Record<string, unknown>>(row.properties),
+      ...(row.host_id ? { hostId: row.host_id } : {}),
+    },
+    hostId: row.host_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+  const identity = await identityView(tx, row, tenantId)
+  if (identity) view.identity = identity
+  if (row.type_key === UAMI_KEY) {
+    const p = await tx.principals.fetchByResource(row.key)
+    if (p) view.principal = { principalId: p.object_id, clientId: p.app_id, tenantId }
+  }
+  return view
+}
+
+/**
+ * `properties.hostId` names the agent host a compute resource runs on (a Keyless extension;
+ * absent means the local agent of `keyless up`). It is kept in its own column, because token
+ * issuance checks it on every request, and must name an active host.
+ */
+async function splitHost(
+  tx: Repositories,
+  input: Record<string, unknown> | undefined,
+  isCompute: boolean,
+) {
+  const { hostId, ...properties } = input ?? {}
+  if (hostId === undefined || hostId === null) return { hostId: null, properties }
+  const host =
+    typeof hostId === 'string' && isCompute ? await tx.hosts.fetch(hostId.toLowerCase()) : undefined
+  if (!host || host.state !== 'active') {
+    throw new BadRequest(
+      'InvalidHostId',
+      isCompute
+        ? `properties.hostId '${String(hostId)}' is not an active Keyless host`
+        : 'only compute resources run on a host',
+      { target: 'properties.hostId' },
+    )
+  }
+  return { hostId: host.id, properties }
+}
+
+/** Checks that every identity to attach exists; Azure reports a missing one as a failed
+ * identity operation (400) rather than a 404 of the resource being written. */
+async function assertIdentitiesExist(tx: Repositories, plan: IdentityPlan): Promise<void> {
+  for (const id of plan.attach) {
+    const row = await tx.resources.fetch(id.key)
+    if (!row || row.type_key !== UAMI_KEY) {
+      throw new BadRequest(
+        'FailedIdentityOperation',
+        `Identity operation for resource failed: the user assigned identity '${id.id}' was not found.`,
+        { target: 'identity.userAssignedIdentities' },
+      )
+    }
+  }
+}
+
+async function applyIdentityPlan(ctx: PrincipalContext, resource: ResourceId, plan: IdentityPlan) {
+  const { tx, now } = ctx
+  if (plan.deleteSystem) await deleteOwnedPrincipal(ctx, resource.key)
+  if (plan.createSystem) await createIdentityPrincipal(ctx, 'SystemAssigned', resource)
+  for (const key of plan.detach) {
+    await tx.attachments.delete(resource.key, key)
+    await recordChange(tx, now, 'identity.detached', resource.key, { identityKey: key })
+  }
+  for (const id of plan.attach) {
+    await tx.attachments.create({
+      resource_key: resource.key,
+      identity_key: id.key,
+      created_at: now,
+    })
+    await recordChange(tx, now, 'identity.attached', resource.key, { identityKey: id.key })
+  }
+}
+
+export async function putResource(
+  ctx: PrincipalContext,
+  id: ResourceId,
+  input: ResourceInput,
+): Promise<{ row: ResourceRow; created: boolean }> {
+  const { tx, now } = ctx
+  const existing = await tx.resources.fetch(id.key)
+  if (existing && existing.location.toLowerCase() !== input.location.toLowerCase()) {
+    throw new Conflict(
+      'InvalidResourceLocation',
+      `The resource '${id.names.join('/')}' already exists in location '${existing.location}' in resource group '${id.resourceGroup}'. A resource with the same name cannot be created in location '${input.location}'. Please select a new resource name.`,
+    )
+  }
+  if (input.identity !== undefined && input.identity !== null) assertCanHoldIdentity(id.type!)
+  const spec = parseIdentitySpec(input.identity, 'put')
+  // A PUT replaces the resource wholesale, identity included: on a compute resource an absent
+  // identity property means `None` (domain/identity-lifecycle.ts).
+  const isCompute = lookupResourceType(id.type!)?.isCompute === true
+  const current = existing ? await loadIdentityState(tx, id.key) : NO_IDENTITY
+  const plan = isCompute ? planIdentityChange(current, spec, 'put') : undefined
+  if (plan) await assertIdentitiesExist(tx, plan)
+
+  const { hostId, properties } = await splitHost(tx, input.properties, isCompute)
+  const fields = {
+    kind: input.kind ?? null,
+    location: input.location,
+    tags: JSON.stringify(input.tags ?? {}),
+    properties: JSON.stringify(properties),
+    host_id: hostId,
+    updated_at: now,
+  }
+  if (existing) {
+    await tx.resources.update(id.key, fields)
+  } else {
+    await tx.resources.create({
+      key: id.key,
+      id: id.id,
+      subscription_id: id.subscriptionId,
+      group_key:
+        `/subscriptions/${id.subscriptionId}/resourcegroups/${id.resourceGroup}`.toLowerCase(),
+      parent_key: id.parent?.key ?? null,
+      type: id.type!,
+      type_key: id.type!.toLowerCase(),
+      name: id.name!,
+      created_at: now,
+      ...fields,
+    })
+    if (id.type!.toLowerCase() === UAMI_KEY) await createIdentityPrincipal(ctx, 'UserAssigned', id)
+  }
+  await recordChange(tx, now, existing ? 'resource.updated' : 'resource.created', id.key, {
+    type: id.type,
+  })
+  if (plan) await applyIdentityPlan(ctx, id, plan)
+  return { row: (await tx.resources.fetch(id.key))!, created: !existing }
+}
+
+export async function patchResource(
+  ctx: PrincipalContext,
+  id: ResourceId,
+  patch: ResourcePatch,
+): Promise<ResourceRow> {
+  const { tx, now } = ctx
+  const existing = await tx.resources.fetch(id.key)
+  if (!existing) throw resourceNotFound(id)
+  if (patch.identity !== undefined && patch.identity !== null) assertCanHoldIdentity(existing.type)
+  const spec = parseIdentitySpec(patch.identity, 'patch')
+  const plan = spec
+    ? planIdentityChange(await loadIdentityState(tx, id.key), spec, 'patch')
+    : undefined
+  if (plan) await assertIdentitiesExist(tx, plan)
+  // PATCH merges properties; the host stays unless the patch names another (or null).
+  const merged =
+    patch.properties === undefined
+      ? undefined
+      : await splitHost(
+          tx,
+          {
+            hostId: existing.host_id,
+            ...parseJson<object>(existing.properties),
+            ...patch.properties,
+          },
+          lookupResourceType(existing.type)?.isCompute === true,
+        )
+  await tx.resources.update(id.key, {
+    ...(patch.tags !== undefined ? { tags: JSON.stringify(patch.tags) } : {}),
+    ...(merged ? { properties: JSON.stringify(merged.properties), host_id: merged.hostId } : {}),
+    updated_at: now,
+  })
+  await recordChange(tx, now, 'resource.updated', id.key, { type: existing.type })
+  if (plan) await applyIdentityPlan(ctx, parseResourceId(existing.id), plan)
+  return (await tx.resources.fetch(id.key))!
+}
+
+/** Deletes a resource, its children first, each with the consequences of its type. */
+export async function deleteResourceRow(ctx: PrincipalContext, row: ResourceRow): Promise<void> {
+  const { tx, now } = ctx
+  const rules = consequencesOfDeleting(row.type)
+  if (rules.childTypes.length) {
+    for (const child of await listAll(tx, row.key)) await deleteResourceRow(ctx, child)
+  }
+  if (rules.detachEverywhere) {
+    for (const a of await tx.attachments.listByIdentity(row.key)) {
+      await tx.attachments.delete(a.resource_key, row.key)
+      await recordChange(tx, now, 'identity.detached', a.resource_key, { identityKey: row.key })
+    }
+  }
+  if (rules.dropAttachments) await tx.attachments.deleteByResource(row.key)
+  if (rules.deleteSystemPrincipal || rules.deleteIdentityPrincipal)
+    await deleteOwnedPrincipal(ctx, row.key)
+  await deleteRoleAssignmentsAtOrBelow(ctx, row.key)
+  await tx.resources.delete(row.key)
+  await recordChange(tx, now, 'resource.deleted', row.key, { type: row.type, id: row.id })
+}
+
+async function listAll(tx: Repositories, parentKey: string): Promise<ResourceRow[]> {
+  const out: ResourceRow[] = []
+  let after: string | undefined
+  do {
+    const page = await tx.resources.list({ parentKey }, { limit: 1000, after })
+    out.push(...page.items)
+    after = page.next
+  } while (after)
+  return out
+}

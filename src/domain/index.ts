@@ -1,0 +1,10 @@
+// The public surface of domain/: pure types and rules, no I/O.
+export * from './errors.js'
+export * from './clock.js'
+export * from './resource-id.js'
+export * from './resource-types.js'
+export * from './names.js'
+export * from './identity-spec.js'
+export * from './identity-lifecycle.js'
+export * from './token-claims.js'
+export * from './key-rotation.js'

@@ -1,0 +1,10 @@
+// RBAC rules: pure types, built-in roles, matching, evaluation and validation.
+export * from './types.js'
+export * from './action-match.js'
+export * from './built-in-roles.js'
+export * from './compiled-role.js'
+export * from './evaluate.js'
+export * from './events.js'
+export * from './role-definition.js'
+export * from './role-ids.js'
+export * from './scope-path.js'

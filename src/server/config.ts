@@ -1,0 +1,134 @@
+// Configuration: defaults, then a JSON file, then the environment, then flags; flags win.
+// The result is validated once and frozen; nothing below server/ and cli/ reads process.env.
+import { existsSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { DEFAULTS } from './defaults.js'
+
+export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA'
+
+export interface Config {
+  readonly dataDir: string
+  readonly host: string
+  readonly port: number
+  readonly databaseUrl?: string
+  readonly signingAlgorithm: SigningAlgorithm
+  readonly tokenLifetimeSeconds: number
+  readonly appTokenLifetimeSeconds: number
+  readonly keyRotation: {
+    readonly intervalSeconds: number
+    readonly prePublishSeconds: number
+    readonly skewSeconds: number
+  }
+  readonly managementAudiences: readonly string[]
+  readonly hostCertificateLifetimeSeconds: number
+  readonly joinTokenLifetimeSeconds: number
+  readonly logLevel: string
+}
+
+export type ConfigInput = Partial<Omit<Config, 'keyRotation'>> & {
+  keyRotation?: Partial<Config['keyRotation']>
+}
+
+const KEYS = new Set(Object.keys(DEFAULTS))
+const ROTATION_KEYS = new Set(Object.keys(DEFAULTS.keyRotation))
+const ALGORITHMS = new Set(['RS256', 'ES256', 'EdDSA'])
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+function fail(message: string): never {
+  throw new TypeError(`invalid configuration: ${message}`)
+}
+
+function checkUnknown(input: Record<string, unknown>, known: Set<string>, where: string) {
+  for (const k of Object.keys(input)) if (!known.has(k)) fail(`unknown key '${k}' in ${where}`)
+}
+
+/** Reads `KEYLESS_*` variables. */
+export function configFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
+  const out: { -readonly [K in keyof ConfigInput]: ConfigInput[K] } = {}
+  if (env.KEYLESS_HOME) out.dataDir = env.KEYLESS_HOME
+  if (env.KEYLESS_HOST) out.host = env.KEYLESS_HOST
+  if (env.KEYLESS_PORT) out.port = Number(env.KEYLESS_PORT)
+  if (env.KEYLESS_DATABASE_URL) out.databaseUrl = env.KEYLESS_DATABASE_URL
+  if (env.KEYLESS_LOG_LEVEL) out.logLevel = env.KEYLESS_LOG_LEVEL
+  if (env.KEYLESS_SIGNING_ALGORITHM)
+    out.signingAlgorithm = env.KEYLESS_SIGNING_ALGORITHM as SigningAlgorithm
+  return out
+}
+
+/** Reads a JSON config file; a missing default file is fine, a missing named file is not. */
+export function configFromFile(path: string, required: boolean): ConfigInput {
+  if (!existsSync(path)) {
+    if (required) fail(`config file ${path} does not exist`)
+    return {}
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (e) {
+    fail(`config file ${path} is not valid JSON (${(e as Error).message})`)
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    fail(`${path} must hold an object`)
+  return parsed as ConfigInput
+}
+
+function positive(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+    fail(`${name} must be a positive number`)
+  return v
+}
+
+export function resolveConfig(...layers: ConfigInput[]): Config {
+  const merged: Record<string, unknown> = { ...DEFAULTS, keyRotation: { ...DEFAULTS.keyRotation } }
+  for (const layer of layers) {
+    checkUnknown(layer as Record<string, unknown>, KEYS, 'configuration')
+    for (const [k, v] of Object.entries(layer)) {
+      if (v === undefined) continue
+      if (k === 'keyRotation') {
+        checkUnknown(v as Record<string, unknown>, ROTATION_KEYS, 'keyRotation')
+        Object.assign(merged.keyRotation as object, v)
+      } else merged[k] = v
+    }
+  }
+  const c = merged as unknown as Config
+  if (typeof c.dataDir !== 'string' || !c.dataDir) fail('dataDir must be a path')
+  if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) fail('port must be 0–65535')
+  if (!ALGORITHMS.has(c.signingAlgorithm))
+    fail(`signingAlgorithm must be one of ${[...ALGORITHMS].join(', ')}`)
+  if (!LEVELS.has(c.logLevel)) fail(`logLevel must be one of ${[...LEVELS].join(', ')}`)
+  if (c.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(c.databaseUrl)) {
+    fail('databaseUrl must be a postgres:// URL')
+  }
+  positive('tokenLifetimeSeconds', c.tokenLifetimeSeconds)
+  positive('appTokenLifetimeSeconds', c.appTokenLifetimeSeconds)
+  positive('hostCertificateLifetimeSeconds', c.hostCertificateLifetimeSeconds)
+  positive('joinTokenLifetimeSeconds', c.joinTokenLifetimeSeconds)
+  for (const [k, v] of Object.entries(c.keyRotation)) positive(`keyRotation.${k}`, v)
+  if (c.keyRotation.prePublishSeconds >= c.keyRotation.intervalSeconds) {
+    fail('keyRotation.prePublishSeconds must be shorter than keyRotation.intervalSeconds')
+  }
+  if (
+    !Array.isArray(c.managementAudiences) ||
+    c.managementAudiences.some((a) => typeof a !== 'string')
+  ) {
+    fail('managementAudiences must be a list of strings')
+  }
+  return Object.freeze({
+    ...c,
+    dataDir: resolve(c.dataDir),
+    keyRotation: Object.freeze({ ...c.keyRotation }),
+    managementAudiences: Object.freeze([...c.managementAudiences]),
+  })
+}
+
+/** Flags beat the environment, which beats the file (`<dataDir>/config.json` or `--config`). */
+export function loadConfig(
+  flags: ConfigInput & { config?: string },
+  env: NodeJS.ProcessEnv,
+): Config {
+  const { config: file, ...flagLayer } = flags
+  const envLayer = configFromEnv(env)
+  const dataDir = flagLayer.dataDir ?? envLayer.dataDir ?? DEFAULTS.dataDir
+  const fileLayer = configFromFile(file ?? join(dataDir, 'config.json'), file !== undefined)
+  return resolveConfig(fileLayer, envLayer, flagLayer)
+}

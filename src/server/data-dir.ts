@@ -1,0 +1,88 @@
+// The data directory's fixed files: the master key that encrypts signing keys at rest, the local
+// certificate authority and the server's TLS certificate. Each is created on first start and
+// reused afterwards; the TLS certificate is re-issued when it nears expiry or lacks a name.
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import {
+  createCertificateAuthority,
+  describeCertificate,
+  issueCertificate,
+  type PemPair,
+} from '../common/pki.js'
+import { ensureDir, writeFileAtomic, writeSecretFile } from '../common/files.js'
+
+const DAY = 86_400_000
+
+export function dataPaths(dataDir: string) {
+  return {
+    dataDir,
+    database: join(dataDir, 'keyless.db'),
+    masterKey: join(dataDir, 'master.key'),
+    caCert: join(dataDir, 'ca.crt'),
+    caKey: join(dataDir, 'ca.key'),
+    tlsCert: join(dataDir, 'tls.crt'),
+    tlsKey: join(dataDir, 'tls.key'),
+    admin: join(dataDir, 'admin.json'),
+    endpoints: join(dataDir, 'endpoints.json'),
+  }
+}
+
+export type DataPaths = ReturnType<typeof dataPaths>
+
+export function ensureMasterKey(paths: DataPaths): Uint8Array {
+  if (existsSync(paths.masterKey)) {
+    const key = Buffer.from(readFileSync(paths.masterKey, 'utf8').trim(), 'base64url')
+    if (key.length !== 32) throw new TypeError(`${paths.masterKey} does not hold a 256-bit key`)
+    return key
+  }
+  const key = randomBytes(32)
+  writeSecretFile(paths.masterKey, key.toString('base64url'))
+  return key
+}
+
+export async function ensureCertificateAuthority(paths: DataPaths, now: number): Promise<PemPair> {
+  if (existsSync(paths.caCert) && existsSync(paths.caKey)) {
+    return {
+      certPem: readFileSync(paths.caCert, 'utf8'),
+      keyPem: readFileSync(paths.caKey, 'utf8'),
+    }
+  }
+  const ca = await createCertificateAuthority('Keyless Local CA', { now, validityDays: 3650 })
+  writeSecretFile(paths.caKey, ca.keyPem)
+  writeFileAtomic(paths.caCert, ca.certPem)
+  return ca
+}
+
+export interface TlsNames {
+  dnsNames: string[]
+  ipAddresses: string[]
+}
+
+export async function ensureTlsCertificate(
+  paths: DataPaths,
+  ca: PemPair,
+  names: TlsNames,
+  now: number,
+): Promise<PemPair> {
+  if (existsSync(paths.tlsCert) && existsSync(paths.tlsKey)) {
+    const certPem = readFileSync(paths.tlsCert, 'utf8')
+    const facts = describeCertificate(certPem)
+    const fresh = facts.notAfter - now > 30 * DAY
+    const covers =
+      names.dnsNames.every((n) => facts.dnsNames.includes(n)) &&
+      names.ipAddresses.every((n) => facts.ipAddresses.includes(n))
+    if (fresh && covers) return { certPem, keyPem: readFileSync(paths.tlsKey, 'utf8') }
+  }
+  const leaf = await issueCertificate(ca, {
+    commonName: names.dnsNames[0] ?? 'localhost',
+    ...names,
+    usage: 'server',
+    now,
+    validityDays: 365,
+  })
+  ensureDir(paths.dataDir)
+  writeSecretFile(paths.tlsKey, leaf.keyPem!)
+  writeFileAtomic(paths.tlsCert, leaf.certPem)
+  return { certPem: leaf.certPem, keyPem: leaf.keyPem! }
+}

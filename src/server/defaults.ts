@@ -1,0 +1,25 @@
+// Every default in one place (STYLE §5). Durations are in seconds in config, as operators write
+// them; code converts once in config.ts.
+export const DEFAULTS = {
+  dataDir: './.keyless',
+  host: '127.0.0.1',
+  port: 8443,
+  databaseUrl: undefined as string | undefined,
+  signingAlgorithm: 'RS256' as 'RS256' | 'ES256' | 'EdDSA',
+  /** Managed-identity tokens live 24 h, like Azure's (identity-protocols.md §10). */
+  tokenLifetimeSeconds: 86_400,
+  /** Tokens for application principals (the operator): Entra's default of about an hour. */
+  appTokenLifetimeSeconds: 3_600,
+  keyRotation: {
+    intervalSeconds: 30 * 86_400,
+    /** Verifiers cache JWKS for minutes to a day; two days of pre-publication covers them. */
+    prePublishSeconds: 2 * 86_400,
+    skewSeconds: 300,
+  },
+  /** Audiences the control plane accepts besides its own URL (Azure's two ARM audiences). */
+  managementAudiences: ['https://management.azure.com/', 'https://management.core.windows.net/'],
+  /** Host credentials are short-lived: agents renew them at two thirds of their life. */
+  hostCertificateLifetimeSeconds: 86_400,
+  joinTokenLifetimeSeconds: 3_600,
+  logLevel: 'info',
+} as const

@@ -1,0 +1,41 @@
+// Who may manage hosts (join tokens, revocation) and read the raw change stream: until RBAC
+// decides it, the operator only. Errors use ARM's authentication codes.
+import type { FastifyRequest } from 'fastify'
+import { bearerToken, TokenRejected, type VerifyAccessToken } from '../common/access-token.js'
+import { Forbidden, Unauthenticated } from '../domain/errors.js'
+
+export interface OperatorAuthOptions {
+  verifyToken: VerifyAccessToken
+  audiences: () => string[]
+  operatorObjectId: string
+}
+
+export function createOperatorAuthorizer(o: OperatorAuthOptions) {
+  return async (req: FastifyRequest, action: string): Promise<void> => {
+    const token = bearerToken(req.headers.authorization)
+    if (!token) {
+      throw new Unauthenticated(
+        'AuthenticationFailed',
+        "Authentication failed. The 'Authorization' header is missing.",
+      )
+    }
+    let oid: string
+    try {
+      oid = (await o.verifyToken(token, o.audiences())).oid
+    } catch (e) {
+      if (e instanceof TokenRejected) {
+        throw new Unauthenticated(
+          'InvalidAuthenticationToken',
+          `The access token is invalid: ${e.message}.`,
+        )
+      }
+      throw e
+    }
+    if (oid !== o.operatorObjectId) {
+      throw new Forbidden(
+        'AuthorizationFailed',
+        `The client '${oid}' with object id '${oid}' does not have authorization to perform action '${action}' over scope '/' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+      )
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import type { Kysely } from 'kysely'
+import { createRepositories } from './repositories.js'
+import type { Database } from './schema.js'
+import type { Store } from './store.js'
+import { translateError } from './translate-error.js'
+
+/**
+ * A Store over an open, migrated database, the same for both dialects: the dialect's driver
+ * decides how a transaction gets its connection (see sqlite.ts and postgres.ts).
+ */
+export function createStore(db: Kysely<Database>, dialect: Store['dialect']): Store {
+  let closing: Promise<void> | undefined
+  return {
+    dialect,
+    ...createRepositories(db),
+    async transaction(fn) {
+      try {
+        return await db.transaction().execute((trx) => fn(createRepositories(trx)))
+      } catch (error) {
+        throw translateError(error)
+      }
+    },
+    close() {
+      closing ??= db.destroy()
+      return closing
+    },
+  }
+}

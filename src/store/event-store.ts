@@ -1,0 +1,40 @@
+import { PostgresAdapter, sql, type Kysely } from 'kysely'
+import { pageSize } from './paging.js'
+import type { Database } from './schema.js'
+import type { EventStore } from './store.js'
+
+// Append-only on purpose: there is no update or delete, and consumers follow the log by `seq`.
+export function createEventStore(db: Kysely<Database>): EventStore {
+  // PostgreSQL hands out identity values at insert time, so two transactions can commit their
+  // events out of sequence order and a reader following `seq > last` would skip the later-
+  // committed lower one. A transaction-scoped advisory lock taken before the insert makes
+  // event-writing transactions commit one after another, in seq order. SQLite has a single
+  // writer, so it needs nothing.
+  const serializeAppends = db.getExecutor().adapter instanceof PostgresAdapter
+  return {
+    async append(row) {
+      if (serializeAppends) await sql`select pg_advisory_xact_lock(7428114)`.execute(db)
+      const { seq } = await db
+        .insertInto('events')
+        .values(row)
+        .returning('seq')
+        .executeTakeFirstOrThrow()
+      return Number(seq)
+    },
+    list: (after, limit) =>
+      db
+        .selectFrom('events')
+        .selectAll()
+        .where('seq', '>', after)
+        .orderBy('seq')
+        .limit(pageSize(limit))
+        .execute(),
+    async last() {
+      const { last } = await db
+        .selectFrom('events')
+        .select((eb) => eb.fn.max('seq').as('last'))
+        .executeTakeFirstOrThrow()
+      return Number(last ?? 0)
+    },
+  }
+}

@@ -1,0 +1,21 @@
+// Migrations listed in code rather than found by scanning a folder: the compiled dist/ holds
+// .js, .d.ts and .map files side by side, and a bundled or packaged build has no folder at all.
+// Kysely runs them in the order of their names, so every name starts with an ISO date.
+import type { Migration, MigrationProvider } from 'kysely'
+import * as initial from './2026-11-23T00-initial.js'
+import * as rbac from './2026-11-23T01-rbac.js'
+import * as hosts from './2026-11-23T02-hosts.js'
+import * as vault from './2026-11-23T03-vault.js'
+import * as blob from './2026-11-23T04-blob.js'
+
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '2026-11-23T00-initial': initial,
+  '2026-11-23T01-rbac': rbac,
+  '2026-11-23T02-hosts': hosts,
+  '2026-11-23T03-vault': vault,
+  '2026-11-23T04-blob': blob,
+})
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...migrations }),
+}

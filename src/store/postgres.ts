@@ -1,0 +1,65 @@
+import pg from 'pg'
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import { createStore } from './create-store.js'
+import { migrateToLatest } from './migrate.js'
+import type { Database } from './schema.js'
+import type { Store } from './store.js'
+
+export interface PostgresStoreOptions {
+  /** Schema for every table, created if missing; tests use one per run to isolate themselves. */
+  schema?: string
+  /** Pool size. */
+  maxConnections?: number
+}
+
+const schemaName = /^[a-z_][a-z0-9_]{0,62}$/
+
+// Times and event sequence numbers are int8, which pg returns as strings to be safe past 2^53.
+// Epoch milliseconds and sequences stay far below that, and the repositories promise numbers.
+// Set on this pool only: a global pg.types change would alter every other pg user in-process.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+}
+
+export async function openPostgresStore(
+  url: string,
+  options: PostgresStoreOptions = {},
+): Promise<Store> {
+  const { schema, maxConnections = 10 } = options
+  if (schema !== undefined && !schemaName.test(schema)) {
+    throw new TypeError('schema must be a lower-case PostgreSQL identifier')
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: maxConnections,
+    types,
+    // A startup parameter applies to every connection the pool opens, before its first query.
+    ...(schema !== undefined && { options: `-c search_path=${schema}` }),
+  })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  try {
+    if (schema !== undefined) await createSchema(db, schema)
+    const current = await sql<{ name: string }>`select current_schema() as name`.execute(db)
+    // Kysely's migrator holds a PostgreSQL advisory lock (pg_advisory_lock) around the run, in
+    // one transaction, so replicas starting together apply each migration once.
+    await migrateToLatest(db, { schema: current.rows[0]?.name })
+  } catch (error) {
+    await db.destroy()
+    throw error
+  }
+  return createStore(db, 'postgres')
+}
+
+async function createSchema(db: Kysely<Database>, schema: string): Promise<void> {
+  try {
+    await db.schema.createSchema(schema).ifNotExists().execute()
+  } catch (error) {
+    // `if not exists` still races: two sessions creating it at once, one fails on the catalog's
+    // unique index (23505) or with duplicate_schema (42P06). Either way the schema exists.
+    const code = (error as { code?: unknown }).code
+    if (code !== '23505' && code !== '42P06') throw error
+  }
+}

@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely'
+import { createAttachmentStore } from './attachment-store.js'
+import { createBlobContainerStore } from './blob-container-store.js'
+import { createBlobStore } from './blob-store.js'
+import { createClientSecretStore } from './client-secret-store.js'
+import { createDenyAssignmentStore } from './deny-assignment-store.js'
+import { createEventStore } from './event-store.js'
+import { createHostStore } from './host-store.js'
+import { createJoinTokenStore } from './join-token-store.js'
+import { createPrincipalStore } from './principal-store.js'
+import { createResourceGroupStore } from './resource-group-store.js'
+import { createResourceStore } from './resource-store.js'
+import { createRoleAssignmentStore } from './role-assignment-store.js'
+import { createRoleDefinitionStore } from './role-definition-store.js'
+import type { Database } from './schema.js'
+import { createSigningKeyStore } from './signing-key-store.js'
+import type { Repositories } from './store.js'
+import { createSubscriptionStore } from './subscription-store.js'
+import { createTenantStore } from './tenant-store.js'
+import { withTranslatedErrors } from './translate-error.js'
+import { createVaultEndpointStore, createVaultSecretStore } from './vault-secret-store.js'
+
+/** Every repository over one handle: the pool, or a transaction (a Transaction is a Kysely). */
+export function createRepositories(db: Kysely<Database>): Repositories {
+  return {
+    tenants: withTranslatedErrors(createTenantStore(db)),
+    subscriptions: withTranslatedErrors(createSubscriptionStore(db)),
+    resourceGroups: withTranslatedErrors(createResourceGroupStore(db)),
+    resources: withTranslatedErrors(createResourceStore(db)),
+    principals: withTranslatedErrors(createPrincipalStore(db)),
+    attachments: withTranslatedErrors(createAttachmentStore(db)),
+    clientSecrets: withTranslatedErrors(createClientSecretStore(db)),
+    signingKeys: withTranslatedErrors(createSigningKeyStore(db)),
+    events: withTranslatedErrors(createEventStore(db)),
+    roleDefinitions: withTranslatedErrors(createRoleDefinitionStore(db)),
+    roleAssignments: withTranslatedErrors(createRoleAssignmentStore(db)),
+    denyAssignments: withTranslatedErrors(createDenyAssignmentStore(db)),
+    hosts: withTranslatedErrors(createHostStore(db)),
+    joinTokens: withTranslatedErrors(createJoinTokenStore(db)),
+    vaultSecrets: withTranslatedErrors(createVaultSecretStore(db)),
+    vaultEndpoints: withTranslatedErrors(createVaultEndpointStore(db)),
+    blobContainers: withTranslatedErrors(createBlobContainerStore(db)),
+    blobs: withTranslatedErrors(createBlobStore(db)),
+  }
+}

@@ -1,0 +1,32 @@
+// "At one of these scopes, or below that one" as SQL over a lower-cased `scope_key` column, the
+// same in both dialects. Below means whole segments: `k/...`, never `k0`. LIKE needs its
+// wildcards escaped, since resource names may contain `_`.
+import { sql, type Expression, type SqlBool } from 'kysely'
+
+const escapeLike = (s: string): string => s.replace(/[\\%_]/g, '\\$&')
+
+export interface ScopeFilter {
+  scopeKeys?: readonly string[]
+  below?: string
+}
+
+/** The condition, or undefined when the filter does not restrict scopes. */
+export function scopeCondition(filter: ScopeFilter): Expression<SqlBool> | undefined {
+  const parts: Expression<SqlBool>[] = []
+  const keys = filter.scopeKeys?.map((k) => k.toLowerCase())
+  if (keys !== undefined) {
+    parts.push(
+      keys.length === 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`scope_key in (${sql.join(keys)})`,
+    )
+  }
+  if (filter.below !== undefined) {
+    const below = filter.below.toLowerCase()
+    parts.push(
+      below === '/'
+        ? sql<SqlBool>`scope_key <> '/'`
+        : sql<SqlBool>`scope_key like ${escapeLike(below) + '/%'} escape '\\'`,
+    )
+  }
+  if (parts.length === 0) return undefined
+  return parts.length === 1 ? parts[0] : sql<SqlBool>`(${sql.join(parts, sql` or `)})`
+}

@@ -1,0 +1,73 @@
+import Database from 'better-sqlite3'
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDialectConfig,
+} from 'kysely'
+import { createStore } from './create-store.js'
+import { migrateToLatest } from './migrate.js'
+import type { Database as Tables } from './schema.js'
+import type { Store } from './store.js'
+
+export interface SqliteStoreOptions {
+  /** How long a statement waits for another process's write lock before failing. */
+  busyTimeoutMs?: number
+}
+
+// SQLite has one connection per process, so Kysely's driver serializes transactions behind a
+// mutex: a query issued during a transaction waits for it instead of joining it. Across
+// processes, a plain `begin` reads first and upgrades to a write lock later, which fails with
+// SQLITE_BUSY at once (busy_timeout does not apply to the upgrade); `begin immediate` takes the
+// write lock up front and waits for it like any other statement.
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+class KeylessSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig
+  constructor(config: SqliteDialectConfig) {
+    super(config)
+    this.#config = config
+  }
+  override createDriver(): Driver {
+    return new ImmediateTransactionDriver(this.#config)
+  }
+}
+
+export async function openSqliteStore(
+  file: string,
+  options: SqliteStoreOptions = {},
+): Promise<Store> {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new TypeError('busyTimeoutMs must be a non-negative integer')
+  }
+  const database = new Database(file)
+  const db = new Kysely<Tables>({ dialect: new KeylessSqliteDialect({ database }) })
+  try {
+    database.pragma(`busy_timeout = ${busyTimeoutMs}`)
+    // WAL lets readers run beside the writer; with WAL, NORMAL sync is durable against process
+    // crashes and loses at most the last commits on power loss, for far fewer fsyncs.
+    database.pragma('journal_mode = WAL')
+    database.pragma('synchronous = NORMAL')
+    // Off by default in SQLite, and the cascades of the schema depend on it.
+    database.pragma('foreign_keys = ON')
+    // Kysely runs SQLite migrations outside a transaction and takes no lock (its adapter reports
+    // no transactional DDL). SQLite's DDL is transactional, so one immediate transaction makes
+    // them all-or-nothing and keeps a second process from migrating at the same time.
+    database.exec('begin immediate')
+    await migrateToLatest(db)
+    database.exec('commit')
+  } catch (error) {
+    if (database.inTransaction) database.exec('rollback')
+    await db.destroy()
+    throw error
+  }
+  return createStore(db, 'sqlite')
+}

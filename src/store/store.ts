@@ -1,0 +1,281 @@
+// The repository interface: every durable read and write goes through it, in either dialect.
+// Operations are grouped by aggregate (SPIRE `datastore.DataStore`) with SPIRE's verbs:
+// create, fetch (undefined if absent), list, update, delete, prune.
+import type {
+  ClientSecretRow,
+  DenyAssignmentRow,
+  EventRow,
+  HostRow,
+  JoinTokenRow,
+  IdentityAttachmentRow,
+  NewEventRow,
+  NewResourceGroupRow,
+  NewResourceRow,
+  NewServicePrincipalRow,
+  ResourceGroupRow,
+  ResourceRow,
+  ResourceRowUpdate,
+  RoleAssignmentRow,
+  RoleDefinitionRow,
+  ServicePrincipalRow,
+  SigningKeyRow,
+  Subscription,
+  Tenant,
+} from './schema.js'
+import type { VaultEndpointRow, VaultSecretRow } from './schema.js'
+import type { BlobContainerStore } from './blob-container-store.js'
+import type { BlobStore } from './blob-store.js'
+
+export interface Page<T> {
+  items: T[]
+  /** Opaque continuation token; undefined on the last page. */
+  next?: string
+}
+
+export interface PageRequest {
+  /** At most this many items (the store caps it). */
+  limit?: number
+  /** A `next` value from a previous page. */
+  after?: string
+}
+
+export interface TenantStore {
+  create(row: Tenant): Promise<void>
+  fetch(id: string): Promise<Tenant | undefined>
+  list(): Promise<Tenant[]>
+}
+
+export interface SubscriptionStore {
+  create(row: Subscription): Promise<void>
+  /** Case-insensitive on the id. */
+  fetch(id: string): Promise<Subscription | undefined>
+  list(tenantId: string): Promise<Subscription[]>
+}
+
+export interface ResourceGroupStore {
+  create(row: NewResourceGroupRow): Promise<void>
+  fetch(key: string): Promise<ResourceGroupRow | undefined>
+  list(subscriptionId: string, page?: PageRequest): Promise<Page<ResourceGroupRow>>
+  update(
+    key: string,
+    changes: Partial<Pick<ResourceGroupRow, 'location' | 'tags' | 'managed_by' | 'updated_at'>>,
+  ): Promise<void>
+  /** Deletes the group row only; callers delete its contents first, in the same transaction. */
+  delete(key: string): Promise<boolean>
+}
+
+export interface ResourceFilter {
+  subscriptionId?: string
+  groupKey?: string
+  /** Lower-cased type. */
+  typeKey?: string
+  parentKey?: string
+}
+
+export interface ResourceStore {
+  create(row: NewResourceRow): Promise<void>
+  fetch(key: string): Promise<ResourceRow | undefined>
+  list(filter: ResourceFilter, page?: PageRequest): Promise<Page<ResourceRow>>
+  update(key: string, changes: ResourceRowUpdate): Promise<void>
+  delete(key: string): Promise<boolean>
+  /** Number of resources in a group (for tests and group deletion). */
+  count(filter: ResourceFilter): Promise<number>
+}
+
+export interface PrincipalStore {
+  create(row: NewServicePrincipalRow): Promise<void>
+  fetch(objectId: string): Promise<ServicePrincipalRow | undefined>
+  fetchByAppId(appId: string): Promise<ServicePrincipalRow | undefined>
+  /** The principal owned by a resource (system-assigned identity or user-assigned identity). */
+  fetchByResource(resourceKey: string): Promise<ServicePrincipalRow | undefined>
+  list(page?: PageRequest): Promise<Page<ServicePrincipalRow>>
+  delete(objectId: string): Promise<boolean>
+}
+
+export interface AttachmentStore {
+  create(row: IdentityAttachmentRow): Promise<void>
+  /** User-assigned identities attached to a compute resource. */
+  listByResource(resourceKey: string): Promise<IdentityAttachmentRow[]>
+  /** Compute resources an identity is attached to. */
+  listByIdentity(identityKey: string): Promise<IdentityAttachmentRow[]>
+  delete(resourceKey: string, identityKey: string): Promise<boolean>
+  deleteByResource(resourceKey: string): Promise<number>
+  deleteByIdentity(identityKey: string): Promise<number>
+}
+
+export interface ClientSecretStore {
+  create(row: ClientSecretRow): Promise<void>
+  listByAppId(appId: string): Promise<ClientSecretRow[]>
+  deleteByAppId(appId: string): Promise<number>
+}
+
+export interface SigningKeyStore {
+  create(row: SigningKeyRow): Promise<void>
+  list(): Promise<SigningKeyRow[]>
+  /** Deletes keys whose expire_at <= now; returns how many. */
+  prune(now: number): Promise<number>
+}
+
+export interface EventStore {
+  /** Appends one event; returns its sequence number. Append-only: no update or delete. */
+  append(row: Omit<NewEventRow, 'seq'>): Promise<number>
+  /** Events with seq > after, oldest first. */
+  list(after: number, limit?: number): Promise<EventRow[]>
+  /** Highest seq, 0 when empty. */
+  last(): Promise<number>
+}
+
+export interface HostStore {
+  create(row: HostRow): Promise<void>
+  fetch(id: string): Promise<HostRow | undefined>
+  /** The active host of the in-process agent of `keyless up`, if any. */
+  fetchLocal(): Promise<HostRow | undefined>
+  list(): Promise<HostRow[]>
+  update(id: string, changes: Partial<Omit<HostRow, 'id'>>): Promise<boolean>
+}
+
+export interface JoinTokenStore {
+  create(row: JoinTokenRow): Promise<void>
+  fetchByHash(hash: string): Promise<JoinTokenRow | undefined>
+  /** Marks the token used by `hostId`; false when it was already used. */
+  consume(id: string, usedAt: number, hostId: string): Promise<boolean>
+  prune(now: number): Promise<number>
+}
+
+export interface RoleDefinitionStore {
+  /** `role_name_key` is derived from `role_name`. */
+  create(row: Omit<RoleDefinitionRow, 'role_name_key'>): Promise<void>
+  /** By GUID, any casing. */
+  fetch(id: string): Promise<RoleDefinitionRow | undefined>
+  /** By role name, any casing. */
+  fetchByName(roleName: string): Promise<RoleDefinitionRow | undefined>
+  list(page?: PageRequest): Promise<Page<RoleDefinitionRow>>
+  update(
+    id: string,
+    changes: Partial<
+      Pick<
+        RoleDefinitionRow,
+        'role_name' | 'description' | 'permissions' | 'assignable_scopes' | 'updated_at'
+      >
+    >,
+  ): Promise<void>
+  delete(id: string): Promise<boolean>
+}
+
+export interface RoleAssignmentFilter {
+  principalId?: string
+  roleDefinitionId?: string
+  /** Assignments at exactly one of these scope keys ... */
+  scopeKeys?: readonly string[]
+  /** ... or strictly below this scope key (OR-ed with `scopeKeys` when both are given). */
+  below?: string
+}
+
+export interface RoleAssignmentStore {
+  create(row: RoleAssignmentRow): Promise<void>
+  fetch(name: string): Promise<RoleAssignmentRow | undefined>
+  list(filter: RoleAssignmentFilter, page?: PageRequest): Promise<Page<RoleAssignmentRow>>
+  count(filter: RoleAssignmentFilter): Promise<number>
+  update(
+    name: string,
+    changes: Partial<
+      Pick<RoleAssignmentRow, 'description' | 'condition' | 'condition_version' | 'updated_at'>
+    >,
+  ): Promise<void>
+  delete(name: string): Promise<boolean>
+  /** Deletes every assignment of a principal; returns the deleted rows (for their events). */
+  deleteByPrincipal(principalId: string): Promise<RoleAssignmentRow[]>
+  /** Deletes every assignment at or below a scope key; returns the deleted rows. */
+  deleteAtOrBelow(scopeKey: string): Promise<RoleAssignmentRow[]>
+}
+
+export interface DenyAssignmentFilter {
+  scopeKeys?: readonly string[]
+  below?: string
+}
+
+export interface DenyAssignmentStore {
+  create(row: DenyAssignmentRow): Promise<void>
+  fetch(id: string): Promise<DenyAssignmentRow | undefined>
+  list(filter: DenyAssignmentFilter, page?: PageRequest): Promise<Page<DenyAssignmentRow>>
+  delete(id: string): Promise<boolean>
+  /** Deletes every deny assignment at or below a scope key; returns the deleted rows. */
+  deleteAtOrBelow(scopeKey: string): Promise<DenyAssignmentRow[]>
+}
+
+export type VaultSecretChanges = Partial<
+  Pick<VaultSecretRow, 'content_type' | 'tags' | 'enabled' | 'nbf' | 'exp' | 'updated_at'>
+>
+
+/** Key Vault secrets. Names are matched in any casing; versions are lower-case hex. */
+export interface VaultSecretStore {
+  create(row: VaultSecretRow): Promise<void>
+  /** One version of a name, live or soft-deleted. */
+  fetch(vaultKey: string, name: string, version: string): Promise<VaultSecretRow | undefined>
+  /** The newest version (highest created_at) of a name, live or soft-deleted. */
+  fetchLatest(vaultKey: string, name: string): Promise<VaultSecretRow | undefined>
+  /** The newest version of each name, live ones or soft-deleted ones, ordered by name. */
+  listLatest(
+    vaultKey: string,
+    filter: { deleted: boolean },
+    page?: PageRequest,
+  ): Promise<Page<VaultSecretRow>>
+  /** Every version of a name, ordered by version. */
+  listVersions(vaultKey: string, name: string, page?: PageRequest): Promise<Page<VaultSecretRow>>
+  /** Every version of a name, oldest first (backups). */
+  listAllVersions(vaultKey: string, name: string): Promise<VaultSecretRow[]>
+  update(
+    vaultKey: string,
+    name: string,
+    version: string,
+    changes: VaultSecretChanges,
+  ): Promise<boolean>
+  /** Marks every version of a name soft-deleted, or live again with nulls; returns the count. */
+  setDeleted(
+    vaultKey: string,
+    name: string,
+    deletedAt: number | null,
+    scheduledPurgeAt: number | null,
+  ): Promise<number>
+  /** Deletes every version of a name for good (purge); returns the count. */
+  delete(vaultKey: string, name: string): Promise<number>
+  /** Purges soft-deleted versions whose scheduled purge time is <= now; returns the count. */
+  prune(now: number): Promise<number>
+}
+
+export interface VaultEndpointStore {
+  fetch(vaultKey: string): Promise<VaultEndpointRow | undefined>
+  /** Creates or replaces the vault's row. */
+  save(row: VaultEndpointRow): Promise<void>
+}
+
+export interface Repositories {
+  tenants: TenantStore
+  subscriptions: SubscriptionStore
+  resourceGroups: ResourceGroupStore
+  resources: ResourceStore
+  principals: PrincipalStore
+  attachments: AttachmentStore
+  clientSecrets: ClientSecretStore
+  signingKeys: SigningKeyStore
+  events: EventStore
+  roleDefinitions: RoleDefinitionStore
+  roleAssignments: RoleAssignmentStore
+  denyAssignments: DenyAssignmentStore
+  hosts: HostStore
+  joinTokens: JoinTokenStore
+  vaultSecrets: VaultSecretStore
+  vaultEndpoints: VaultEndpointStore
+  blobContainers: BlobContainerStore
+  blobs: BlobStore
+}
+
+export interface Store extends Repositories {
+  readonly dialect: 'sqlite' | 'postgres'
+  /**
+   * Runs `fn` in one transaction: everything it writes commits together or not at all.
+   * Unique violations surface as `Conflict` (domain/errors), never as driver errors.
+   */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>
+  close(): Promise<void>
+}

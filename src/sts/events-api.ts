@@ -1,0 +1,82 @@
+// The change stream agents follow (server-sent events). A client resumes after `?after=` or the
+// `Last-Event-ID` header; it first receives what it missed from the log, then live events from
+// the change feed. A revoked host receives its own `host.revoked` event and is disconnected.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { EVENTS_PATH } from '../common/agent-protocol.js'
+import { bearerToken } from '../common/access-token.js'
+import { Unauthenticated } from '../domain/errors.js'
+import type { ChangeEvent, ChangeFeed } from '../directory/change-feed.js'
+import type { HostAuthenticator } from './host-assertion.js'
+
+export interface EventsApiOptions {
+  feed: ChangeFeed
+  authenticateHost: HostAuthenticator
+  authority: () => string
+  authorizeOperator: (request: FastifyRequest, action: string) => Promise<void>
+  heartbeatMs?: number
+}
+
+const frame = (e: ChangeEvent) =>
+  `id: ${e.seq}\nevent: ${e.kind}\ndata: ${JSON.stringify({ subject: e.subject, at: e.at, ...e.data })}\n\n`
+
+export function registerEventsApi(app: FastifyInstance, o: EventsApiOptions): void {
+  app.get<{ Querystring: { after?: string } }>(EVENTS_PATH, async (req, reply) => {
+    const credential = bearerToken(req.headers.authorization)
+    if (!credential)
+      throw new Unauthenticated(
+        'AuthenticationFailed',
+        'a host assertion or operator token is required',
+      )
+    // Hosts present an assertion addressed to this URL; anything else must be an operator token.
+    let hostId: string | undefined
+    try {
+      hostId = (await o.authenticateHost(credential, [`${o.authority()}${EVENTS_PATH}`])).id
+    } catch {
+      await o.authorizeOperator(req, 'Keyless/events/read')
+    }
+    const lastId = Number(req.headers['last-event-id'] ?? req.query.after ?? o.feed.position())
+    let cursor = Number.isFinite(lastId) && lastId >= 0 ? lastId : o.feed.position()
+
+    reply.hijack()
+    const res = reply.raw
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    })
+    res.write(': connected\n\n')
+    let closed = false
+    const send = (e: ChangeEvent) => {
+      if (closed || e.seq <= cursor) return
+      cursor = e.seq
+      res.write(frame(e))
+      if (e.kind === 'host.revoked' && e.subject === hostId) close()
+    }
+    const buffered: ChangeEvent[] = []
+    let catchingUp = true
+    const unsubscribe = o.feed.subscribe((e) => (catchingUp ? buffered.push(e) : send(e)))
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), o.heartbeatMs ?? 15_000)
+    function close() {
+      if (closed) return
+      closed = true
+      clearInterval(heartbeat)
+      unsubscribe()
+      res.end()
+    }
+    req.raw.on('close', close)
+    try {
+      for (
+        let batch = await o.feed.since(cursor);
+        batch.length;
+        batch = await o.feed.since(cursor)
+      ) {
+        batch.forEach(send)
+        if (closed) return
+      }
+    } finally {
+      catchingUp = false
+      buffered.forEach(send)
+    }
+  })
+}

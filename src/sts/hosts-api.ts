@@ -1,0 +1,133 @@
+// Keyless's host API (/keyless/v1): the operator creates join tokens, lists and revokes hosts;
+// agents enroll with a join token and renew with their current credential. Errors use the
+// control plane's envelope.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import {
+  ENROLL_PATH,
+  HOSTS_PATH,
+  JOIN_TOKENS_PATH,
+  RENEW_PATH,
+  type EnrollRequest,
+  type HostCredentialResponse,
+  type RenewRequest,
+} from '../common/agent-protocol.js'
+import { bearerToken } from '../common/access-token.js'
+import { errorEnvelope } from '../common/error-envelope.js'
+import { BadRequest, KeylessError, Unauthenticated } from '../domain/errors.js'
+import type { HostRegistry, IssuedHostCredential } from '../directory/hosts.js'
+import type { ChangeFeed } from '../directory/change-feed.js'
+import type { HostAuthenticator } from './host-assertion.js'
+import { registerEventsApi } from './events-api.js'
+
+export interface HostsApiOptions {
+  hosts: HostRegistry
+  authenticateHost: HostAuthenticator
+  /** Throws unless the bearer token belongs to a caller allowed to manage hosts. */
+  authorizeOperator: (request: FastifyRequest, action: string) => Promise<void>
+  caCertPem: string
+  tenantId: string
+  authority: () => string
+  feed: ChangeFeed
+}
+
+const publicKeySchema = { type: 'string', minLength: 64, maxLength: 4096 }
+
+export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promise<void> {
+  // JSON bodies; an empty body is no body (clients send the content type on body-less POSTs).
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(req, body as string, done),
+  )
+  app.setErrorHandler((err, req, reply) => {
+    const fe = err as { statusCode?: number; validation?: unknown; message?: string }
+    const e =
+      err instanceof KeylessError
+        ? err
+        : fe.validation || fe.statusCode === 400 || fe.statusCode === 415
+          ? new BadRequest('InvalidRequestContent', `the request is invalid: ${fe.message ?? ''}`)
+          : new KeylessError(
+              fe.statusCode === 413 ? 413 : 500,
+              'InternalServerError',
+              'internal error',
+              { cause: err },
+            )
+    if (!e.expose) req.log.error({ err }, 'request failed')
+    return reply.code(e.status).send(errorEnvelope(e))
+  })
+
+  const credential = (issued: IssuedHostCredential): HostCredentialResponse => ({
+    hostId: issued.host.id,
+    tenantId: o.tenantId,
+    certificate: issued.certificate,
+    caCertificate: o.caCertPem,
+    notAfter: issued.host.certificateNotAfter,
+    tokenEndpoint: `${o.authority()}/${o.tenantId}/oauth2/v2.0/token`,
+    eventsUrl: `${o.authority()}/keyless/v1/events`,
+  })
+
+  registerEventsApi(app, {
+    feed: o.feed,
+    authenticateHost: o.authenticateHost,
+    authority: o.authority,
+    authorizeOperator: o.authorizeOperator,
+  })
+
+  app.post(JOIN_TOKENS_PATH, async (req, reply) => {
+    await o.authorizeOperator(req, 'Keyless/hosts/write')
+    return reply.code(201).send(await o.hosts.createJoinToken())
+  })
+
+  app.get(HOSTS_PATH, async (req) => {
+    await o.authorizeOperator(req, 'Keyless/hosts/read')
+    return { value: await o.hosts.list() }
+  })
+
+  app.post<{ Params: { hostId: string } }>(`${HOSTS_PATH}/:hostId/revoke`, async (req) => {
+    await o.authorizeOperator(req, 'Keyless/hosts/revoke/action')
+    return o.hosts.revoke(req.params.hostId)
+  })
+
+  app.post<{ Body: EnrollRequest }>(
+    ENROLL_PATH,
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['joinToken', 'name', 'publicKey'],
+          additionalProperties: false,
+          properties: {
+            joinToken: { type: 'string', minLength: 1, maxLength: 256 },
+            name: { type: 'string', minLength: 1, maxLength: 256 },
+            publicKey: publicKeySchema,
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const issued = await o.hosts.enroll(req.body.joinToken, req.body.name, req.body.publicKey)
+      return reply.code(201).send(credential(issued))
+    },
+  )
+
+  app.post<{ Body: RenewRequest }>(
+    RENEW_PATH,
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['publicKey'],
+          additionalProperties: false,
+          properties: { publicKey: publicKeySchema },
+        },
+      },
+    },
+    async (req) => {
+      const assertion = bearerToken(req.headers.authorization)
+      if (!assertion)
+        throw new Unauthenticated('AuthenticationFailed', 'a host assertion is required')
+      const host = await o.authenticateHost(assertion, [`${o.authority()}${RENEW_PATH}`])
+      return credential(await o.hosts.renew(host.id, req.body.publicKey))
+    },
+  )
+}

@@ -1,0 +1,97 @@
+// The token service as one encapsulated Fastify plugin: discovery, JWKS and the token endpoint,
+// with the OAuth error renderer installed for all of them.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { acceptForms } from '../common/form-body.js'
+import { renderOAuthError } from '../common/oauth-error.js'
+import type { Clock } from '../domain/clock.js'
+import type { RotationPolicy } from '../domain/key-rotation.js'
+import type { Store } from '../store/store.js'
+import type { ChangeFeed } from '../directory/change-feed.js'
+import type { HostRegistry } from '../directory/hosts.js'
+import { createClientAuthenticator } from './authenticate-client.js'
+import { createHostAuthenticator } from './host-assertion.js'
+import { hostsApi } from './hosts-api.js'
+import { createManagedIdentityGrant } from './managed-identity-grant.js'
+import { registerDiscovery } from './discovery.js'
+import type { KeyRing } from './key-ring.js'
+import { createTenantGuard } from './tenant.js'
+import { registerTokenEndpoint } from './token-endpoint.js'
+
+export interface StsPluginOptions {
+  store: Store
+  keyRing: KeyRing
+  clock: Clock
+  tenantId: string
+  /** The public base URL (`https://host:port`), known once the server listens. */
+  authority: () => string
+  policy: RotationPolicy
+  algorithm: string
+  appTokenLifetimeMs: number
+  bodyLimit?: number
+  /** Lifetime of managed-identity tokens. */
+  identityTokenLifetimeMs: number
+  hosts: HostRegistry
+  feed: ChangeFeed
+  caCertPem: string
+  authorizeOperator: (request: FastifyRequest, action: string) => Promise<void>
+}
+
+export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Promise<void> {
+  app.setErrorHandler((err, req, reply) =>
+    renderOAuthError(err as Error, req, reply, o.clock.now()),
+  )
+  const tenant = createTenantGuard(o.tenantId)
+  const authenticateHost = createHostAuthenticator({
+    caCertPem: o.caCertPem,
+    hosts: o.hosts,
+    clock: o.clock,
+  })
+  const managedIdentityGrant = createManagedIdentityGrant({
+    store: o.store,
+    authenticateHost,
+    audiences: () => [
+      `${o.authority()}/${o.tenantId}/oauth2/v2.0/token`,
+      `${o.authority()}/${o.tenantId}/oauth2/token`,
+    ],
+    lifetimeMs: o.identityTokenLifetimeMs,
+  })
+  registerDiscovery(app, {
+    authority: o.authority,
+    tenant,
+    keyRing: o.keyRing,
+    algorithm: o.algorithm,
+  })
+  // Token requests are forms and nothing else: in their own scope, any other body type is a
+  // 415, rendered as OAuth `invalid_request` by the error handler.
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers()
+    acceptForms(scope, o.bodyLimit ?? 65_536)
+    registerTokenEndpoint(scope, {
+      authority: o.authority,
+      tenant,
+      keyRing: o.keyRing,
+      clock: o.clock,
+      policy: o.policy,
+      authenticate: createClientAuthenticator({
+        store: o.store,
+        clock: o.clock,
+        appTokenLifetimeMs: o.appTokenLifetimeMs,
+        assertion: managedIdentityGrant,
+      }),
+    })
+  })
+  await app.register(hostsApi, {
+    hosts: o.hosts,
+    authenticateHost,
+    authorizeOperator: o.authorizeOperator,
+    caCertPem: o.caCertPem,
+    tenantId: o.tenantId,
+    authority: o.authority,
+    feed: o.feed,
+  })
+}
+
+export { createKeyRing, type KeyRing } from './key-ring.js'
+export { generateClientSecret, hashClientSecret } from './client-secret.js'
+export { SIGNING_ALGORITHMS, type SigningAlgorithm } from './key-material.js'
+export { v1Issuer } from './discovery.js'

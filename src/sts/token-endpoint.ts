@@ -1,0 +1,75 @@
+// POST /{tenant}/oauth2/v2.0/token and /{tenant}/oauth2/token: the client credentials grant.
+// The pipeline: read the request → authenticate the client → decide the subject → mint.
+import type { FastifyInstance } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import type { FormBody } from '../common/form-body.js'
+import type { Clock } from '../domain/clock.js'
+import { buildAccessTokenClaims } from '../domain/token-claims.js'
+import { latestExpiry, type RotationPolicy } from '../domain/key-rotation.js'
+import type { KeyRing } from './key-ring.js'
+import { signAccessToken } from './mint.js'
+import { readTokenRequest, type TokenVersion } from './token-request.js'
+import type { TenantGuard } from './tenant.js'
+import { v1Issuer } from './discovery.js'
+import type { ClientAuthenticator } from './authenticate-client.js'
+
+export interface TokenEndpointOptions {
+  authority: () => string
+  tenant: TenantGuard
+  keyRing: KeyRing
+  clock: Clock
+  policy: RotationPolicy
+  authenticate: ClientAuthenticator
+}
+
+export function registerTokenEndpoint(app: FastifyInstance, o: TokenEndpointOptions): void {
+  const handler = (version: TokenVersion) =>
+    async function token(
+      req: { params: { tenant: string }; body: unknown; headers: Record<string, unknown> },
+      reply: import('fastify').FastifyReply,
+    ) {
+      const tenantId = o.tenant.resolve(req.params.tenant)
+      const request = readTokenRequest(
+        req.body as FormBody | undefined,
+        req.headers.authorization as string | undefined,
+        version,
+      )
+      const grant = await o.authenticate(request, tenantId)
+      const key = await o.keyRing.signingKey()
+      const now = o.clock.now()
+      const expiresAt = Math.min(now + grant.lifetimeMs, latestExpiry(key, o.policy, now))
+      const claims = buildAccessTokenClaims({
+        issuer: v1Issuer(o.authority(), tenantId),
+        audience: request.resource,
+        tenantId,
+        subject: grant.subject,
+        now,
+        expiresAt,
+        tokenId: randomUUID(),
+      })
+      const accessToken = await signAccessToken(claims, key)
+      const expiresIn = claims.exp - claims.iat
+      void reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+      if (version === 'v2') {
+        return {
+          token_type: 'Bearer',
+          expires_in: expiresIn,
+          ext_expires_in: expiresIn,
+          access_token: accessToken,
+          ...grant.response,
+        }
+      }
+      return {
+        token_type: 'Bearer',
+        expires_in: String(expiresIn),
+        ext_expires_in: String(expiresIn),
+        expires_on: String(claims.exp),
+        not_before: String(claims.nbf),
+        resource: request.resource,
+        access_token: accessToken,
+        ...grant.response,
+      }
+    }
+  app.post<{ Params: { tenant: string } }>('/:tenant/oauth2/v2.0/token', handler('v2'))
+  app.post<{ Params: { tenant: string } }>('/:tenant/oauth2/token', handler('v1'))
+}
