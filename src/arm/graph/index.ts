@@ -1,0 +1,42 @@
+// The directory read API in Microsoft Graph's shape, its own encapsulated plugin (Graph has its
+// own error format) sharing the control plane's authentication and authorization.
+import type { FastifyInstance } from 'fastify'
+import type { PublicUrl } from '../../common/public-url.js'
+import type { Directory } from '../../directory/directory.js'
+import type { Authenticate, Caller } from '../authenticate.js'
+import { authorize, type CheckAccess } from '../authorize.js'
+import { setRequestIds } from '../request-ids.js'
+import { renderGraphError } from './envelope.js'
+import { servicePrincipalHandlers } from './service-principals.js'
+
+export interface GraphPluginOptions {
+  directory: Directory
+  publicUrl: PublicUrl
+  authenticate: Authenticate
+  checkAccess: CheckAccess
+}
+
+/** Entra's permission for reading service principals (Directory Readers has it). */
+const READ_PRINCIPALS = 'microsoft.directory/servicePrincipals/standard/read'
+
+export async function graphPlugin(app: FastifyInstance, o: GraphPluginOptions): Promise<void> {
+  app.setErrorHandler(renderGraphError)
+  app.addHook('onRequest', setRequestIds)
+  app.addHook('onRequest', async (request, reply) => {
+    const caller: Caller = await o.authenticate(request)
+    await authorize(
+      caller,
+      { primary: { action: READ_PRINCIPALS, scope: '/' }, linked: [] },
+      o.checkAccess,
+    )
+    const clientRequestId = request.headers['client-request-id']
+    void reply.header('request-id', String(request.id))
+    if (typeof clientRequestId === 'string') void reply.header('client-request-id', clientRequestId)
+  })
+  const sp = servicePrincipalHandlers(o)
+  // Graph paths are case-insensitive; clients write `servicePrincipals`.
+  for (const name of ['servicePrincipals', 'serviceprincipals']) {
+    app.get(`/v1.0/${name}`, sp.list)
+    app.get(`/v1.0/${name}/:id`, sp.get)
+  }
+}

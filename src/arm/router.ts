@@ -1,0 +1,49 @@
+// One wildcard route per method serves every path under /subscriptions (plus `//…`, which
+// SDKs produce from a scope with a leading slash), and each request runs the same visible
+// pipeline: parse the target → api-version → type → operation → authorize → run.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { PublicUrl } from '../common/public-url.js'
+import type { Directory } from '../directory/directory.js'
+import { requiredAccess } from './actions.js'
+import { assertApiVersionSupported, readApiVersion } from './api-version.js'
+import type { Caller } from './authenticate.js'
+import { authorize, type CheckAccess } from './authorize.js'
+import { ArmErrors } from './errors.js'
+import { METHODS, operationFor } from './operations.js'
+import { apiFamilyOf, requestedFamilyOf } from './resolve-type.js'
+import { normalizePath, parseTarget } from './target.js'
+
+export interface RouterOptions {
+  directory: Directory
+  publicUrl: PublicUrl
+  checkAccess: CheckAccess
+  callerOf: (request: FastifyRequest) => Caller
+}
+
+export const ROUTES = ['/subscriptions', '/subscriptions/*', '//*'] as const
+
+export function registerRoutes(app: FastifyInstance, o: RouterOptions): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = normalizePath(request.url)
+    const target = parseTarget(path)
+    const apiVersion = readApiVersion(request.query, requestedFamilyOf(target))
+    assertApiVersionSupported(apiVersion, apiFamilyOf(target, apiVersion))
+    const operation = operationFor(target.kind, request.method)
+    if (!operation) throw ArmErrors.methodNotAllowed(request.method)
+    const access = requiredAccess(target, request.method, request.body)
+    await authorize(o.callerOf(request), access, o.checkAccess)
+    return operation({
+      request,
+      reply,
+      target,
+      apiVersion,
+      path,
+      directory: o.directory,
+      publicUrl: o.publicUrl,
+    })
+  }
+  for (const url of ROUTES) {
+    // HEAD is an operation of its own (204/404), not GET without a body.
+    app.route({ method: [...METHODS], url, exposeHeadRoute: false, handler })
+  }
+}

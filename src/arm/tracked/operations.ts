@@ -1,0 +1,66 @@
+// Resources of every type Keyless serves (compute, user-assigned identities, plain vaults and
+// storage accounts), by id: PUT 201/200, GET, PATCH 200, DELETE 200/204, HEAD 204/404, and the
+// lists by group, by subscription and under a parent (reference §2, §3).
+import { isKeylessError } from '../../domain/errors.js'
+import type { Operation } from '../context.js'
+import { listBody, nextLink, readPageRequest } from '../paging.js'
+import { validateBody } from '../schemas.js'
+import { resourceJson } from '../views.js'
+import { bodyMappingFor } from './body-mapping.js'
+
+export const putResource: Operation<'resource'> = async (c) => {
+  const mapping = bodyMappingFor(c.target.id.type!)
+  const body = validateBody<unknown>(c.request, mapping.putSchema)
+  const { resource, created } = await c.directory.putResource(c.target.id, mapping.toInput(body))
+  return c.reply.code(created ? 201 : 200).send(resourceJson(resource))
+}
+
+export const getResource: Operation<'resource'> = async (c) =>
+  c.reply.send(resourceJson(await c.directory.getResource(c.target.id)))
+
+export const headResource: Operation<'resource'> = async (c) => {
+  try {
+    await c.directory.getResource(c.target.id)
+  } catch (e) {
+    if (isKeylessError(e) && e.status === 404) return c.reply.code(404).send()
+    throw e
+  }
+  return c.reply.code(204).send()
+}
+
+export const patchResource: Operation<'resource'> = async (c) => {
+  const mapping = bodyMappingFor(c.target.id.type!)
+  const body = validateBody<unknown>(c.request, mapping.patchSchema)
+  return c.reply.send(
+    resourceJson(await c.directory.patchResource(c.target.id, mapping.toPatch(body))),
+  )
+}
+
+export const deleteResource: Operation<'resource'> = async (c) => {
+  const deleted = await c.directory.deleteResource(c.target.id)
+  return c.reply.code(deleted ? 200 : 204).send()
+}
+
+export const listResources: Operation<'resources'> = async (c) => {
+  const t = c.target
+  const page = readPageRequest(c.request.query)
+  // Listing under something that does not exist is a 404 in ARM, not an empty list.
+  if (t.parent) await c.directory.getResource(t.parent)
+  else if (t.resourceGroup) await c.directory.getResourceGroup(t.subscriptionId, t.resourceGroup)
+  else await c.directory.getSubscription(t.subscriptionId)
+  const result = await c.directory.listResources(
+    {
+      subscriptionId: t.subscriptionId,
+      resourceGroup: t.resourceGroup,
+      type: t.type,
+      parent: t.parent,
+    },
+    page,
+  )
+  const link = nextLink(
+    { base: c.publicUrl(), path: c.path, apiVersion: c.apiVersion },
+    page,
+    result.next,
+  )
+  return c.reply.send(listBody(result.items.map(resourceJson), link))
+}

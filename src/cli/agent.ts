@@ -1,0 +1,125 @@
+// `keyless agent`: the agent on a host other than the server's. It enrolls once with a join
+// token, then serves the identity endpoints to local workloads until stopped.
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { Command, InvalidArgumentError } from 'commander'
+import { pino } from 'pino'
+import { ARC_TOKENS_DIR, startAgent } from '../agent/index.js'
+import { CliError, EXIT } from './errors.js'
+
+interface AgentFlags {
+  server: string
+  joinToken?: string
+  caFile?: string
+  stateDir?: string
+  listen?: string
+  port?: number
+  arcTokensDir?: string
+  arcGroup?: number
+  ratePerSecond?: number
+  concurrent?: number
+  logLevel: string
+}
+
+/** `--state-dir`, else $KEYLESS_AGENT_HOME, else ./.keyless-agent. */
+export function resolveAgentStateDir(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return resolve(flag ?? (env.KEYLESS_AGENT_HOME || './.keyless-agent'))
+}
+
+const integer = (min: number) => (value: string) => {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min)
+    throw new InvalidArgumentError(`expected an integer ≥ ${min}`)
+  return n
+}
+
+const positive = (value: string) => {
+  const n = Number(value)
+  if (!(n > 0)) throw new InvalidArgumentError('expected a positive number')
+  return n
+}
+
+export function registerAgent(program: Command): void {
+  program
+    .command('agent')
+    .description(
+      'run the Keyless agent on this host: serves managed-identity tokens to local workloads',
+    )
+    .requiredOption('--server <url>', 'the Keyless server, e.g. https://keyless.example:8443')
+    .option(
+      '--join-token <token>',
+      'one-time join token (first start only; or $KEYLESS_JOIN_TOKEN)',
+    )
+    .option('--ca-file <pem>', "CA certificate of the server's TLS certificate")
+    .option(
+      '--state-dir <dir>',
+      'agent state (default: $KEYLESS_AGENT_HOME, else ./.keyless-agent)',
+    )
+    .option(
+      '--listen <address>',
+      'loopback or link-local address of the identity endpoints',
+      '127.0.0.1',
+    )
+    .option(
+      '--port <port>',
+      'port of the App Service endpoint (default: the previous one, else free)',
+      integer(0),
+    )
+    .option('--arc-tokens-dir <dir>', 'directory of Arc challenge keys', ARC_TOKENS_DIR)
+    .option(
+      '--arc-group <gid>',
+      'group allowed to read Arc challenge keys (default: root only)',
+      integer(0),
+    )
+    .option('--rate-per-second <n>', 'token requests per second per caller', positive)
+    .option('--concurrent <n>', 'token requests in progress per caller', integer(1))
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'info')
+    .action(async (flags: AgentFlags) => {
+      let caCertPem: string | undefined
+      if (flags.caFile) {
+        try {
+          caCertPem = readFileSync(flags.caFile, 'utf8')
+        } catch (err) {
+          throw new CliError(
+            EXIT.usage,
+            `cannot read --ca-file ${flags.caFile}: ${(err as Error).message}`,
+          )
+        }
+      }
+      const logger = pino({
+        level: flags.logLevel,
+        redact: ['joinToken', 'req.headers.authorization'],
+      })
+      const rateLimits = {
+        ...(flags.ratePerSecond ? { perSecond: flags.ratePerSecond } : {}),
+        ...(flags.concurrent ? { concurrent: flags.concurrent } : {}),
+      }
+      const agent = await startAgent({
+        serverUrl: flags.server,
+        caCertPem,
+        stateDir: resolveAgentStateDir(flags.stateDir, process.env),
+        joinToken: flags.joinToken ?? process.env.KEYLESS_JOIN_TOKEN,
+        logger,
+        listenHost: flags.listen,
+        appServicePort: flags.port,
+        arcTokensDir: flags.arcTokensDir,
+        arcGroupId: flags.arcGroup,
+        rateLimits,
+      })
+      console.log('Keyless agent is up.')
+      console.log(`  hostId               ${agent.hostId}`)
+      console.log(`  identityEndpoint     ${agent.identityEndpoint}`)
+      console.log(`  controlSocket        ${agent.controlSocket}`)
+      let closing = false
+      const shutdown = () => {
+        if (closing) return
+        closing = true
+        agent
+          .close()
+          .then(() => process.exit(0))
+          .catch(() => process.exit(1))
+      }
+      process.once('SIGINT', shutdown)
+      process.once('SIGTERM', shutdown)
+    })
+}

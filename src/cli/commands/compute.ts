@@ -1,0 +1,167 @@
+// The commands of a compute resource type, from one table entry: create, show, list, delete and
+// `identity assign|remove|show`. `vm`, `webapp` and `webapp slot` are three entries of this.
+import { Option, type Command } from 'commander'
+import { apiCommand, examples, groupOption, tagsOption, type Context } from '../command.js'
+import { collectionPath, groupPath, RESOURCE_GROUPS_API_VERSION } from '../arm-paths.js'
+import { computeColumns, type ArmResource } from '../columns.js'
+import { identityForCreate } from '../identity-args.js'
+import { CliError, EXIT } from '../errors.js'
+import {
+  apiVersion,
+  identityRequest,
+  path,
+  samples,
+  withNames,
+  words,
+  type ComputeKind,
+  type CreateDefaults,
+  type Located,
+} from './compute-kind.js'
+import { registerComputeIdentity } from './compute-identity.js'
+
+export type { ComputeKind } from './compute-kind.js'
+
+async function groupLocation(ctx: Context, group: string): Promise<CreateDefaults> {
+  const rg = await ctx.client.request<ArmResource>('GET', groupPath(ctx.subscriptionId, group), {
+    apiVersion: RESOURCE_GROUPS_API_VERSION,
+  })
+  return { location: rg.location ?? '' }
+}
+
+/**
+ * A PUT replaces the resource, and an `identity` it leaves out is removed, deleting the system
+ * identity's principal and its role assignments. So `create` creates only; identities change
+ * through `identity assign|remove`.
+ */
+async function refuseExisting(ctx: Context, kind: ComputeKind, group: string, names: string[]) {
+  const existing = await ctx.client
+    .request<ArmResource>('GET', path(ctx, kind, group, names), { apiVersion: apiVersion(kind) })
+    .catch((err: unknown) => {
+      if (err instanceof CliError && err.exitCode === EXIT.notFound) return undefined
+      throw err
+    })
+  if (existing === undefined) return
+  throw new CliError(
+    EXIT.apiError,
+    `${kind.label} '${existing.name}' already exists in resource group '${group}': ` +
+      `change its identities with '${words(kind)} identity assign|remove'`,
+    'ResourceExists',
+  )
+}
+
+function registerCrud(parent: Command, kind: ComputeKind): void {
+  const columns = computeColumns(kind.showKind ?? false)
+  const sample = samples(kind.names)
+
+  const create = withNames(
+    parent.command('create').description(`create a ${kind.label}`),
+    kind.names,
+  )
+    .addOption(groupOption())
+    .option(
+      '-l, --location <location>',
+      `location (default: the ${kind.names.length > 1 ? kind.names[0]!.arg : 'resource group'}'s)`,
+    )
+    .addOption(
+      new Option(
+        '--assign-identity [identity...]',
+        "identities to enable: 'system' (the default when none is named) and user-assigned " +
+          'identity names (same group) or resource ids',
+      ),
+    )
+    .addOption(tagsOption())
+  kind.createOptions?.(create)
+  examples(
+    create,
+    [
+      `${words(kind)} create ${sample} -g rg1 --assign-identity`,
+      `${words(kind)} create ${sample} -g rg1 --assign-identity system id1`,
+      `${words(kind)} create ${sample} -g rg1 --assign-identity /subscriptions/…/userAssignedIdentities/id1`,
+    ],
+    '--assign-identity takes every word after it: put it after the names.',
+  )
+  apiCommand<
+    Located & {
+      location?: string
+      assignIdentity?: true | string[]
+      tags?: Record<string, string>
+    }
+  >(create, async (ctx, names, opts) => {
+    const group = opts.resourceGroup
+    const values = opts.assignIdentity === true ? ['system'] : (opts.assignIdentity ?? [])
+    const identity = identityForCreate(identityRequest(ctx, group, values))
+    const defaults = kind.createDefaults
+      ? await kind.createDefaults(ctx, group, names)
+      : opts.location === undefined
+        ? await groupLocation(ctx, group)
+        : undefined
+    await refuseExisting(ctx, kind, group, names)
+    const body: Record<string, unknown> = {
+      location: opts.location ?? defaults?.location,
+      tags: opts.tags ?? {},
+      properties: {},
+    }
+    const kindValue = kind.kindOf?.(opts) ?? defaults?.kind
+    if (kindValue) body.kind = kindValue
+    if (identity) body.identity = identity
+    const resource = await ctx.client.request<ArmResource>('PUT', path(ctx, kind, group, names), {
+      apiVersion: apiVersion(kind),
+      body,
+    })
+    ctx.print(resource, columns)
+  })
+
+  apiCommand<Located>(
+    withNames(parent.command('show').description(`show a ${kind.label}`), kind.names).addOption(
+      groupOption(),
+    ),
+    async (ctx, names, opts) => {
+      const resource = await ctx.client.request<ArmResource>(
+        'GET',
+        path(ctx, kind, opts.resourceGroup, names),
+        { apiVersion: apiVersion(kind) },
+      )
+      ctx.print(resource, columns)
+    },
+  )
+
+  const parentNames = kind.names.slice(0, -1)
+  const list = withNames(parent.command('list'), parentNames)
+  if (parentNames.length > 0) {
+    list.description(`list the ${kind.label}s of a ${parentNames[0]!.arg}`).addOption(groupOption())
+  } else {
+    list
+      .description(`list the ${kind.label}s of a resource group, or of the subscription`)
+      .option('-g, --resource-group <group>', 'resource group (default: every group)')
+  }
+  apiCommand<Partial<Located>>(list, async (ctx, names, opts) => {
+    const items = await ctx.client.list<ArmResource>(
+      collectionPath(ctx.subscriptionId, opts.resourceGroup, kind.type, names),
+      { apiVersion: apiVersion(kind) },
+    )
+    ctx.print(items, columns)
+  })
+
+  apiCommand<Located>(
+    withNames(
+      parent
+        .command('delete')
+        .description(`delete a ${kind.label}; its system-assigned identity goes with it`),
+      kind.names,
+    ).addOption(groupOption()),
+    async (ctx, names, opts) => {
+      await ctx.client.request('DELETE', path(ctx, kind, opts.resourceGroup, names), {
+        apiVersion: apiVersion(kind),
+      })
+    },
+  )
+}
+
+/** The `<kind.command>` group with its create/show/list/delete and identity subcommands. */
+export function registerCompute(parent: Command, kind: ComputeKind, description: string): Command {
+  // parent.command(), not addCommand(): only the former passes on exitOverride and the rest
+  const cmd = parent.command(kind.command).description(description)
+  registerCrud(cmd, kind)
+  registerComputeIdentity(cmd, kind)
+  return cmd
+}

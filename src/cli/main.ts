@@ -1,0 +1,49 @@
+// The `keyless` command. Every command but `up` talks to the HTTP API like any other client.
+import { Command, CommanderError } from 'commander'
+import { registerUp } from './up.js'
+import { registerAgent } from './agent.js'
+import { registerRun } from './run.js'
+import { registerEnv } from './env.js'
+import { addGlobalOptions, inheritGlobalOptions } from './command.js'
+import { CliError, describeError, EXIT } from './errors.js'
+import { registerGroup } from './commands/group.js'
+import { registerVm } from './commands/vm.js'
+import { registerWebapp } from './commands/webapp.js'
+import { registerIdentity } from './commands/identity.js'
+import { registerSp } from './commands/sp.js'
+
+const program = new Command()
+  .name('keyless')
+  .description('Azure managed identities for your own machines')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  // Options before a command name are the program's; after it, the command's (so that
+  // `keyless up --data-dir d` reaches `up`). Set before any command: subcommands copy it.
+  .enablePositionalOptions()
+  // Usage errors exit 2, help and --version 0 (commander would exit 1 for both kinds of error).
+  .exitOverride((err: CommanderError) => {
+    process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage)
+  })
+addGlobalOptions(program)
+program.addHelpText(
+  'after',
+  `
+Exit codes: 0 success, 1 the API refused or failed, 2 usage error, 3 not found,
+4 Keyless cannot be reached (or no endpoints.json: run \`keyless up\`).`,
+)
+inheritGlobalOptions(program)
+
+registerUp(program)
+registerAgent(program)
+registerRun(program)
+registerEnv(program)
+registerGroup(program)
+registerIdentity(program)
+registerVm(program)
+registerWebapp(program)
+registerSp(program)
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(describeError(err))
+  process.exitCode = err instanceof CliError ? err.exitCode : EXIT.apiError
+})
