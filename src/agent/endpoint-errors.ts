@@ -1,0 +1,69 @@
+// Every error the identity endpoints answer, in one table (STYLE §4). They are rendered as OAuth
+// JSON `{error, error_description}` (identity-protocols.md §3; App Service clients parse this
+// shape too, §4), with `Retry-After` on 429.
+import { BadRequest, KeylessError, Throttled, Unauthenticated } from '../domain/errors.js'
+import { TokenRequestError } from './token-source.js'
+
+const bad = (code: string, message: string) => new BadRequest(code, message)
+
+export const EndpointErrors = {
+  notFound: () => new KeylessError(404, 'not_found', 'no identity endpoint at this path'),
+  methodNotAllowed: () =>
+    new KeylessError(405, 'method_not_allowed', 'the identity endpoint accepts GET only'),
+  // IMDS's own wording (docs: bad_request_102); the `error` value is not documented.
+  missingMetadata: () => bad('invalid_request', 'Required metadata header not specified'),
+  forwarded: () =>
+    bad('invalid_request', 'Requests with an X-Forwarded-For header are not accepted'),
+  duplicateParameter: (name: string) =>
+    bad('invalid_request', `Query parameter '${name}' is given more than once`),
+  missingApiVersion: () =>
+    bad('invalid_request', 'Required query parameter api-version is missing'),
+  unsupportedApiVersion: (v: string) =>
+    bad('invalid_request', `api-version '${v}' is not supported by this endpoint`),
+  missingResource: () => bad('invalid_request', 'Required query parameter resource is missing'),
+  invalidResource: (r: string) =>
+    bad('invalid_resource', `AADSTS500011: The resource principal named ${r} was not found`),
+  tooManySelectors: (names: string[]) =>
+    bad('invalid_request', `Only one of ${names.join(', ')} may be given`),
+  // The exact body clients and tests expect (azure-sdk-for-net#37278).
+  identityNotFound: () => bad('invalid_request', 'Identity not found'),
+  missingIdentityHeader: () =>
+    bad('invalid_request', 'Required header X-IDENTITY-HEADER not specified'),
+  wrongIdentityHeader: () =>
+    new Unauthenticated('invalid_client', 'X-IDENTITY-HEADER does not match a registered run'),
+  arcKeyRejected: (why: 'unknown' | 'expired' | 'mismatch') =>
+    new Unauthenticated(
+      'invalid_client',
+      why === 'expired'
+        ? 'The challenge key has expired; request a new one'
+        : why === 'mismatch'
+          ? 'The challenge key was issued for another request'
+          : 'The challenge key is not valid',
+    ),
+  throttled: (retryAfterS: number) =>
+    new Throttled('too_many_requests', 'Too many requests for this identity', retryAfterS),
+  revoked: () =>
+    bad('unauthorized_client', 'The host credential of this agent was revoked by the operator'),
+  unavailable: () =>
+    new KeylessError(503, 'temporarily_unavailable', 'The token service cannot be reached'),
+  internal: () => new KeylessError(500, 'server_error', 'internal error'),
+}
+
+/** The server's first line (its AADSTS text) without the trace lines Entra appends. */
+function headline(description: string): string {
+  const i = description.indexOf('\r\n')
+  return i < 0 ? description : description.slice(0, i)
+}
+
+/**
+ * How a refusal of the token service reaches the workload: an unknown or unattached identity
+ * becomes IMDS's "Identity not found"; other refusals (resource unknown, not hosted here, host
+ * revoked) keep the server's code as a 400; failures to reach the server become a 503, which
+ * clients retry (identity-protocols.md §2.3).
+ */
+export function fromTokenRequestError(e: TokenRequestError): KeylessError {
+  if (e.status === 429) return EndpointErrors.throttled(e.retryAfterS ?? 1)
+  if (e.isTransient) return EndpointErrors.unavailable()
+  if (/identity not found/i.test(e.description)) return EndpointErrors.identityNotFound()
+  return bad(e.error || 'invalid_request', headline(e.description))
+}

@@ -1,0 +1,78 @@
+// HTTPS to the Keyless server: the system roots plus the Keyless CA (added, not substituted, so
+// a server behind a publicly trusted certificate works too), and a keep-alive agent so token
+// requests reuse connections.
+import { Agent, request, type RequestOptions } from 'node:https'
+import type { IncomingMessage } from 'node:http'
+import { rootCertificates } from 'node:tls'
+
+export interface HttpsResponse {
+  status: number
+  headers: IncomingMessage['headers']
+  text: string
+}
+
+export interface HttpsRequest {
+  method?: string
+  headers?: Record<string, string>
+  body?: string
+  timeoutMs?: number
+}
+
+export type HttpsClient = ReturnType<typeof createHttpsClient>
+
+export function createHttpsClient(options: { caPem?: string } = {}) {
+  const ca = options.caPem ? [...rootCertificates, options.caPem] : undefined
+  const agent = new Agent({ keepAlive: true, maxSockets: 32, ca })
+
+  const checkUrl = (url: string): URL => {
+    const u = new URL(url)
+    if (u.protocol !== 'https:') throw new TypeError(`the Keyless server must be https, not ${url}`)
+    return u
+  }
+
+  function open(url: string, init: HttpsRequest, onResponse: (res: IncomingMessage) => void) {
+    const u = checkUrl(url)
+    const body = init.body === undefined ? undefined : Buffer.from(init.body)
+    const opts: RequestOptions = {
+      method: init.method ?? 'GET',
+      headers: { ...init.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+      agent,
+    }
+    const req = request(u, opts, onResponse)
+    if (init.timeoutMs) req.setTimeout(init.timeoutMs, () => req.destroy(new Error('timeout')))
+    req.end(body)
+    return req
+  }
+
+  return {
+    /** Sends a request and reads the whole answer. Rejects only when no answer came. */
+    send(url: string, init: HttpsRequest = {}): Promise<HttpsResponse> {
+      return new Promise((resolve, reject) => {
+        const req = open(url, { timeoutMs: 15_000, ...init }, (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              text: Buffer.concat(chunks).toString('utf8'),
+            }),
+          )
+          res.on('error', reject)
+        })
+        req.on('error', reject)
+      })
+    },
+    /** Opens a long-lived response (the event stream); the caller consumes or destroys it. */
+    stream(url: string, init: HttpsRequest = {}): Promise<IncomingMessage> {
+      return new Promise((resolve, reject) => {
+        const req = open(url, init, resolve)
+        req.on('error', reject)
+        req.on('socket', (s) => s.setKeepAlive(true, 10_000))
+      })
+    },
+    close(): void {
+      agent.destroy()
+    },
+  }
+}

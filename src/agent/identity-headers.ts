@@ -1,0 +1,61 @@
+// App Service's `IDENTITY_HEADER`: a random value per run that the agent maps to the run's
+// resource. Only SHA-256 digests are kept, and a presented header is compared with every one of
+// them with timingSafeEqual (equal-length digests), so neither the values nor their prefixes
+// leak through timing.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import { EndpointErrors } from './endpoint-errors.js'
+import type { Authenticate, Caller } from './token-endpoint.js'
+
+interface Registered {
+  runId: string
+  digest: Buffer
+  caller: Caller
+}
+
+export type IdentityHeaders = ReturnType<typeof createIdentityHeaders>
+
+export const headerDigest = (value: string): Buffer =>
+  createHash('sha256').update(value, 'utf8').digest()
+
+export function createIdentityHeaders() {
+  let registered: Registered[] = []
+
+  function match(value: string): Caller | undefined {
+    const d = headerDigest(value)
+    let found: Caller | undefined
+    // No early exit: the time taken does not depend on which entry (if any) matched.
+    for (const r of registered) if (timingSafeEqual(r.digest, d)) found = r.caller
+    return found
+  }
+
+  return {
+    /** A fresh header for a run of `caller`; only its digest is kept. */
+    register(runId: string, caller: Caller): { header: string; digest: string } {
+      const header = randomBytes(32).toString('base64url')
+      const digest = headerDigest(header)
+      registered = [...registered, { runId, digest, caller }]
+      return { header, digest: digest.toString('hex') }
+    },
+    /** Re-registers a run's digest after a restart of the agent. */
+    restore(runId: string, caller: Caller, digestHex: string): void {
+      const digest = Buffer.from(digestHex, 'hex')
+      if (digest.length !== 32) throw new TypeError(`run ${runId} has a malformed header digest`)
+      registered = [...registered, { runId, digest, caller }]
+    },
+    revoke(runId: string): void {
+      registered = registered.filter((r) => r.runId !== runId)
+    },
+    /** The authentication step of the App Service endpoint. */
+    authenticate: ((req: IncomingMessage) => {
+      const value = req.headers['x-identity-header']
+      if (value === undefined || value === '') throw EndpointErrors.missingIdentityHeader()
+      const caller = typeof value === 'string' ? match(value) : undefined
+      if (!caller) throw EndpointErrors.wrongIdentityHeader()
+      return caller
+    }) satisfies Authenticate,
+    get size(): number {
+      return registered.length
+    },
+  }
+}

@@ -1,0 +1,150 @@
+// Reading a token request of a local workload, one small check per rule of the reference
+// (identity-protocols.md §3 IMDS, §4 App Service, §5 Arc). Pure: headers and query in, a
+// validated request out, or the error the endpoint answers.
+import type { IncomingHttpHeaders } from 'node:http'
+import type { SelectorKind } from '../common/agent-protocol.js'
+import { isResourceUri } from '../domain/token-claims.js'
+import { parseResourceId } from '../domain/resource-id.js'
+import { EndpointErrors } from './endpoint-errors.js'
+import type { Selector } from './token-source.js'
+
+export type ProtocolName = 'imds' | 'appservice' | 'arc'
+
+export interface ProtocolRules {
+  name: ProtocolName
+  /** Whether `Metadata: true` is required. */
+  metadata: boolean
+  /** Oldest accepted api-version (dates compare as strings). */
+  minApiVersion: string
+  /** Query names of the user-assigned selectors. */
+  selectors: Readonly<Record<string, SelectorKind>>
+}
+
+export const PROTOCOLS: Readonly<Record<ProtocolName, ProtocolRules>> = {
+  // IMDS: 2018-02-01 and later; `mi_res_id` is the older docs' name of `msi_res_id`.
+  imds: {
+    name: 'imds',
+    metadata: true,
+    minApiVersion: '2018-02-01',
+    selectors: {
+      client_id: 'clientId',
+      object_id: 'objectId',
+      msi_res_id: 'resourceId',
+      mi_res_id: 'resourceId',
+    },
+  },
+  // App Service and Functions: 2019-08-01, authenticated by X-IDENTITY-HEADER instead.
+  appservice: {
+    name: 'appservice',
+    metadata: false,
+    minApiVersion: '2019-08-01',
+    selectors: {
+      client_id: 'clientId',
+      principal_id: 'objectId',
+      object_id: 'objectId',
+      mi_res_id: 'resourceId',
+    },
+  },
+  // Arc: clients send 2020-06-01, the docs' curl example 2019-11-01.
+  arc: {
+    name: 'arc',
+    metadata: true,
+    minApiVersion: '2019-11-01',
+    selectors: {
+      client_id: 'clientId',
+      object_id: 'objectId',
+      msi_res_id: 'resourceId',
+      mi_res_id: 'resourceId',
+    },
+  },
+}
+
+export interface IdentityQuery {
+  apiVersion: string
+  resource: string
+  selector?: Selector
+  /** The name the selector came under, echoed back as is. */
+  selectorParam?: string
+}
+
+const API_VERSION = /^(\d{4}-\d{2}-\d{2})(-preview)?$/
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Headers every protocol checks first: proxies are refused, then the metadata header. */
+export function checkHeaders(headers: IncomingHttpHeaders, rules: ProtocolRules): void {
+  if (headers['x-forwarded-for'] !== undefined) throw EndpointErrors.forwarded()
+  const metadata = headers.metadata
+  if (rules.metadata && (typeof metadata !== 'string' || metadata.toLowerCase() !== 'true')) {
+    throw EndpointErrors.missingMetadata()
+  }
+}
+
+/** Query parameters by name; a name given twice is refused (IMDS rejects duplicates). */
+export function parseQuery(raw: string): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const [name, value] of new URLSearchParams(raw)) {
+    if (out.has(name)) throw EndpointErrors.duplicateParameter(name)
+    out.set(name, value)
+  }
+  return out
+}
+
+function checkApiVersion(query: Map<string, string>, rules: ProtocolRules): string {
+  const v = query.get('api-version')
+  if (v === undefined || v === '') throw EndpointErrors.missingApiVersion()
+  const m = API_VERSION.exec(v)
+  if (!m || m[1]! < rules.minApiVersion) throw EndpointErrors.unsupportedApiVersion(v)
+  return v
+}
+
+function readResource(query: Map<string, string>): string {
+  const r = query.get('resource')
+  if (r === undefined || r === '') throw EndpointErrors.missingResource()
+  if (!isResourceUri(r)) throw EndpointErrors.invalidResource(r)
+  return r
+}
+
+function isWellFormed(kind: SelectorKind, value: string): boolean {
+  if (kind !== 'resourceId') return GUID.test(value)
+  try {
+    return parseResourceId(value).kind === 'resource'
+  } catch {
+    return false
+  }
+}
+
+function readSelector(query: Map<string, string>, rules: ProtocolRules) {
+  const given = Object.keys(rules.selectors).filter((n) => query.get(n))
+  if (given.length > 1) throw EndpointErrors.tooManySelectors(Object.keys(rules.selectors))
+  const param = given[0]
+  if (param === undefined) return {}
+  const kind = rules.selectors[param]!
+  const value = query.get(param)!
+  // A malformed id names no identity: answered here as the server would.
+  if (!isWellFormed(kind, value)) throw EndpointErrors.identityNotFound()
+  return { selector: { kind, value }, selectorParam: param }
+}
+
+/** The query of a token request: api-version, resource and at most one selector. */
+export function readIdentityQuery(rawQuery: string, rules: ProtocolRules): IdentityQuery {
+  const query = parseQuery(rawQuery)
+  const apiVersion = checkApiVersion(query, rules)
+  const resource = readResource(query)
+  return Object.freeze({ apiVersion, resource, ...readSelector(query, rules) })
+}
+
+/**
+ * readIdentityQuery with the valid queries remembered: a workload repeats the same query string,
+ * and parsing it (URLSearchParams, URL, resource ids) is most of a cached answer's cost.
+ */
+export function createQueryReader(rules: ProtocolRules, capacity = 256) {
+  const known = new Map<string, IdentityQuery>()
+  return (rawQuery: string): IdentityQuery => {
+    const hit = known.get(rawQuery)
+    if (hit) return hit
+    const query = readIdentityQuery(rawQuery, rules)
+    if (known.size >= capacity) known.clear()
+    known.set(rawQuery, query)
+    return query
+  }
+}

@@ -1,0 +1,194 @@
+// The agent's composition root: host credential → token client → cache → change stream →
+// local endpoints. Used in-process by `keyless up` (enrolling over HTTPS with a join token the
+// server created, like any other host) and by `keyless agent` on other hosts.
+import { join } from 'node:path'
+import type { Clock } from '../domain/clock.js'
+import { signAssertion } from './assertion.js'
+import { openCredential, type CredentialManager } from './credential.js'
+import { credentialPaths } from './credential-files.js'
+import { createEventFollower, type AgentEvent, type EventFollower } from './events.js'
+import { createHttpsClient } from './https-client.js'
+import type { RateLimits } from './rate-limiter.js'
+import { silentLogger, type Logger } from './respond.js'
+import type { Run, RunProtocol } from './runs.js'
+import { startServing, type Serving } from './serve.js'
+import { createStsClient } from './sts-client.js'
+import { createTokenCache, type TokenCache, type TokenCacheOptions } from './token-cache.js'
+import { TokenRequestError, type TokenSource } from './token-source.js'
+
+export interface AgentOptions {
+  /** The Keyless server, e.g. https://keyless.example:8443 (enrollment and renewal). */
+  serverUrl: string
+  /** PEM of the CA that signed the server's TLS certificate, trusted besides the system roots. */
+  caCertPem?: string
+  /** Where the credential, runs and control socket live (created 0700). */
+  stateDir: string
+  /** One-time join token: needed on first start only. */
+  joinToken?: string
+  hostName?: string
+  clock?: Clock
+  logger?: Logger
+  /** Address of the identity listeners (default 127.0.0.1; loopback or link-local only). */
+  listenHost?: string
+  /** Port of the shared App Service listener (default 0: the previous one, else a free one). */
+  appServicePort?: number
+  /** Per-caller limits (default 20 requests/s, 5 concurrent). */
+  rateLimits?: Partial<RateLimits>
+  /** Default /var/opt/azcmagent/tokens. */
+  arcTokensDir?: string
+  /** A group that may read Arc key files (0640) instead of root only (0600). */
+  arcGroupId?: number
+  /** How often the credential's renewal time is checked (default 30 s). */
+  renewCheckIntervalMs?: number
+  cache?: Pick<
+    TokenCacheOptions,
+    'refreshRatio' | 'refreshMarginMs' | 'refreshRetryMs' | 'maxEntries'
+  >
+}
+
+export interface RunningAgent {
+  hostId: string
+  /** IDENTITY_ENDPOINT of the shared App Service listener. */
+  identityEndpoint: string
+  controlSocket: string
+  /** The Keyless CA as received at enrollment (for NODE_EXTRA_CA_CERTS and friends). */
+  caCertFile: string
+  credential: CredentialManager
+  cache: TokenCache
+  events: EventFollower
+  createRun(resourceId: string, protocol?: RunProtocol): Promise<Run>
+  deleteRun(id: string): Promise<void>
+  close(): Promise<void>
+}
+
+export const systemClock: Clock = { now: () => Date.now() }
+
+export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
+  const clock = o.clock ?? systemClock
+  const log = o.logger ?? silentLogger
+  const http = createHttpsClient({ caPem: o.caCertPem })
+  const credential = await openCredential({
+    stateDir: o.stateDir,
+    serverUrl: o.serverUrl,
+    http,
+    clock,
+    log,
+    joinToken: o.joinToken,
+    hostName: o.hostName,
+    checkIntervalMs: o.renewCheckIntervalMs,
+  })
+  const hostId = credential.current().hostId
+  const sts = createStsClient({ credential: credential.current, http, clock })
+  // The server's word that this host is revoked (AADSTS7000112, as Entra's "disabled
+  // application") counts like the host.revoked event, which may still be on its way.
+  const source: TokenSource = {
+    requestToken: (request) =>
+      sts.requestToken(request).catch((err: unknown) => {
+        if (err instanceof TokenRequestError && err.status === 401 && err.codes.includes(7000112)) {
+          revoke()
+        }
+        throw err
+      }),
+  }
+  const cache = createTokenCache({
+    ...o.cache,
+    source,
+    clock,
+    onRefreshError: (err) => log.debug({ err: (err as Error).message }, 'token refresh failed'),
+  })
+
+  function revoke(): void {
+    if (credential.revoked) return
+    cache.clear()
+    credential.markRevoked()
+    void events.stop()
+  }
+
+  function onEvent(e: AgentEvent): void {
+    switch (e.kind) {
+      case 'identity.detached':
+        cache.purgeCaller(e.subject)
+        break
+      case 'principal.deleted':
+        cache.purgeIdentity(e.subject)
+        break
+      case 'resource.deleted':
+      case 'resource.updated':
+        cache.purgeResource(e.subject)
+        break
+      case 'host.revoked':
+        if (e.subject.toLowerCase() !== hostId.toLowerCase()) return
+        revoke()
+        break
+      default:
+        return
+    }
+    log.debug({ kind: e.kind, subject: e.subject, id: e.id }, 'change event applied')
+  }
+
+  const events = createEventFollower({
+    url: () => credential.current().eventsUrl,
+    http,
+    assertion: (aud) => signAssertion(credential.current(), aud, clock),
+    onEvent,
+    // Without an id to resume from, changes made while disconnected are unknown: start afresh.
+    onConnect: ({ resumed, first }) => {
+      if (!resumed && !first) cache.clear()
+    },
+    log,
+  })
+
+  let serving: Serving
+  try {
+    serving = await startServing({
+      stateDir: o.stateDir,
+      clock,
+      tokens: cache,
+      isRevoked: () => credential.revoked,
+      log,
+      listenHost: o.listenHost,
+      appServicePort: o.appServicePort,
+      rateLimits: o.rateLimits,
+      arcTokensDir: o.arcTokensDir,
+      arcGroupId: o.arcGroupId,
+      status: () => ({
+        hostId,
+        revoked: credential.revoked,
+        credentialNotAfter: credential.current().notAfter,
+        eventsConnected: events.connected,
+        cachedTokens: cache.size,
+        caCertFile: credentialPaths(o.stateDir).ca,
+        caBundleFile: credentialPaths(o.stateDir).caBundle,
+      }),
+    })
+  } catch (err) {
+    http.close()
+    throw err
+  }
+  credential.start()
+  events.start()
+  log.info({ hostId, identityEndpoint: serving.identityEndpoint }, 'agent started')
+
+  return {
+    hostId,
+    identityEndpoint: serving.identityEndpoint,
+    controlSocket: serving.control.socketPath,
+    caCertFile: credentialPaths(o.stateDir).ca,
+    credential,
+    cache,
+    events,
+    createRun: (resourceId, protocol = 'appservice') => serving.runs.create(resourceId, protocol),
+    deleteRun: (id) => serving.runs.delete(id),
+    async close() {
+      credential.stop()
+      await events.stop()
+      await serving.close()
+      http.close()
+    },
+  }
+}
+
+export { ARC_TOKENS_DIR } from './arc-challenges.js'
+export { RUN_PROTOCOLS, type Run, type RunProtocol } from './runs.js'
+export type { Logger } from './respond.js'
+export const controlSocketPath = (stateDir: string): string => join(stateDir, 'control.sock')

@@ -1,0 +1,157 @@
+// The local side of the agent: the shared App Service listener, per-run IMDS and Arc listeners,
+// and the control socket, over any source of tokens (the cache in production, fakes in tests).
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { writeSecretFile } from '../common/files.js'
+import type { Clock } from '../domain/clock.js'
+import { Conflict } from '../domain/errors.js'
+import { ARC_TOKENS_DIR, createArcChallenges, type ArcChallenges } from './arc-challenges.js'
+import { arcAuthenticate } from './arc-endpoint.js'
+import { claimControlSocket, startControlServer, type ControlServer } from './control.js'
+import { listenLocal, type LocalListener } from './http-listener.js'
+import { PROTOCOLS } from './identity-request.js'
+import { createIdentityHeaders } from './identity-headers.js'
+import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limiter.js'
+import type { Logger } from './respond.js'
+import { createRuns, type Runs } from './runs.js'
+import {
+  APPSERVICE_TOKEN_PATH,
+  createTokenHandler,
+  IMDS_TOKEN_PATH,
+  type TokenEndpointDeps,
+} from './token-endpoint.js'
+
+export interface ServeOptions {
+  stateDir: string
+  clock: Clock
+  tokens: TokenEndpointDeps['tokens']
+  isRevoked: () => boolean
+  log: Logger
+  /** Address of every identity listener (default 127.0.0.1; loopback or link-local only). */
+  listenHost?: string
+  /** Port of the shared App Service listener; 0 (default) reuses the previous one if free. */
+  appServicePort?: number
+  rateLimits?: Partial<RateLimits>
+  /** Default /var/opt/azcmagent/tokens, the only directory Arc clients accept on Linux. */
+  arcTokensDir?: string
+  arcGroupId?: number
+  /** Extra fields of the control API's /status. */
+  status?: () => Record<string, unknown>
+}
+
+export interface Serving {
+  appService: LocalListener
+  /** IDENTITY_ENDPOINT of the App Service protocol. */
+  identityEndpoint: string
+  runs: Runs
+  control: ControlServer
+  close(): Promise<void>
+}
+
+/** The previous App Service port, so restored runs' IDENTITY_ENDPOINT stays valid. */
+function previousPort(stateDir: string): number | undefined {
+  const file = join(stateDir, 'listeners.json')
+  if (!existsSync(file)) return undefined
+  const port = (JSON.parse(readFileSync(file, 'utf8')) as { appServicePort?: unknown })
+    .appServicePort
+  return typeof port === 'number' ? port : undefined
+}
+
+export async function startServing(o: ServeOptions): Promise<Serving> {
+  const host = o.listenHost ?? '127.0.0.1'
+  const socketPath = join(o.stateDir, 'control.sock')
+  await claimControlSocket(socketPath)
+  const limiter = createRateLimiter(o.clock, { ...DEFAULT_RATE_LIMITS, ...o.rateLimits })
+  const deps: TokenEndpointDeps = {
+    tokens: o.tokens,
+    limiter,
+    clock: o.clock,
+    isRevoked: o.isRevoked,
+    log: o.log,
+  }
+  const headers = createIdentityHeaders()
+
+  let appService: LocalListener
+  const appHandler = createTokenHandler(
+    deps,
+    PROTOCOLS.appservice,
+    APPSERVICE_TOKEN_PATH,
+    headers.authenticate,
+  )
+  const wanted = o.appServicePort ?? 0
+  const reuse = wanted === 0 ? previousPort(o.stateDir) : undefined
+  try {
+    appService = await listenLocal(appHandler, host, reuse ?? wanted)
+  } catch (err) {
+    if (reuse === undefined) throw err
+    appService = await listenLocal(appHandler, host, 0)
+  }
+  writeSecretFile(
+    join(o.stateDir, 'listeners.json'),
+    JSON.stringify({ appServicePort: appService.port }) + '\n',
+  )
+
+  // Created on the first Arc run: the default directory needs root, other protocols do not.
+  let challenges: ArcChallenges | undefined
+  let sweeper: NodeJS.Timeout | undefined
+  const arc = () => {
+    if (!challenges) {
+      const dir = o.arcTokensDir ?? ARC_TOKENS_DIR
+      try {
+        challenges = createArcChallenges({ clock: o.clock, dir, groupId: o.arcGroupId })
+      } catch (e) {
+        throw new Conflict(
+          'ArcUnavailable',
+          `the Arc protocol needs ${dir}: ${(e as Error).message}`,
+        )
+      }
+      sweeper = setInterval(() => challenges?.sweep(), 10_000).unref()
+    }
+    return challenges
+  }
+
+  const runs = createRuns({
+    stateDir: o.stateDir,
+    clock: o.clock,
+    headers,
+    appServiceUrl: appService.url,
+    log: o.log,
+    openListener: (protocol, runId, caller, port) => {
+      const authenticate = protocol === 'arc' ? arcAuthenticate(arc(), runId, caller) : () => caller
+      return listenLocal(
+        createTokenHandler(deps, PROTOCOLS[protocol], IMDS_TOKEN_PATH, authenticate),
+        host,
+        port,
+      )
+    },
+  })
+  const identityEndpoint = `${appService.url}${APPSERVICE_TOKEN_PATH}`
+  let control: ControlServer
+  try {
+    await runs.restore()
+    control = await startControlServer({
+      socketPath,
+      runs,
+      log: o.log,
+      status: () => ({ identityEndpoint, runs: runs.list().length, ...o.status?.() }),
+    })
+  } catch (err) {
+    await runs.close()
+    await appService.close()
+    throw err
+  }
+
+  return {
+    appService,
+    identityEndpoint,
+    runs,
+    control,
+    async close() {
+      if (sweeper) clearInterval(sweeper)
+      await control.close()
+      await runs.close()
+      await appService.close()
+      challenges?.close()
+    },
+  }
+}

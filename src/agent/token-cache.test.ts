@@ -1,0 +1,212 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { setImmediate as tick } from 'node:timers/promises'
+import { createTokenCache } from './token-cache.js'
+import { fakeClock, fakeSource, offline, refused } from './test-fakes.js'
+import { TokenRequestError, type TokenRequest } from './token-source.js'
+
+const VM = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1'
+const VM2 = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm2'
+const ARM = 'https://management.azure.com/'
+const req = (over: Partial<TokenRequest> = {}): TokenRequest => ({
+  callerResourceId: VM,
+  resource: ARM,
+  ...over,
+})
+
+function setup(lifetimeS = 3600) {
+  const clock = fakeClock()
+  const source = fakeSource(clock, lifetimeS)
+  const errors: unknown[] = []
+  const cache = createTokenCache({ source, clock, onRefreshError: (e) => errors.push(e) })
+  return { clock, source, cache, errors }
+}
+
+describe('token cache', () => {
+  it('answers repeated requests from the cache with the server expiry', async () => {
+    const { cache, source, clock } = setup()
+    const a = await cache.get(req())
+    const b = await cache.get(req())
+    assert.equal(a, b)
+    assert.equal(source.requests.length, 1)
+    assert.equal(a.expiresOn, Math.floor(clock.now() / 1000) + 3600)
+  })
+
+  it('keys by caller, selector and the audience exactly as requested', async () => {
+    const { cache, source } = setup()
+    await cache.get(req())
+    await cache.get(req({ resource: 'https://management.azure.com' }))
+    await cache.get(req({ callerResourceId: VM2 }))
+    await cache.get(req({ selector: { kind: 'clientId', value: 'AAAA' } }))
+    await cache.get(req({ selector: { kind: 'clientId', value: 'aaaa' } }))
+    await cache.get(req({ callerResourceId: VM.toUpperCase() }))
+    assert.equal(source.requests.length, 4)
+  })
+
+  it('treats resource-id selectors case-insensitively and with // collapsed', async () => {
+    const { cache, source } = setup()
+    const id =
+      '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u1'
+    await cache.get(req({ selector: { kind: 'resourceId', value: id } }))
+    await cache.get(
+      req({ selector: { kind: 'resourceId', value: id.toLowerCase().replace('/rg/', '//rg/') } }),
+    )
+    assert.equal(source.requests.length, 1)
+  })
+
+  it('sends one request for concurrent callers of the same key', async () => {
+    const { cache, source } = setup()
+    let open!: () => void
+    source.gate = new Promise((r) => (open = r))
+    const all = Promise.all([cache.get(req()), cache.get(req()), cache.get(req())])
+    await tick()
+    open()
+    const [a, b, c] = await all
+    assert.equal(source.requests.length, 1)
+    assert.equal(a, b)
+    assert.equal(b, c)
+  })
+
+  it('refreshes in the background once two thirds of the lifetime have passed', async () => {
+    const { cache, source, clock } = setup(3 * 3600)
+    const first = await cache.get(req())
+    clock.advance(2 * 3600 * 1000 - 1000)
+    assert.equal(await cache.get(req()), first)
+    assert.equal(source.requests.length, 1)
+    clock.advance(2000)
+    assert.equal(await cache.get(req()), first, 'the cached token is served while refreshing')
+    assert.equal(source.requests.length, 2)
+    await tick()
+    const second = await cache.get(req())
+    assert.notEqual(second, first)
+    assert.equal(second.expiresOn, Math.floor(clock.now() / 1000) + 3 * 3600)
+  })
+
+  it('refreshes short-lived tokens when less than five minutes are left', async () => {
+    const { cache, source, clock } = setup(600)
+    await cache.get(req())
+    clock.advance(299_000)
+    await cache.get(req())
+    assert.equal(source.requests.length, 1)
+    clock.advance(2000)
+    await cache.get(req())
+    assert.equal(source.requests.length, 2)
+  })
+
+  it('keeps serving a cached token while the server is unreachable, until it expires', async () => {
+    const { cache, source, clock, errors } = setup(3600)
+    const first = await cache.get(req())
+    source.behaviour = offline()
+    clock.advance(3000 * 1000)
+    assert.equal(await cache.get(req()), first)
+    await tick()
+    assert.equal(errors.length, 1)
+    clock.advance(590 * 1000)
+    assert.equal(await cache.get(req()), first)
+    clock.advance(10 * 1000)
+    await assert.rejects(cache.get(req()), (e: TokenRequestError) => e.status === 0)
+  })
+
+  it('spaces background refresh attempts while the server is down', async () => {
+    const { cache, source, clock } = setup(3600)
+    await cache.get(req())
+    source.behaviour = offline()
+    clock.advance(3000 * 1000)
+    for (let i = 0; i < 5; i++) await cache.get(req())
+    await tick()
+    assert.equal(source.requests.length, 2)
+    clock.advance(10_000)
+    await cache.get(req())
+    assert.equal(source.requests.length, 3)
+  })
+
+  it('recovers when the server is back', async () => {
+    const { cache, source, clock } = setup(3600)
+    const first = await cache.get(req())
+    source.behaviour = offline()
+    clock.advance(3000 * 1000)
+    await cache.get(req())
+    await tick()
+    source.behaviour = 'ok'
+    clock.advance(10_000)
+    await cache.get(req())
+    await tick()
+    assert.notEqual(await cache.get(req()), first)
+  })
+
+  it('drops a cached token when a refresh is refused for good', async () => {
+    const { cache, source, clock } = setup(3600)
+    await cache.get(req())
+    source.behaviour = refused()
+    clock.advance(3000 * 1000)
+    await cache.get(req())
+    await tick()
+    assert.equal(cache.size, 0)
+    await assert.rejects(cache.get(req()), (e: TokenRequestError) => e.status === 400)
+  })
+
+  it('does not cache refusals', async () => {
+    const { cache, source } = setup()
+    source.behaviour = refused()
+    await assert.rejects(cache.get(req()))
+    source.behaviour = 'ok'
+    await cache.get(req())
+    assert.equal(source.requests.length, 2)
+  })
+
+  it('purges the entries of a calling resource', async () => {
+    const { cache, source } = setup()
+    await cache.get(req())
+    await cache.get(req({ resource: 'https://vault.azure.net' }))
+    await cache.get(req({ callerResourceId: VM2 }))
+    assert.equal(cache.purgeCaller(VM.toLowerCase()), 2)
+    await cache.get(req({ callerResourceId: VM2 }))
+    assert.equal(source.requests.length, 3)
+    await cache.get(req())
+    assert.equal(source.requests.length, 4)
+  })
+
+  it('purges the entries of an identity by object id and by resource id', async () => {
+    const { cache } = setup()
+    await cache.get(req())
+    await cache.get(req({ callerResourceId: VM2 }))
+    assert.equal(cache.purgeIdentity('22222222-2222-2222-2222-222222222222'), 2)
+    await cache.get(req())
+    assert.equal(cache.purgeResource(VM), 1, 'the fake names the caller as msi_res_id')
+    assert.equal(cache.size, 0)
+  })
+
+  it('asks again instead of caching an answer that raced a purge', async () => {
+    const { cache, source } = setup()
+    let open!: () => void
+    source.gate = new Promise((r) => (open = r))
+    const pending = cache.get(req())
+    await tick()
+    cache.purgeCaller(VM)
+    open()
+    const token = await pending
+    assert.equal(source.requests.length, 2)
+    assert.equal(token.accessToken, 'token-2')
+    assert.equal(cache.size, 0)
+  })
+
+  it('clears everything', async () => {
+    const { cache } = setup()
+    await cache.get(req())
+    await cache.get(req({ callerResourceId: VM2 }))
+    assert.equal(cache.clear(), 2)
+    assert.equal(cache.size, 0)
+  })
+
+  it('evicts the oldest entry beyond its capacity', async () => {
+    const clock = fakeClock()
+    const source = fakeSource(clock)
+    const cache = createTokenCache({ source, clock, maxEntries: 2 })
+    await cache.get(req({ resource: 'https://a' }))
+    await cache.get(req({ resource: 'https://b' }))
+    await cache.get(req({ resource: 'https://c' }))
+    assert.equal(cache.size, 2)
+    await cache.get(req({ resource: 'https://a' }))
+    assert.equal(source.requests.length, 4)
+  })
+})

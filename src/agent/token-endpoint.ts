@@ -1,0 +1,103 @@
+// One request handler for the three identity protocols, as a visible pipeline:
+//   route → headers → query → caller (protocol-specific) → host state → rate limit → cache →
+//   body. A cached token costs the checks and two map lookups, synchronously: queries already
+//   seen are not parsed again, and bodies are rendered at most once a second (token-body.ts).
+import type { IncomingMessage, RequestListener } from 'node:http'
+import type { Clock } from '../domain/clock.js'
+import { EndpointErrors } from './endpoint-errors.js'
+import {
+  checkHeaders,
+  createQueryReader,
+  type IdentityQuery,
+  type ProtocolRules,
+} from './identity-request.js'
+import type { RateLimiter } from './rate-limiter.js'
+import { sendError, sendJsonText, type Logger } from './respond.js'
+import { renderTokenBody } from './token-body.js'
+import type { IssuedToken, TokenRequest } from './token-source.js'
+
+export const IMDS_TOKEN_PATH = '/metadata/identity/oauth2/token'
+export const APPSERVICE_TOKEN_PATH = '/msi/token'
+
+/** The compute resource a request is made for, as its listener or header established it. */
+export interface Caller {
+  resourceId: string
+  /** Lower-case id: the rate-limit bucket. */
+  key: string
+}
+
+/** Decides who is calling, or throws the protocol's refusal (a KeylessError). */
+export type Authenticate = (req: IncomingMessage, query: IdentityQuery, rawQuery: string) => Caller
+
+export interface TokenEndpointDeps {
+  tokens: {
+    /** A usable cached token, synchronously: the hot path. */
+    peek(request: TokenRequest): IssuedToken | undefined
+    get(request: TokenRequest): Promise<IssuedToken>
+  }
+  limiter: RateLimiter
+  clock: Clock
+  isRevoked: () => boolean
+  log: Logger
+}
+
+/** Clients lower-case the path and add a slash (AZURE_POD_IDENTITY_AUTHORITY_HOST): both match. */
+function samePath(path: string, expected: string): boolean {
+  if (path === expected) return true
+  const p = path.toLowerCase()
+  return p === expected || p === `${expected}/`
+}
+
+export function createTokenHandler(
+  deps: TokenEndpointDeps,
+  rules: ProtocolRules,
+  path: string,
+  authenticate: Authenticate,
+): RequestListener {
+  const readQuery = createQueryReader(rules)
+  return (req, res) => {
+    let admitted: (() => void) | undefined
+    try {
+      const url = req.url ?? '/'
+      const q = url.indexOf('?')
+      if (!samePath(q < 0 ? url : url.slice(0, q), path)) throw EndpointErrors.notFound()
+      if (req.method !== 'GET') throw EndpointErrors.methodNotAllowed()
+      checkHeaders(req.headers, rules)
+      const rawQuery = q < 0 ? '' : url.slice(q + 1)
+      const query = readQuery(rawQuery)
+      if (deps.isRevoked()) throw EndpointErrors.revoked()
+      const caller = authenticate(req, query, rawQuery)
+      const admission = deps.limiter.admit(caller.key)
+      if (!admission.ok) throw EndpointErrors.throttled(admission.retryAfterS)
+      admitted = admission.release
+      const request: TokenRequest = {
+        callerResourceId: caller.resourceId,
+        selector: query.selector,
+        resource: query.resource,
+      }
+      const send = (token: IssuedToken) =>
+        sendJsonText(
+          res,
+          200,
+          renderTokenBody(rules, token, query, Math.floor(deps.clock.now() / 1000)),
+        )
+      const cached = deps.tokens.peek(request)
+      if (cached) return send(cached)
+      // The slot stays taken until the token service answers.
+      const release = admitted
+      admitted = undefined
+      deps.tokens
+        .get(request)
+        .then((token) => {
+          if (deps.isRevoked()) throw EndpointErrors.revoked()
+          send(token)
+        })
+        .catch((err: unknown) => sendError(res, err, deps.log))
+        .finally(release)
+    } catch (err) {
+      sendError(res, err, deps.log)
+    } finally {
+      admitted?.()
+    }
+  }
+}
