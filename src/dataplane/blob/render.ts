@@ -1,0 +1,57 @@
+// The Blob plugin's one error renderer: every failure leaves as Azure Storage writes it, an XML
+// <Error> with <Code> and a <Message> ending in the request id and time, plus the
+// `x-ms-error-code` header (the only trace of the code on HEAD, which has no body).
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { KeylessError } from '../../domain/errors.js'
+import { BlobErrors, type BlobErrorExtra } from './errors.js'
+import { XML_DECLARATION, element } from './xml.js'
+
+/** Azure's `Time:` format: ISO 8601 with seven fractional digits. */
+export function azureTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z')
+}
+
+export function errorXml(error: KeylessError, requestId: string, now: number): string {
+  const extra = (error.extra ?? {}) as BlobErrorExtra
+  const message = `${error.message}\nRequestId:${requestId}\nTime:${azureTime(now)}`
+  const fields = Object.entries(extra.fields ?? {})
+    .map(([name, value]) => element(name, value))
+    .join('')
+  const detail =
+    extra.detail === undefined ? '' : element('AuthenticationErrorDetail', extra.detail)
+  return `${XML_DECLARATION}<Error>${element('Code', error.code)}${element('Message', message)}${detail}${fields}</Error>`
+}
+
+/** Fastify's own errors (a bad media type, a malformed URL) in Azure's terms. */
+function fromFastify(error: FastifyError): KeylessError {
+  if (error.statusCode === 415) return BlobErrors.invalidHeader('Content-Type', '')
+  if (error.statusCode === 413) return BlobErrors.bodyTooLarge(0)
+  if (error.statusCode !== undefined && error.statusCode < 500) return BlobErrors.invalidInput()
+  return BlobErrors.internal()
+}
+
+export function createErrorRenderer(now: () => number) {
+  return function renderBlobError(
+    this: unknown,
+    error: FastifyError | KeylessError,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) {
+    let e = error instanceof KeylessError ? error : fromFastify(error)
+    if (e.status >= 500) {
+      request.log.error({ err: error }, 'blob request failed')
+      e = BlobErrors.internal()
+    } else {
+      request.log.info({ code: e.code, status: e.status }, 'blob request refused')
+    }
+    const extra = (e.extra ?? {}) as BlobErrorExtra
+    reply
+      .code(e.status)
+      .header('x-ms-error-code', e.code)
+      .headers(extra.headers ?? {})
+    if (request.method === 'HEAD') return reply.send()
+    return reply
+      .header('content-type', 'application/xml')
+      .send(errorXml(e, String(request.id), now()))
+  }
+}

@@ -1,0 +1,98 @@
+// One HTTPS listener of the vault data plane: a Fastify app whose every request runs the same
+// visible pipeline, then the route's operation:
+//   headers → challenge (no token: 401 first) → vault → token → api-version → route:
+//   name → RBAC (data action at the secret's scope) → operation → Key Vault JSON.
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
+import type { VerifiedClaims } from '../../common/access-token.js'
+import { authenticate, challengeHeader, vaultAudiences } from './authenticate.js'
+import { authorizeSecretAction } from './authorize.js'
+import { createVaultErrorHandler, VaultErrors } from './errors.js'
+import type { VaultServiceOptions } from './options.js'
+import { apiVersionOf } from './requests.js'
+import { ROUTES, type Operation } from './routes.js'
+import type { SecretContext } from './secrets.js'
+import { secretScope, type VaultTarget } from './vaults.js'
+
+/** Sent on every response, as Key Vault does; clients log it. */
+export const SERVICE_VERSION = '1.9.0.0'
+/** Backups carry every version of a secret; values are limited to 25 KB each. */
+const BODY_LIMIT = 8 * 1024 * 1024
+
+export interface VaultAppOptions {
+  o: VaultServiceOptions
+  /** The challenge resource (`https://vault.azure.net` or `https://<hostSuffix>`). */
+  resource: string
+  /** The vault a request is for; undefined when none is served there. */
+  resolve: (request: FastifyRequest) => Promise<VaultTarget | undefined>
+  logger?: FastifyBaseLogger
+}
+
+interface RequestState {
+  vault: VaultTarget
+  caller: VerifiedClaims
+  apiVersion: string
+}
+
+export async function buildVaultApp(x: VaultAppOptions): Promise<FastifyInstance> {
+  const { o } = x
+  const app = Fastify({
+    https: { key: o.tls.keyPem, cert: o.tls.certPem },
+    ...(x.logger ? { loggerInstance: x.logger } : { logger: false }),
+    genReqId: () => randomUUID(),
+    bodyLimit: BODY_LIMIT,
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+      maxParamLength: 1000,
+    },
+  }) as unknown as FastifyInstance
+  const states = new WeakMap<FastifyRequest, RequestState>()
+  const challenge = () => challengeHeader(o.authority(), o.tenantId, x.resource)
+  const c: SecretContext = { store: o.store, masterKey: o.masterKey, clock: o.clock }
+
+  app.setErrorHandler(createVaultErrorHandler(challenge))
+  app.setNotFoundHandler((request) => {
+    throw VaultErrors.noRoute(request.method, request.url.split('?')[0] ?? '')
+  })
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-ms-request-id', request.id)
+    reply.header('x-ms-keyvault-service-version', SERVICE_VERSION)
+    const authorization = request.headers.authorization
+    if (authorization === undefined || authorization === '') throw VaultErrors.missingToken()
+    const vault = await x.resolve(request)
+    const audiences = vaultAudiences(x.resource, vault?.uri)
+    const caller = await authenticate(authorization, audiences, x.resource, o)
+    if (vault === undefined)
+      throw VaultErrors.vaultNotFound((request.headers.host ?? '').slice(0, 255))
+    reply.header('x-ms-keyvault-region', vault.location)
+    states.set(request, { vault, caller, apiVersion: apiVersionOf(request.url) })
+  })
+
+  for (const route of ROUTES) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      handler: async (request, reply) => {
+        const s = states.get(request)!
+        const url = request.url
+        const op: Operation = {
+          c,
+          ...s,
+          params: request.params as Record<string, string>,
+          query: new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : ''),
+          body: request.body,
+        }
+        const name = route.secret ? await route.secret(op) : undefined
+        const scope = name === undefined ? s.vault.id : secretScope(s.vault, name)
+        await authorizeSecretAction(o, s.caller, s.vault, route.action, scope)
+        const result = await route.run(op)
+        reply.code(result.status ?? 200)
+        if (result.body === undefined) return reply.send()
+        return reply.type('application/json; charset=utf-8').send(result.body)
+      },
+    })
+  }
+  return app
+}

@@ -1,0 +1,104 @@
+// Key Vault's error JSON, `{"error":{"code","message","innererror":{"code"}}}` (reference §7):
+// the refusals the vault raises, as domain errors, and the one renderer that writes them.
+// `extra.innerCode` carries the innererror code; `extra.challenge` asks for WWW-Authenticate.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import {
+  BadRequest,
+  Conflict,
+  Forbidden,
+  KeylessError,
+  NotFound,
+  PayloadTooLarge,
+  Unauthenticated,
+} from '../../domain/errors.js'
+
+export interface VaultErrorBody {
+  error: { code: string; message: string; innererror?: { code: string } }
+}
+
+const inner = (code: string) => ({ extra: { innerCode: code } })
+const RECOVER_HINT =
+  'If you recently deleted this secret you may be able to recover it using the correct recovery command.'
+
+export const VaultErrors = {
+  missingToken: () =>
+    new Unauthenticated('Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.', {
+      extra: { challenge: true },
+    }),
+  invalidToken: (message: string) =>
+    new Unauthenticated('Unauthorized', message, { extra: { challenge: true } }),
+  badParameter: (message: string) => new BadRequest('BadParameter', message),
+  vaultNotFound: (host: string) =>
+    new NotFound('VaultNotFound', `No vault is served at host '${host}'.`),
+  noRoute: (method: string, path: string) =>
+    new BadRequest('BadParameter', `The operation ${method} ${path} is not supported.`),
+  secretNotFound: (nameOrId: string) =>
+    new NotFound(
+      'SecretNotFound',
+      `A secret with (name/id) ${nameOrId} was not found in this key vault. ${RECOVER_HINT}`,
+    ),
+  deletedSecretNotFound: (name: string) =>
+    new NotFound('SecretNotFound', `Deleted Secret not found: ${name}`),
+  secretDisabled: () =>
+    new Forbidden(
+      'Forbidden',
+      'Operation get is not allowed on a disabled secret.',
+      inner('SecretDisabled'),
+    ),
+  deletedButRecoverable: (name: string) =>
+    new Conflict(
+      'Conflict',
+      `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
+      inner('ObjectIsDeletedButRecoverable'),
+    ),
+  alreadyExists: (name: string) =>
+    new Conflict('Conflict', `Secret ${name} already exists in this key vault.`),
+  purgeProtected: () =>
+    new Forbidden(
+      'Forbidden',
+      'Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.',
+    ),
+  forbiddenByRbac: (message: string) =>
+    new Forbidden('Forbidden', message, inner('ForbiddenByRbac')),
+}
+
+export function vaultErrorBody(e: KeylessError): VaultErrorBody {
+  if (!e.expose) {
+    return {
+      error: {
+        code: 'InternalServerError',
+        message: 'The service encountered an internal error. Please retry the request.',
+      },
+    }
+  }
+  const innerCode = e.extra?.innerCode
+  return {
+    error: {
+      code: e.code,
+      message: e.message,
+      ...(typeof innerCode === 'string' ? { innererror: { code: innerCode } } : {}),
+    },
+  }
+}
+
+/** Foreign errors (Fastify's body parsing and limits, bugs) as domain errors. */
+export function toVaultError(err: unknown): KeylessError {
+  if (err instanceof KeylessError) return err
+  const e = err as Partial<FastifyError>
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return new PayloadTooLarge('RequestEntityTooLarge', 'The request body is too large.')
+  }
+  if (e.validation !== undefined || (e.statusCode !== undefined && e.statusCode < 500)) {
+    return VaultErrors.badParameter(`The request is not valid: ${e.message ?? 'bad input'}.`)
+  }
+  return new KeylessError(500, 'InternalServerError', 'internal error', { cause: err })
+}
+
+export function createVaultErrorHandler(challenge: () => string) {
+  return (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const e = toVaultError(err)
+    if (!e.expose) request.log.error({ err }, 'vault request failed')
+    if (e.extra?.challenge === true) reply.header('www-authenticate', challenge())
+    return reply.code(e.status).type('application/json; charset=utf-8').send(vaultErrorBody(e))
+  }
+}

@@ -1,0 +1,179 @@
+// Which listener serves which vault, kept in step with the directory. By default every
+// `Microsoft.KeyVault/vaults` resource gets its own HTTPS listener, because the SDK wants a vault
+// at a host root and `<vault>.vault.localhost` names do not resolve everywhere; its port is
+// remembered in the store so that the vault's URL survives a restart. With `hostSuffix`, one
+// listener serves every vault by its Host header, `<vault>.<hostSuffix>`.
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
+import type { ResourceRow } from '../../store/schema.js'
+import type { Store } from '../../store/store.js'
+import type { VaultSettings } from './options.js'
+import { KEY_VAULTS_TYPE_KEY, vaultTarget, type VaultTarget } from './vaults.js'
+
+export type BuildApp = (
+  resolve: (request: FastifyRequest) => Promise<VaultTarget | undefined>,
+) => Promise<FastifyInstance>
+
+export interface ListenerDeps {
+  store: Store
+  settings: VaultSettings
+  buildApp: BuildApp
+  now: () => number
+  log?: FastifyBaseLogger
+}
+
+export interface VaultListeners {
+  /** Starts the shared listener (hostSuffix mode) and serves the vaults that exist now. */
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** Brings the listeners in step with the vaults in the store. */
+  reconcile(): Promise<void>
+  vaultUri(vaultKey: string): string | undefined
+  /** Starts serving the vault now if it exists and is not served yet. */
+  ensure(vaultKey: string): Promise<string | undefined>
+  /** `https://127.0.0.1:{port}/` or `https://{vault}.<suffix>:<port>/`. */
+  baseEndpoint(): string
+}
+
+async function listVaults(store: Store): Promise<ResourceRow[]> {
+  const rows: ResourceRow[] = []
+  let after: string | undefined
+  do {
+    const page = await store.resources.list(
+      { typeKey: KEY_VAULTS_TYPE_KEY },
+      { limit: 1000, ...(after ? { after } : {}) },
+    )
+    rows.push(...page.items)
+    after = page.next
+  } while (after !== undefined)
+  // Oldest first: with hostSuffix the first vault of a name keeps it.
+  return rows.sort((a, b) => a.created_at - b.created_at || (a.key < b.key ? -1 : 1))
+}
+
+async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
+  await app.listen({ host, port })
+  const address = app.server.address()
+  return typeof address === 'object' && address !== null ? address.port : port
+}
+
+export function createVaultListeners(d: ListenerDeps): VaultListeners {
+  const { store, settings } = d
+  const suffix = settings.hostSuffix
+  const served = new Map<string, { uri: string; app?: FastifyInstance }>()
+  const byName = new Map<string, string>()
+  let shared: { app: FastifyInstance; port: number } | undefined
+  let chain: Promise<unknown> = Promise.resolve()
+  let lastMissReconcile = 0
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = chain.then(fn)
+    chain = run.catch(() => undefined)
+    return run
+  }
+
+  const target = async (key: string, uri: string) => {
+    const row = await store.resources.fetch(key)
+    return row === undefined ? undefined : vaultTarget(row, uri, settings.retentionDays)
+  }
+
+  async function bindOwn(row: ResourceRow): Promise<void> {
+    const app = await d.buildApp(async () => {
+      const s = served.get(row.key)
+      return s === undefined ? undefined : target(row.key, s.uri)
+    })
+    const remembered = (await store.vaultEndpoints.fetch(row.key))?.port
+    let port: number
+    try {
+      port = await listen(app, settings.host, remembered ?? 0)
+    } catch (err) {
+      if (remembered === undefined) throw err
+      d.log?.warn({ err, vault: row.id, port: remembered }, 'vault port taken, using another')
+      port = await listen(app, settings.host, 0)
+    }
+    served.set(row.key, { uri: `https://${settings.urlHost}:${port}/`, app })
+    if (port !== remembered) {
+      await store.vaultEndpoints.save({ vault_key: row.key, port, updated_at: d.now() })
+    }
+  }
+
+  async function add(row: ResourceRow): Promise<void> {
+    if (served.has(row.key)) return
+    if (suffix === undefined) return bindOwn(row)
+    const name = row.name.toLowerCase()
+    const holder = byName.get(name)
+    if (holder !== undefined && holder !== row.key) {
+      d.log?.warn({ vault: row.id }, 'another vault already serves this name; not served')
+      return
+    }
+    byName.set(name, row.key)
+    served.set(row.key, { uri: `https://${name}.${suffix}:${shared?.port ?? settings.port}/` })
+  }
+
+  async function remove(key: string): Promise<void> {
+    const s = served.get(key)
+    served.delete(key)
+    for (const [name, holder] of byName) if (holder === key) byName.delete(name)
+    await s?.app?.close()
+  }
+
+  const reconcile = () =>
+    exclusive(async () => {
+      const rows = await listVaults(store)
+      const keys = new Set(rows.map((r) => r.key))
+      for (const key of [...served.keys()]) if (!keys.has(key)) await remove(key)
+      for (const row of rows) {
+        try {
+          await add(row)
+        } catch (err) {
+          d.log?.error({ err, vault: row.id }, 'vault listener failed to start')
+        }
+      }
+    })
+
+  async function resolveByHost(request: FastifyRequest): Promise<VaultTarget | undefined> {
+    const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase()
+    if (suffix === undefined || !host.endsWith(`.${suffix}`)) return undefined
+    const name = host.slice(0, -(suffix.length + 1))
+    let key = byName.get(name)
+    // A vault created a moment ago may not be in the map yet (looked for at most twice a second,
+    // so that made-up host names cannot keep the store busy).
+    if (key === undefined && !name.includes('.') && Date.now() - lastMissReconcile >= 500) {
+      lastMissReconcile = Date.now()
+      await reconcile()
+      key = byName.get(name)
+    }
+    const s = key === undefined ? undefined : served.get(key)
+    return s === undefined || key === undefined ? undefined : target(key, s.uri)
+  }
+
+  return {
+    async start() {
+      if (suffix !== undefined) {
+        const app = await d.buildApp(resolveByHost)
+        shared = { app, port: await listen(app, settings.host, settings.port) }
+      }
+      await reconcile()
+    },
+    async stop() {
+      await exclusive(async () => {
+        for (const key of [...served.keys()]) await remove(key)
+        await shared?.app.close()
+        shared = undefined
+      })
+    },
+    reconcile,
+    vaultUri: (key) => served.get(key.toLowerCase())?.uri,
+    async ensure(vaultKey) {
+      const key = vaultKey.toLowerCase()
+      if (!served.has(key)) {
+        await exclusive(async () => {
+          const row = await store.resources.fetch(key)
+          if (row !== undefined && row.type_key === KEY_VAULTS_TYPE_KEY) await add(row)
+        })
+      }
+      return served.get(key)?.uri
+    },
+    baseEndpoint: () =>
+      suffix === undefined
+        ? `https://${settings.urlHost}:{port}/`
+        : `https://{vault}.${suffix}:${shared?.port ?? settings.port}/`,
+  }
+}
