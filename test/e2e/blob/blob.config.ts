@@ -1,0 +1,353 @@
+// Shared setup for the Blob tests: a real `keyless up`, its Blob endpoint (the stand-in host of
+// fixtures/blob-host.ts while endpoints.json names none), ARM helpers to create storage accounts,
+// virtual machines with system identities and role assignments, and `keyless run --as <vm>` to
+// run the SDK client fixture as that machine.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { roleAssignmentEventData, RBAC_EVENTS } from '../../../src/domain/rbac/events.js'
+import { openStore } from '../../../src/store/index.js'
+import { BIN, startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
+import { form, https, type HttpResult } from '../../helpers/https.js'
+
+export const ROLES = {
+  owner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  contributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+  reader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
+} as const
+
+const FIXTURES = resolve(import.meta.dirname, 'fixtures')
+export const CLIENT = join(FIXTURES, 'blob-client.js')
+const HOST = join(FIXTURES, 'blob-host.js')
+
+export interface OpResult {
+  op: string
+  ok: boolean
+  value?: any
+  status?: number
+  code?: string
+  message?: string
+}
+
+export interface BlobHost {
+  endpoint: string
+  /** Kills the process serving Blob (SIGKILL by default). */
+  kill(signal?: NodeJS.Signals): Promise<void>
+}
+
+async function waitForFile(path: string, child: ChildProcess, output: () => string) {
+  const deadline = Date.now() + 30_000
+  while (!existsSync(path)) {
+    if (child.exitCode !== null) throw new Error(`blob host exited early:\n${output()}`)
+    if (Date.now() > deadline) throw new Error(`blob host did not start:\n${output()}`)
+    await sleep(50)
+  }
+  return JSON.parse(readFileSync(path, 'utf8'))
+}
+
+/** Child processes trust the CA of the instance they talk to. (The run's shared CA file can be
+ * replaced by a concurrent test run; the data directory keeps the one its server uses.) */
+function trustInstance(dataDir: string): NodeJS.ProcessEnv {
+  return { NODE_EXTRA_CA_CERTS: join(dataDir, 'ca.crt') }
+}
+
+/** The stand-in Blob host over `dataDir`, on `port` (0 = free). */
+export async function startBlobHost(
+  dataDir: string,
+  port = 0,
+  env: NodeJS.ProcessEnv = {},
+): Promise<BlobHost> {
+  const file = join(dataDir, 'blob-host.json')
+  rmSync(file, { force: true })
+  let out = ''
+  const child = spawn(process.execPath, [HOST, dataDir, String(port)], {
+    env: { ...process.env, ...trustInstance(dataDir), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
+  const exited = new Promise<void>((r) => child.once('exit', () => r()))
+  const { blobEndpoint } = await waitForFile(file, child, () => out)
+  return {
+    endpoint: blobEndpoint,
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      await exited
+    },
+  }
+}
+
+export interface BlobEnv {
+  k: KeylessProcess
+  host: BlobHost
+  /** Whether `keyless up` serves Blob itself (else the stand-in host does). */
+  native: boolean
+  subscriptionId: string
+  operatorToken: string
+  arm(method: string, path: string, body?: unknown): Promise<HttpResult>
+  group: string
+  accountUrl(account: string): string
+  createAccount(name?: string): Promise<{ name: string; id: string }>
+  createVm(name?: string): Promise<{ id: string; principalId: string }>
+  assign(principalId: string, role: string, scope: string): Promise<string>
+  unassign(assignmentId: string): Promise<void>
+  /** Runs the SDK client fixture as `vm` under `keyless run`. */
+  run(vm: string, account: string, ops: object[]): Promise<OpResult[]>
+  /** A storage token of `vm`'s identity, from the agent as the SDK gets it. */
+  token(vm: string, scope?: string): Promise<string>
+  dispose(): Promise<void>
+}
+
+/** Runs `node <args>` as `vm` under `keyless run`, in its own process group (`-pid` kills it
+ * with the program it started). */
+export function runAs(
+  k: KeylessProcess,
+  vm: string,
+  args: readonly string[],
+  onLine?: (line: string) => void,
+): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'run', '--as', vm, '--data-dir', k.dataDir, '--', process.execPath, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...trustInstance(k.dataDir) },
+      detached: true,
+    },
+  )
+  let stdout = ''
+  let stderr = ''
+  let partial = ''
+  child.stdout!.on('data', (c: Buffer) => {
+    stdout += c.toString()
+    partial += c.toString()
+    const lines = partial.split('\n')
+    partial = lines.pop() as string
+    for (const line of lines) onLine?.(line)
+  })
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()))
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((r) =>
+    child.on('close', (code) => r({ code, stdout, stderr })),
+  )
+  return { child, done }
+}
+
+export async function operatorToken(k: KeylessProcess): Promise<string> {
+  const res = await https(
+    `${k.endpoints.authorityHost}/${k.endpoints.tenantId}/oauth2/v2.0/token`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form({
+        grant_type: 'client_credentials',
+        client_id: k.admin.clientId,
+        client_secret: k.admin.clientSecret,
+        scope: `${k.endpoints.managementEndpoint}/.default`,
+      }),
+      ca: k.ca,
+    },
+  )
+  if (res.status !== 200) throw new Error(`operator token: ${res.status} ${res.text}`)
+  return res.json().access_token
+}
+
+const API: Record<string, string> = {
+  resourcegroups: '2025-04-01',
+  'microsoft.compute': '2024-07-01',
+  'microsoft.storage': '2023-05-01',
+  'microsoft.authorization': '2022-04-01',
+}
+
+function apiVersion(path: string): string {
+  const providers = [...path.matchAll(/\/providers\/([^/]+)/gi)]
+  const ns = providers.length ? providers[providers.length - 1]![1]!.toLowerCase() : ''
+  return API[ns] ?? API.resourcegroups!
+}
+
+/** Starts Keyless and its Blob endpoint (native, or the stand-in host). */
+export async function connectBlob(
+  k: KeylessProcess,
+  port = 0,
+): Promise<{ host: BlobHost; native: boolean }> {
+  const native = typeof k.endpoints.blobEndpoint === 'string'
+  if (native) {
+    return {
+      native,
+      host: {
+        endpoint: k.endpoints.blobEndpoint as string,
+        kill: async (s) => void (await k.stop(s ?? 'SIGKILL')),
+      },
+    }
+  }
+  return { native, host: await startBlobHost(k.dataDir, port) }
+}
+
+export async function startBlobEnv(): Promise<BlobEnv> {
+  const k = await startKeyless()
+  try {
+    return await setUp(k)
+  } catch (error) {
+    await k.dispose()
+    throw error
+  }
+}
+
+async function setUp(k: KeylessProcess): Promise<BlobEnv> {
+  const { host, native } = await connectBlob(k)
+  const token = await operatorToken(k)
+  const subscriptionId = k.endpoints.subscriptionId
+  const group = `/subscriptions/${subscriptionId}/resourceGroups/blob-${randomBytes(3).toString('hex')}`
+  const arm = (method: string, path: string, body?: unknown) =>
+    https(`${k.endpoints.managementEndpoint}${path}?api-version=${apiVersion(path)}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      ca: k.ca,
+    })
+  const created = await arm('PUT', group, { location: 'eastus' })
+  if (created.status >= 300) throw new Error(`resource group: ${created.status} ${created.text}`)
+
+  const env: BlobEnv = {
+    k,
+    host,
+    native,
+    subscriptionId,
+    operatorToken: token,
+    arm,
+    group,
+    accountUrl: (account) => `${host.endpoint}/${account}`,
+    async createAccount(name = `acct${randomBytes(5).toString('hex')}`) {
+      const id = `${group}/providers/Microsoft.Storage/storageAccounts/${name}`
+      const res = await arm('PUT', id, {
+        location: 'eastus',
+        kind: 'StorageV2',
+        sku: { name: 'Standard_LRS' },
+      })
+      if (res.status >= 300) throw new Error(`storage account: ${res.status} ${res.text}`)
+      return { name, id }
+    },
+    async createVm(name = `vm-${randomBytes(3).toString('hex')}`) {
+      const id = `${group}/providers/Microsoft.Compute/virtualMachines/${name}`
+      const res = await arm('PUT', id, { location: 'eastus', identity: { type: 'SystemAssigned' } })
+      if (res.status >= 300) throw new Error(`vm: ${res.status} ${res.text}`)
+      return { id, principalId: res.json().identity.principalId }
+    },
+    async assign(principalId, role, scope) {
+      const id = `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`
+      const res = await arm('PUT', id, {
+        properties: {
+          roleDefinitionId: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
+          principalId,
+          principalType: 'ServicePrincipal',
+        },
+      })
+      if (res.status === 200 || res.status === 201) return id
+      if (!armLacksRoleAssignments(res))
+        throw new Error(`role assignment: ${res.status} ${res.text}`)
+      await insertAssignment(k, id, scope, role, principalId)
+      return id
+    },
+    async unassign(id) {
+      const res = await arm('DELETE', id)
+      if (res.status === 200 || res.status === 204) return
+      if (!armLacksRoleAssignments(res)) throw new Error(`unassign: ${res.status} ${res.text}`)
+      await deleteAssignment(k, id)
+    },
+    async run(vm, account, ops) {
+      const { done } = runAs(k, vm, [CLIENT, env.accountUrl(account), JSON.stringify(ops)])
+      const r = await done
+      const last = r.stdout.trim().split('\n').pop() ?? ''
+      try {
+        return JSON.parse(last).results as OpResult[]
+      } catch {
+        throw new Error(`client failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`)
+      }
+    },
+    async token(vm, scope) {
+      const [r] = await env.run(vm, 'unused', [{ op: 'token', scope }])
+      if (!r?.ok) throw new Error(`token: ${JSON.stringify(r)}`)
+      return r.value as string
+    },
+    async dispose() {
+      await host.kill('SIGTERM')
+      await k.dispose()
+    },
+  }
+  return env
+}
+
+// Until the control plane serves role assignments (reference §4), tests write them to the
+// store with their change event, as the RBAC operations will.
+function armLacksRoleAssignments(res: HttpResult): boolean {
+  return res.status === 400 || res.status === 404
+}
+
+async function insertAssignment(
+  k: KeylessProcess,
+  id: string,
+  scope: string,
+  role: string,
+  principalId: string,
+) {
+  const store = await openStore({ sqliteFile: join(k.dataDir, 'keyless.db') })
+  try {
+    const now = Date.now()
+    const row = {
+      name: id.slice(id.lastIndexOf('/') + 1),
+      scope,
+      scope_key: scope.toLowerCase(),
+      role_definition_id: role,
+      principal_id: principalId,
+      principal_type: 'ServicePrincipal',
+      description: null,
+      condition: null,
+      condition_version: null,
+      created_at: now,
+      updated_at: now,
+      created_by: null,
+    }
+    await store.transaction(async (tx) => {
+      await tx.roleAssignments.create(row)
+      await tx.events.append({
+        at: now,
+        kind: RBAC_EVENTS.roleAssignmentCreated,
+        subject: row.name,
+        data: JSON.stringify(roleAssignmentEventData(row)),
+      })
+    })
+  } finally {
+    await store.close()
+  }
+}
+
+async function deleteAssignment(k: KeylessProcess, id: string) {
+  const store = await openStore({ sqliteFile: join(k.dataDir, 'keyless.db') })
+  try {
+    const name = id.slice(id.lastIndexOf('/') + 1)
+    await store.transaction(async (tx) => {
+      const row = await tx.roleAssignments.fetch(name)
+      if (!row) return
+      await tx.roleAssignments.delete(name)
+      await tx.events.append({
+        at: Date.now(),
+        kind: RBAC_EVENTS.roleAssignmentDeleted,
+        subject: name,
+        data: JSON.stringify(roleAssignmentEventData(row)),
+      })
+    })
+  } finally {
+    await store.close()
+  }
+}
+
+/** Asserts each result, naming the operation and showing the whole result on failure. */
+export function expectOk(results: OpResult[]): void {
+  for (const r of results) {
+    if (!r.ok) throw new Error(`${r.op} failed: ${JSON.stringify(r)}`)
+  }
+}
