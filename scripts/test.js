@@ -20,7 +20,8 @@ if (files.length === 0) {
 // only at process start). Tests seed it into the data directories they start Keyless on, and
 // `keyless up` reuses a CA it finds there, so in-process Azure SDK clients trust Keyless the way
 // a user's program does.
-const caDir = resolve('dist/test-ca')
+// One directory per run, so two runs at once never swap each other's CA.
+const caDir = resolve('dist/test-ca', String(process.pid))
 mkdirSync(caDir, { recursive: true })
 const ca = await createCertificateAuthority('Keyless Test CA', { now: Date.now(), validityDays: 2 })
 writeFileSync(join(caDir, 'ca.crt'), ca.certPem)

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { PublicUrl } from '../common/public-url.js'
 import type { Directory } from '../directory/directory.js'
 import type { Target } from './target.js'
+import type { DataPlaneLinks } from './options.js'
 
 export interface OperationContext<T extends Target = Target> {
   request: FastifyRequest
@@ -13,6 +14,7 @@ export interface OperationContext<T extends Target = Target> {
   path: string
   directory: Directory
   publicUrl: PublicUrl
+  dataPlanes?: DataPlaneLinks
 }
 
 export type Operation<K extends Target['kind'] = Target['kind']> = (

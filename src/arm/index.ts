@@ -4,7 +4,7 @@
 // to its routes only (fastify docs/Reference/Encapsulation.md).
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { createAuthenticator, type Caller } from './authenticate.js'
-import { operatorOnly } from './authorize.js'
+import type { CheckAccess } from './authorize.js'
 import { renderArmError } from './envelope.js'
 import { graphPlugin } from './graph/index.js'
 import { acceptJson } from './json-body.js'
@@ -28,7 +28,9 @@ export async function armPlugin(app: FastifyInstance, o: ArmPluginOptions): Prom
     if (!caller) throw new TypeError('request reached an operation unauthenticated')
     return caller
   }
-  const checkAccess = operatorOnly(o.operatorObjectId)
+  // Every operation is decided by the RBAC engine, the operator's included (Owner at `/`).
+  const checkAccess: CheckAccess = (caller, check) =>
+    o.authz.checkAccess(caller.objectId, check.action, check.scope)
   const authOptions = {
     verifyToken: o.verifyToken,
     authority: o.publicUrl,
@@ -44,7 +46,13 @@ export async function armPlugin(app: FastifyInstance, o: ArmPluginOptions): Prom
     arm.addHook('onRequest', async (request) => {
       callers.set(request, await authenticate(request))
     })
-    registerRoutes(arm, { directory: o.directory, publicUrl: o.publicUrl, checkAccess, callerOf })
+    registerRoutes(arm, {
+      directory: o.directory,
+      publicUrl: o.publicUrl,
+      checkAccess,
+      callerOf,
+      dataPlanes: o.dataPlanes,
+    })
   })
 
   await app.register(graphPlugin, {

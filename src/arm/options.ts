@@ -3,6 +3,7 @@ import type { VerifyAccessToken } from '../common/access-token.js'
 import type { PublicUrl } from '../common/public-url.js'
 import type { Clock } from '../domain/clock.js'
 import type { Directory } from '../directory/directory.js'
+import type { Authz } from '../authz/index.js'
 
 export interface ArmPluginOptions {
   directory: Directory
@@ -13,4 +14,16 @@ export interface ArmPluginOptions {
   operatorObjectId: string
   clock: Clock
   publicUrl: PublicUrl
+  /** The RBAC engine: decisions for every operation, and the Microsoft.Authorization API. */
+  authz: Authz
+  /** Properties the data planes add to their resources' views (vaultUri, primaryEndpoints). */
+  dataPlanes?: DataPlaneLinks
+}
+
+export interface DataPlaneLinks {
+  propertiesOf(resource: {
+    id: string
+    type: string
+    name: string
+  }): Promise<Record<string, unknown> | undefined>
 }

@@ -12,12 +12,14 @@ import { ArmErrors } from './errors.js'
 import { METHODS, operationFor } from './operations.js'
 import { apiFamilyOf, requestedFamilyOf } from './resolve-type.js'
 import { normalizePath, parseTarget } from './target.js'
+import type { DataPlaneLinks } from './options.js'
 
 export interface RouterOptions {
   directory: Directory
   publicUrl: PublicUrl
   checkAccess: CheckAccess
   callerOf: (request: FastifyRequest) => Caller
+  dataPlanes?: DataPlaneLinks
 }
 
 export const ROUTES = ['/subscriptions', '/subscriptions/*', '//*'] as const
@@ -40,6 +42,7 @@ export function registerRoutes(app: FastifyInstance, o: RouterOptions): void {
       path,
       directory: o.directory,
       publicUrl: o.publicUrl,
+      dataPlanes: o.dataPlanes,
     })
   }
   for (const url of ROUTES) {

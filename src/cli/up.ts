@@ -1,8 +1,6 @@
 // `keyless up`: the whole of Keyless in one process on an embedded store.
 import type { Command } from 'commander'
 import { loadConfig, type ConfigInput } from '../server/config.js'
-import { startServer } from '../server/start.js'
-import { startLocalAgent } from './local-agent.js'
 
 interface UpFlags {
   dataDir?: string
@@ -35,6 +33,9 @@ export function registerUp(program: Command): void {
         config: flags.config,
       }
       const config = loadConfig(input, process.env)
+      // Loaded here, not at the top: every other command starts without the server's modules.
+      const { startServer } = await import('../server/start.js')
+      const { startLocalAgent } = await import('./local-agent.js')
       const server = await startServer(config)
       const agent = await startLocalAgent(server, config)
       console.log('Keyless is up.')

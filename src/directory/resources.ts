@@ -10,7 +10,12 @@ import { parseIdentitySpec } from '../domain/identity-spec.js'
 import { BadRequest, Conflict, NotFound } from '../domain/errors.js'
 import type { ResourceId } from '../domain/resource-id.js'
 import { parseResourceId } from '../domain/resource-id.js'
-import { lookupResourceType, USER_ASSIGNED_IDENTITIES } from '../domain/resource-types.js'
+import {
+  KEY_VAULTS,
+  lookupResourceType,
+  STORAGE_ACCOUNTS,
+  USER_ASSIGNED_IDENTITIES,
+} from '../domain/resource-types.js'
 import type { ResourceRow } from '../store/schema.js'
 import type { Repositories } from '../store/store.js'
 import { recordChange } from './events.js'
@@ -25,6 +30,28 @@ import { deleteRoleAssignmentsAtOrBelow } from './role-assignments.js'
 import type { ResourceInput, ResourcePatch, ResourceView, Tags } from './views.js'
 
 const UAMI_KEY = USER_ASSIGNED_IDENTITIES.toLowerCase()
+
+// Vault and storage account names are DNS labels in Azure, unique across all of it; in Keyless
+// across the installation, because the data planes find a vault or an account by its name.
+const GLOBALLY_UNIQUE: Record<string, (name: string) => Conflict> = {
+  [KEY_VAULTS.toLowerCase()]: (name) =>
+    new Conflict(
+      'VaultAlreadyExists',
+      `The vault name '${name}' is already in use. Vault names are globally unique so it is possible that the name is already taken.`,
+    ),
+  [STORAGE_ACCOUNTS.toLowerCase()]: (name) =>
+    new Conflict(
+      'StorageAccountAlreadyTaken',
+      `The storage account named ${name} is already taken.`,
+    ),
+}
+
+async function assertNameFree(tx: Repositories, id: ResourceId): Promise<void> {
+  const taken = GLOBALLY_UNIQUE[id.type!.toLowerCase()]
+  if (taken && (await tx.resources.findByName(id.type!, id.name!)).length > 0) {
+    throw taken(id.name!)
+  }
+}
 
 export function resourceNotFound(id: ResourceId): NotFound {
   return new NotFound(
@@ -155,6 +182,7 @@ export async function putResource(
   if (existing) {
     await tx.resources.update(id.key, fields)
   } else {
+    await assertNameFree(tx, id)
     await tx.resources.create({
       key: id.key,
       id: id.id,

@@ -15,6 +15,12 @@ import { createAccessTokenVerifier } from '../sts/verify-token.js'
 import { createDirectory } from '../directory/create-directory.js'
 import type { Directory } from '../directory/directory.js'
 import { armPlugin } from '../arm/index.js'
+import { createAuthz, type Authz } from '../authz/index.js'
+import { createBlobService, type BlobService } from '../dataplane/blob/index.js'
+import type { AuthorizeDataAction, DataDecision } from '../dataplane/options.js'
+import { createVaultService, type VaultService } from '../dataplane/vault/index.js'
+import { BUILT_IN_ROLE_IDS } from '../domain/rbac/built-in-roles.js'
+import { KEY_VAULTS, STORAGE_ACCOUNTS } from '../domain/resource-types.js'
 import type { Config } from './config.js'
 import { createOperatorAuthorizer } from './operator-auth.js'
 
@@ -35,6 +41,9 @@ export interface Built {
   directory: Directory
   hosts: HostRegistry
   feed: ChangeFeed
+  authz: Authz
+  vault: VaultService
+  blob: BlobService
 }
 
 /** Never log credentials: headers that carry them are redacted wherever a request is logged. */
@@ -89,6 +98,22 @@ export async function build(o: BuildOptions): Promise<Built> {
     store: o.store,
     onError: (err) => app.log.error({ err }, 'change feed poll failed'),
   })
+  const authz = await createAuthz({
+    store: o.store,
+    clock: o.clock,
+    tenantId: o.installation.tenantId,
+  })
+  await ensureOperatorIsOwner(authz, o.installation.operator.objectId)
+  // The index follows the same change stream as the agents: a change committed by any replica
+  // reaches every decision within the feed's period.
+  feed.subscribe((e) => {
+    try {
+      authz.apply(e)
+    } catch (err) {
+      app.log.error({ err, seq: e.seq }, 'RBAC index could not apply a change; reloading')
+      void authz.refresh().catch((e2) => app.log.error({ err: e2 }, 'RBAC reload failed'))
+    }
+  })
   const hosts = createHostRegistry({
     store: o.store,
     clock: o.clock,
@@ -108,7 +133,41 @@ export async function build(o: BuildOptions): Promise<Built> {
   const authorizeOperator = createOperatorAuthorizer({
     verifyToken,
     audiences: () => [...o.config.managementAudiences, o.publicUrl(), `${o.publicUrl()}/`],
-    operatorObjectId: o.installation.operator.objectId,
+    checkAccess: (principalId, action, scope) => authz.checkAccess(principalId, action, scope),
+  })
+
+  // The data planes decide on the live index and directory: a removed assignment or a deleted
+  // identity is refused at the next request, whatever the age of the caller's token.
+  const decide =
+    (dataAction: boolean): AuthorizeDataAction =>
+    (principalId, action, scope) =>
+      dataDecision(authz.explain(principalId, action, scope, { dataAction }))
+  const dataPlane = {
+    verifyToken,
+    authorize: decide(true),
+    principalExists: async (oid: string) => (await o.store.principals.fetch(oid)) !== undefined,
+    directory,
+    store: o.store,
+    clock: o.clock,
+    tenantId: o.installation.tenantId,
+    authority: o.publicUrl,
+    dataDir: o.config.dataDir,
+    masterKey: o.masterKey,
+    tls: o.tls,
+    host: o.config.host,
+    logger: app.log,
+  }
+  const vault = createVaultService({
+    ...dataPlane,
+    hostSuffix: o.config.vaultHostSuffix,
+    port: o.config.vaultPort,
+    subscribe: feed.subscribe,
+  })
+  const blob = createBlobService({
+    ...dataPlane,
+    authorizeAction: decide(false),
+    port: o.config.blobPort,
+    maxBlobBytes: o.config.blobMaxBytes,
   })
 
   await app.register(stsPlugin, {
@@ -133,6 +192,20 @@ export async function build(o: BuildOptions): Promise<Built> {
     operatorObjectId: o.installation.operator.objectId,
     clock: o.clock,
     publicUrl: o.publicUrl,
+    authz,
+    dataPlanes: {
+      async propertiesOf(r) {
+        const type = r.type.toLowerCase()
+        if (type === KEY_VAULTS.toLowerCase()) {
+          const vaultUri = await vault.resolveVaultUri(r.id)
+          return vaultUri ? { vaultUri } : undefined
+        }
+        if (type === STORAGE_ACCOUNTS.toLowerCase()) {
+          return { primaryEndpoints: { blob: `${blob.accountUrl(r.name)}/` } }
+        }
+        return undefined
+      },
+    },
   })
 
   app.setNotFoundHandler((req, reply) =>
@@ -143,6 +216,32 @@ export async function build(o: BuildOptions): Promise<Built> {
   app.addHook('onClose', async () => {
     keyRing.stop()
     feed.stop()
+    await vault.stop()
+    await blob.stop()
   })
-  return { app, keyRing, directory, hosts, feed }
+  return { app, keyRing, directory, hosts, feed, authz, vault, blob }
+}
+
+/** Azure's decision, in the data planes' terms. */
+function dataDecision(d: ReturnType<Authz['explain']>): DataDecision {
+  if (d.allowed) return { allowed: true, assignmentId: d.grant.assignmentId, reason: 'Allowed' }
+  if (d.decision === 'denied') {
+    return {
+      allowed: false,
+      denyAssignmentId: d.deny.denyAssignmentId,
+      reason: 'DeniedWithDenyAssignment',
+    }
+  }
+  return { allowed: false, reason: 'DeniedWithNoValidRBAC' }
+}
+
+/** The operator is Owner at the root scope (DESIGN: least privilege for everyone else). The
+ * assignment is named after the operator, so that replicas starting together create one. */
+async function ensureOperatorIsOwner(authz: Authz, operatorObjectId: string): Promise<void> {
+  if (authz.checkAccess(operatorObjectId, '*', '/')) return
+  await authz.createRoleAssignment('/', operatorObjectId, {
+    roleDefinitionId: BUILT_IN_ROLE_IDS.owner,
+    principalId: operatorObjectId,
+    description: 'The Keyless operator',
+  })
 }

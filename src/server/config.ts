@@ -23,6 +23,10 @@ export interface Config {
   readonly hostCertificateLifetimeSeconds: number
   readonly joinTokenLifetimeSeconds: number
   readonly logLevel: string
+  readonly blobPort: number
+  readonly blobMaxBytes: number
+  readonly vaultHostSuffix?: string
+  readonly vaultPort: number
 }
 
 export type ConfigInput = Partial<Omit<Config, 'keyRotation'>> & {
@@ -98,6 +102,15 @@ export function resolveConfig(...layers: ConfigInput[]): Config {
   if (!LEVELS.has(c.logLevel)) fail(`logLevel must be one of ${[...LEVELS].join(', ')}`)
   if (c.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(c.databaseUrl)) {
     fail('databaseUrl must be a postgres:// URL')
+  }
+  for (const k of ['blobPort', 'vaultPort'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 0 || c[k] > 65535) fail(`${k} must be 0–65535`)
+  }
+  if (!Number.isSafeInteger(c.blobMaxBytes) || c.blobMaxBytes < 1) {
+    fail('blobMaxBytes must be a positive integer')
+  }
+  if (c.vaultHostSuffix !== undefined && typeof c.vaultHostSuffix !== 'string') {
+    fail('vaultHostSuffix must be a DNS name')
   }
   positive('tokenLifetimeSeconds', c.tokenLifetimeSeconds)
   positive('appTokenLifetimeSeconds', c.appTokenLifetimeSeconds)

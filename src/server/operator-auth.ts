@@ -1,5 +1,6 @@
-// Who may manage hosts (join tokens, revocation) and read the raw change stream: until RBAC
-// decides it, the operator only. Errors use ARM's authentication codes.
+// Who may manage hosts (join tokens, revocation) and read the raw change stream: RBAC decides,
+// on Keyless's own actions at the root scope (the operator is Owner there; `*` covers them).
+// Errors use ARM's authentication codes.
 import type { FastifyRequest } from 'fastify'
 import { bearerToken, TokenRejected, type VerifyAccessToken } from '../common/access-token.js'
 import { Forbidden, Unauthenticated } from '../domain/errors.js'
@@ -7,7 +8,7 @@ import { Forbidden, Unauthenticated } from '../domain/errors.js'
 export interface OperatorAuthOptions {
   verifyToken: VerifyAccessToken
   audiences: () => string[]
-  operatorObjectId: string
+  checkAccess: (principalId: string, action: string, scope: string) => boolean
 }
 
 export function createOperatorAuthorizer(o: OperatorAuthOptions) {
@@ -31,7 +32,7 @@ export function createOperatorAuthorizer(o: OperatorAuthOptions) {
       }
       throw e
     }
-    if (oid !== o.operatorObjectId) {
+    if (!o.checkAccess(oid, action, '/')) {
       throw new Forbidden(
         'AuthorizationFailed',
         `The client '${oid}' with object id '${oid}' does not have authorization to perform action '${action}' over scope '/' or the scope is invalid. If access was recently granted, please refresh your credentials.`,

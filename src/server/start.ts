@@ -31,6 +31,10 @@ export interface Endpoints {
   jwksUri: string
   caCertFile: string
   adminCredentialFile: string
+  /** Key Vault: `https://127.0.0.1:{port}/` (one listener per vault) or the host-name scheme. */
+  vaultEndpoint: string
+  /** Blob: `https://127.0.0.1:<port>`; an account's URL is `<blobEndpoint>/<account>`. */
+  blobEndpoint: string
 }
 
 export interface RunningServer {
@@ -43,10 +47,12 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-/** Loopback names always; the bind address too when it is a specific one. */
-function tlsNames(host: string) {
+/** Loopback names always; the bind address too when it is a specific one; with a vault host
+ * suffix, every vault's name under it. */
+function tlsNames(host: string, vaultHostSuffix?: string) {
   const ipAddresses = ['127.0.0.1', '::1']
   const dnsNames = ['localhost']
+  if (vaultHostSuffix) dnsNames.push(vaultHostSuffix, `*.${vaultHostSuffix}`)
   const wildcard = host === '0.0.0.0' || host === '::'
   if (!wildcard && !ipAddresses.includes(host)) {
     ;(/^[\d.:]+$/.test(host) ? ipAddresses : dnsNames).push(host)
@@ -68,7 +74,12 @@ export async function startServer(
   const now = clock.now()
   const masterKey = ensureMasterKey(paths)
   const ca = await ensureCertificateAuthority(paths, now)
-  const tls = await ensureTlsCertificate(paths, ca, tlsNames(config.host), now)
+  const tls = await ensureTlsCertificate(
+    paths,
+    ca,
+    tlsNames(config.host, config.vaultHostSuffix?.toLowerCase()),
+    now,
+  )
   const store = await openStore(
     config.databaseUrl ? { postgresUrl: config.databaseUrl } : { sqliteFile: paths.database },
   )
@@ -94,7 +105,7 @@ export async function startServer(
       )
     }
     const publicUrl = latePublicUrl()
-    const { app, keyRing, feed, hosts } = await build({
+    const { app, keyRing, feed, hosts, vault, blob } = await build({
       config,
       store,
       clock,
@@ -110,6 +121,8 @@ export async function startServer(
     const { port } = app.server.address() as AddressInfo
     const base = `https://${urlHost(config.host)}:${port}`
     publicUrl.set(base)
+    await vault.start()
+    await blob.start()
     const endpoints: Endpoints = {
       tenantId: installation.tenantId,
       subscriptionId: installation.subscriptionId,
@@ -119,6 +132,8 @@ export async function startServer(
       jwksUri: `${base}/${installation.tenantId}/discovery/v2.0/keys`,
       caCertFile: paths.caCert,
       adminCredentialFile: paths.admin,
+      vaultEndpoint: vault.baseEndpoint,
+      blobEndpoint: blob.endpoint,
     }
     let published: Record<string, string> = { ...endpoints }
     const publishEndpoints = (extra: Record<string, string>) => {

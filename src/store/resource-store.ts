@@ -47,6 +47,13 @@ export function createResourceStore(db: Kysely<Database>): ResourceStore {
       await db.insertInto('resources').values(lowerKeys(row)).execute()
     },
     fetch,
+    findByName: (typeKey, name) =>
+      db
+        .selectFrom('resources')
+        .selectAll()
+        .where('type_key', '=', typeKey.toLowerCase())
+        .where((eb) => eb(eb.fn('lower', ['name']), '=', name.toLowerCase()))
+        .execute(),
     list: (filter, page = {}) =>
       readPage(
         page,

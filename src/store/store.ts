@@ -80,6 +80,8 @@ export interface ResourceStore {
   delete(key: string): Promise<boolean>
   /** Number of resources in a group (for tests and group deletion). */
   count(filter: ResourceFilter): Promise<number>
+  /** Resources of a type with this name (any casing) anywhere, for globally unique names. */
+  findByName(typeKey: string, name: string): Promise<ResourceRow[]>
 }
 
 export interface PrincipalStore {

@@ -20,6 +20,11 @@ const frame = (e: ChangeEvent) =>
   `id: ${e.seq}\nevent: ${e.kind}\ndata: ${JSON.stringify({ subject: e.subject, at: e.at, ...e.data })}\n\n`
 
 export function registerEventsApi(app: FastifyInstance, o: EventsApiOptions): void {
+  // Streams never end on their own: a server that is closing ends them, or it would wait forever.
+  const open = new Set<() => void>()
+  app.addHook('preClose', async () => {
+    for (const close of [...open]) close()
+  })
   app.get<{ Querystring: { after?: string } }>(EVENTS_PATH, async (req, reply) => {
     const credential = bearerToken(req.headers.authorization)
     if (!credential)
@@ -45,7 +50,8 @@ export function registerEventsApi(app: FastifyInstance, o: EventsApiOptions): vo
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     })
-    res.write(': connected\n\n')
+    // The position the stream starts from, so a client that reconnects resumes exactly there.
+    res.write(`: connected\nid: ${cursor}\n\n`)
     let closed = false
     const send = (e: ChangeEvent) => {
       if (closed || e.seq <= cursor) return
@@ -60,10 +66,12 @@ export function registerEventsApi(app: FastifyInstance, o: EventsApiOptions): vo
     function close() {
       if (closed) return
       closed = true
+      open.delete(close)
       clearInterval(heartbeat)
       unsubscribe()
       res.end()
     }
+    open.add(close)
     req.raw.on('close', close)
     try {
       for (

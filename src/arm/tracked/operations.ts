@@ -7,16 +7,26 @@ import { listBody, nextLink, readPageRequest } from '../paging.js'
 import { validateBody } from '../schemas.js'
 import { resourceJson } from '../views.js'
 import { bodyMappingFor } from './body-mapping.js'
+import type { ResourceView } from '../../directory/views.js'
+import type { OperationContext } from '../context.js'
+
+/** The ARM view, with what the resource's data plane adds (a vault's `vaultUri`, ...). */
+async function view(c: OperationContext, r: ResourceView) {
+  const json = resourceJson(r)
+  const extra = await c.dataPlanes?.propertiesOf(json)
+  if (!extra) return json
+  return { ...json, properties: { ...json.properties, ...extra } }
+}
 
 export const putResource: Operation<'resource'> = async (c) => {
   const mapping = bodyMappingFor(c.target.id.type!)
   const body = validateBody<unknown>(c.request, mapping.putSchema)
   const { resource, created } = await c.directory.putResource(c.target.id, mapping.toInput(body))
-  return c.reply.code(created ? 201 : 200).send(resourceJson(resource))
+  return c.reply.code(created ? 201 : 200).send(await view(c, resource))
 }
 
 export const getResource: Operation<'resource'> = async (c) =>
-  c.reply.send(resourceJson(await c.directory.getResource(c.target.id)))
+  c.reply.send(await view(c, await c.directory.getResource(c.target.id)))
 
 export const headResource: Operation<'resource'> = async (c) => {
   try {
@@ -32,7 +42,7 @@ export const patchResource: Operation<'resource'> = async (c) => {
   const mapping = bodyMappingFor(c.target.id.type!)
   const body = validateBody<unknown>(c.request, mapping.patchSchema)
   return c.reply.send(
-    resourceJson(await c.directory.patchResource(c.target.id, mapping.toPatch(body))),
+    await view(c, await c.directory.patchResource(c.target.id, mapping.toPatch(body))),
   )
 }
 
@@ -62,5 +72,5 @@ export const listResources: Operation<'resources'> = async (c) => {
     page,
     result.next,
   )
-  return c.reply.send(listBody(result.items.map(resourceJson), link))
+  return c.reply.send(listBody(await Promise.all(result.items.map((r) => view(c, r))), link))
 }
