@@ -274,7 +274,15 @@ describe('compute and plain resources over ARM REST', () => {
       assert.equal(res.status, 201, `${type}: ${res.text}`)
       assert.equal(res.json().type, type)
       assert.equal(res.json().identity, undefined)
-      assert.deepEqual(res.json().properties, { note: 'plain', provisioningState: 'Succeeded' })
+      // Vaults and accounts also carry their data plane's URL; nothing else is added.
+      const { vaultUri, primaryEndpoints, ...rest } = res.json().properties
+      assert.deepEqual(rest, { note: 'plain', provisioningState: 'Succeeded' })
+      if (type === 'Microsoft.KeyVault/vaults')
+        assert.match(vaultUri, /^https:\/\/127\.0\.0\.1:\d+\/$/)
+      else assert.equal(vaultUri, undefined)
+      if (type === 'Microsoft.Storage/storageAccounts') {
+        assert.match(primaryEndpoints.blob, /^https:\/\/127\.0\.0\.1:\d+\/storeone\/$/)
+      } else assert.equal(primaryEndpoints, undefined)
     }
   })
 

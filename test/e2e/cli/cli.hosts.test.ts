@@ -1,0 +1,62 @@
+// `keyless host`: a join token from the CLI enrolls a host; the CLI lists it and revokes it,
+// after which the host's credential gets no more tokens.
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
+import { arm, enroll, identityToken, operatorToken } from '../hosts/hosts.config.js'
+import { cliFor, fails, ok } from './cli.config.js'
+
+describe('keyless host', () => {
+  let k: KeylessProcess
+  let cli: ReturnType<typeof cliFor>
+
+  before(async () => {
+    k = await startKeyless()
+    cli = cliFor(k.dataDir)
+  })
+  after(() => k?.dispose())
+
+  it('creates a join token that enrolls one host, lists it, and revokes it', async () => {
+    const created = ok(await cli('host', 'join-token')).json()
+    assert.match(created.token, /^kjt~[\w-]{43}$/)
+    assert.ok(created.expiresAt > Date.now())
+    const host = await enroll(k, created.token)
+    await assert.rejects(enroll(k, created.token), /enroll failed: 4\d\d/)
+
+    const listed = ok(await cli('host', 'list')).json()
+    const mine = listed.find((h: { id: string }) => h.id === host.hostId)
+    assert.equal(mine?.state, 'active')
+    assert.ok(
+      listed.some((h: { isLocal: boolean }) => h.isLocal),
+      'the in-process agent is listed',
+    )
+
+    // The host gets tokens for what it hosts until it is revoked.
+    const call = arm(k, await operatorToken(k))
+    const rg = `/subscriptions/${k.endpoints.subscriptionId}/resourceGroups/hosts-rg`
+    await call('PUT', `${rg}?api-version=2025-04-01`, { location: 'eastus' })
+    const vm = `${rg}/providers/Microsoft.Compute/virtualMachines/vm1`
+    const put = await call('PUT', `${vm}?api-version=2024-07-01`, {
+      location: 'eastus',
+      identity: { type: 'SystemAssigned' },
+      properties: { hostId: host.hostId },
+    })
+    assert.equal(put.status, 201, put.text)
+    assert.equal((await identityToken(k, host, vm)).status, 200)
+
+    const revoked = ok(await cli('host', 'revoke', host.hostId)).json()
+    assert.equal(revoked.state, 'revoked')
+    const table = ok(await cli('host', 'list', '-o', 'table')).stdout
+    assert.match(table, new RegExp(`${host.hostId}\\s+test-host\\s+revoked`))
+    const refused = await identityToken(k, host, vm)
+    assert.equal(refused.status, 401, refused.text)
+    assert.equal(refused.json().error, 'invalid_client')
+  })
+
+  it('exits 3 for an unknown host and shows help', async () => {
+    fails(await cli('host', 'revoke', 'no-such-host'), 3, /HostNotFound/)
+    const help = ok(await cli('host', '--help'))
+    assert.match(help.stdout, /join-token/)
+    assert.match(help.stdout, /revoke/)
+  })
+})
