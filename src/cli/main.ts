@@ -11,6 +11,9 @@ import { registerVm } from './commands/vm.js'
 import { registerWebapp } from './commands/webapp.js'
 import { registerIdentity } from './commands/identity.js'
 import { registerSp } from './commands/sp.js'
+import { registerRole } from './commands/role.js'
+import { registerAccess } from './commands/access.js'
+import { registerHost } from './commands/host.js'
 
 const program = new Command()
   .name('keyless')
@@ -42,6 +45,9 @@ registerIdentity(program)
 registerVm(program)
 registerWebapp(program)
 registerSp(program)
+registerRole(program)
+registerAccess(program)
+registerHost(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(describeError(err))
