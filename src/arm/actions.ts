@@ -1,8 +1,10 @@
 // The Azure action and scope every control-plane operation needs, in one table: the RBAC engine
 // plugs in at authorize.ts and decides on exactly these. Actions follow ARM's convention
 // `{Ns}/{type path}/read|write|delete` (reference §5.7); attaching a user-assigned identity also
-// needs `.../assign/action` on the identity (reference §3.1, "Managed Identity Operator").
-import { parseResourceId } from '../domain/resource-id.js'
+// needs `.../assign/action` on the identity (reference §3.1, "Managed Identity Operator"), and a
+// custom role needs `roleDefinitions/write` on every scope it is made assignable at (as the
+// custom-roles doc says for its AssignableScopes).
+import { parseResourceId, parseScope } from '../domain/resource-id.js'
 import { lookupResourceType, USER_ASSIGNED_IDENTITIES } from '../domain/resource-types.js'
 import type { Target } from './target.js'
 
@@ -12,8 +14,9 @@ export interface AccessCheck {
 }
 
 export interface RequiredAccess {
-  /** The operation itself, on the addressed scope. */
-  primary: AccessCheck
+  /** The operation itself, on the addressed scope. Absent for the one operation that only
+   * reads the caller's own grants (`permissions`): any authenticated caller may. */
+  primary?: AccessCheck
   /** Actions on other resources the request links to (identities it attaches). */
   linked: AccessCheck[]
 }
@@ -29,12 +32,16 @@ const VERB: Record<string, string> = {
 const SUBSCRIPTIONS = 'Microsoft.Resources/subscriptions'
 const GROUPS = `${SUBSCRIPTIONS}/resourceGroups`
 export const ASSIGN_IDENTITY = `${USER_ASSIGNED_IDENTITIES}/assign/action`
+const AUTHORIZATION = 'Microsoft.Authorization'
+export const ROLE_ASSIGNMENTS = `${AUTHORIZATION}/roleAssignments`
+export const ROLE_DEFINITIONS = `${AUTHORIZATION}/roleDefinitions`
+export const DENY_ASSIGNMENTS = `${AUTHORIZATION}/denyAssignments`
 
 /** Catalog casing for types Keyless serves, else as requested. */
 const typeName = (type: string) => lookupResourceType(type)?.type ?? type
 
 const PRIMARY: {
-  [K in Target['kind']]: (t: Extract<Target, { kind: K }>, verb: string) => AccessCheck
+  [K in Target['kind']]: (t: Extract<Target, { kind: K }>, verb: string) => AccessCheck | undefined
 } = {
   subscriptions: () => ({ action: `${SUBSCRIPTIONS}/read`, scope: '/' }),
   subscription: (t) => ({
@@ -64,6 +71,15 @@ const PRIMARY: {
     action: 'Microsoft.ManagedIdentity/identities/read',
     scope: t.resource.id,
   }),
+  roleDefinitions: (t) => ({ action: `${ROLE_DEFINITIONS}/read`, scope: t.scope.id }),
+  roleDefinition: (t, verb) => ({ action: `${ROLE_DEFINITIONS}/${verb}`, scope: t.scope.id }),
+  roleAssignments: (t) => ({ action: `${ROLE_ASSIGNMENTS}/read`, scope: t.scope.id }),
+  roleAssignment: (t, verb) => ({ action: `${ROLE_ASSIGNMENTS}/${verb}`, scope: t.scope.id }),
+  denyAssignments: (t) => ({ action: `${DENY_ASSIGNMENTS}/read`, scope: t.scope.id }),
+  denyAssignment: (t, verb) => ({ action: `${DENY_ASSIGNMENTS}/${verb}`, scope: t.scope.id }),
+  // Azure lets any signed-in caller ask what it may do itself (the portal does so for everyone);
+  // the answer holds only the caller's own grants, so no action is checked.
+  permissions: () => undefined,
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -89,12 +105,39 @@ function attachedIdentities(body: unknown): string[] {
   return out
 }
 
+/** The other scopes a custom role PUT makes the role assignable at. */
+function assignableScopes(body: unknown, at: string): string[] {
+  const properties = isObject(body) ? body.properties : undefined
+  const scopes = isObject(properties) ? properties.assignableScopes : undefined
+  if (!Array.isArray(scopes)) return []
+  const out = new Map<string, string>()
+  for (const raw of scopes) {
+    try {
+      const scope = parseScope(String(raw))
+      if (scope.key !== at.toLowerCase()) out.set(scope.key, scope.id)
+    } catch {
+      // rejected later, with the role definition's validation error
+    }
+  }
+  return [...out.values()]
+}
+
+function linkedAccess(target: Target, method: string, body: unknown): AccessCheck[] {
+  if (method !== 'PUT' && method !== 'PATCH') return []
+  if (target.kind === 'resource') {
+    return attachedIdentities(body).map((scope) => ({ action: ASSIGN_IDENTITY, scope }))
+  }
+  if (target.kind === 'roleDefinition') {
+    const action = `${ROLE_DEFINITIONS}/write`
+    return assignableScopes(body, target.scope.id).map((scope) => ({ action, scope }))
+  }
+  return []
+}
+
 export function requiredAccess(target: Target, method: string, body?: unknown): RequiredAccess {
   const verb = VERB[method] ?? 'read'
-  const primary = (PRIMARY[target.kind] as (t: Target, v: string) => AccessCheck)(target, verb)
-  const writesResource = target.kind === 'resource' && (method === 'PUT' || method === 'PATCH')
-  const linked = writesResource
-    ? attachedIdentities(body).map((scope) => ({ action: ASSIGN_IDENTITY, scope }))
-    : []
-  return { primary, linked }
+  const check = PRIMARY[target.kind] as (t: Target, v: string) => AccessCheck | undefined
+  const primary = check(target, verb)
+  const linked = linkedAccess(target, method, body)
+  return primary ? { primary, linked } : { linked }
 }

@@ -48,6 +48,14 @@ describe('assertApiVersionSupported', () => {
     ['2023-05-01', 'Microsoft.Storage/storageAccounts', true],
     ['2030-01-01', 'Microsoft.Storage/storageAccounts', true],
     ['2023-01-01', 'Keyless.Compute/workloads', false],
+    ['2022-04-01', 'Microsoft.Authorization/roleAssignments', true],
+    ['2020-04-01-preview', 'Microsoft.Authorization/roleAssignments', true],
+    ['2015-07-01', 'Microsoft.Authorization/roleDefinitions', true],
+    ['2014-10-01-preview', 'Microsoft.Authorization/roleDefinitions', false],
+    ['2022-04-01', 'Microsoft.Authorization/permissions', true],
+    ['2022-04-01', 'Microsoft.Authorization/denyAssignments', true],
+    ['2018-07-01-preview', 'Microsoft.Authorization/denyAssignments', true],
+    ['2015-07-01', 'Microsoft.Authorization/denyAssignments', false],
   ]
   for (const [version, type, ok] of table) {
     it(`${ok ? 'accepts' : 'refuses'} ${version} for ${type}`, () => {

@@ -7,6 +7,10 @@
 //     `identityIds` array (qs-configure-rest-vm), which Keyless does not take.
 //   - Web from 2018-02-01: the first version with `userAssignedIdentities` on sites.
 //   - ManagedIdentity from 2015-08-31 (its first preview): the identity shape never changed.
+//   - Authorization from 2015-07-01: role definitions, assignments and permissions kept their
+//     shape since, newer versions only adding properties (principalType, condition); deny
+//     assignments from 2018-07-01-preview, their first version. arm-authorization 9 sends
+//     2022-04-01 for all four (reference §0).
 // The listed versions are the ones the message names: the SDK defaults and their predecessors.
 import { ArmErrors } from './errors.js'
 
@@ -34,6 +38,9 @@ const POLICIES: Readonly<Record<string, VersionPolicy>> = {
   'microsoft.keyvault': policy(['2024-11-01', '2023-07-01', '2023-02-01', '2022-07-01', '2021-10-01', '2021-06-01-preview', '2019-09-01', '2018-02-14', '2016-10-01', '2015-06-01']),
   // prettier-ignore
   'microsoft.storage': policy(['2024-01-01', '2023-05-01', '2023-01-01', '2022-09-01', '2022-05-01', '2021-09-01', '2021-04-01', '2019-06-01', '2018-02-01', '2017-10-01', '2016-01-01']),
+  // prettier-ignore
+  'microsoft.authorization': policy(['2022-04-01', '2022-01-01-preview', '2020-10-01-preview', '2020-08-01-preview', '2020-04-01-preview', '2018-09-01-preview', '2018-07-01', '2018-01-01-preview', '2015-07-01']),
+  'microsoft.authorization/denyassignments': policy(['2022-04-01', '2018-07-01-preview']),
   'keyless.compute': policy(['2024-01-01']),
 }
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Caller } from './authenticate.js'
-import { authorize, operatorOnly, type CheckAccess } from './authorize.js'
+import { authorize, reserveForOperator, type CheckAccess } from './authorize.js'
 
 const caller = (objectId: string): Caller => ({
   objectId,
@@ -21,13 +21,16 @@ const linked = [
   },
 ]
 
+const everything: CheckAccess = () => true
+const nothing: CheckAccess = () => false
+
 describe('authorize', () => {
-  it('lets the operator do everything, in any casing of its object id', async () => {
-    await authorize(caller('AAAA-1'), { primary, linked }, operatorOnly('aaaa-1'))
+  it('passes when every check is granted', async () => {
+    await authorize(caller('a'), { primary, linked }, everything)
   })
 
-  it("denies anyone else with Azure's AuthorizationFailed message", async () => {
-    await assert.rejects(authorize(caller('b'), { primary, linked }, operatorOnly('a')), {
+  it("denies with Azure's AuthorizationFailed message", async () => {
+    await assert.rejects(authorize(caller('b'), { primary, linked }, nothing), {
       status: 403,
       code: 'AuthorizationFailed',
       message: `The client 'b' with object id 'b' does not have authorization to perform action '${primary.action}' over scope '${primary.scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
@@ -45,5 +48,40 @@ describe('authorize', () => {
       )
       return true
     })
+  })
+})
+
+describe('authorize without a primary check', () => {
+  it('lets any caller through when nothing is required (the permissions API)', async () => {
+    await authorize(caller('b'), { linked: [] }, nothing)
+  })
+
+  it('still refuses a failed linked check, as AuthorizationFailed', async () => {
+    await assert.rejects(authorize(caller('b'), { linked }, nothing), {
+      code: 'AuthorizationFailed',
+      status: 403,
+    })
+  })
+})
+
+describe('reserveForOperator', () => {
+  const deny = { action: 'Microsoft.Authorization/denyAssignments/write', scope: '/' }
+  const check = reserveForOperator(
+    'AAAA-1',
+    ['microsoft.authorization/denyassignments/WRITE'],
+    everything,
+  )
+
+  it('grants reserved actions to the operator alone, in any casing, whatever the roles say', async () => {
+    assert.equal(await check(caller('aaaa-1'), deny), true)
+    assert.equal(await check(caller('b'), deny), false)
+    const denyAll = reserveForOperator('aaaa-1', [deny.action], nothing)
+    assert.equal(await denyAll(caller('AAAA-1'), deny), true)
+  })
+
+  it('leaves every other action to the wrapped decision', async () => {
+    assert.equal(await check(caller('b'), primary), true)
+    const none = reserveForOperator('aaaa-1', [deny.action], nothing)
+    assert.equal(await none(caller('aaaa-1'), primary), false)
   })
 })

@@ -1,6 +1,6 @@
 // Authorization of control-plane requests: one seam where a decision is asked for each check
-// of actions.ts. Until the RBAC engine lands, the operator may do everything and anyone else
-// nothing. Denials carry ARM's codes and messages ([ISS] Azure/ARO-RP#66).
+// of actions.ts. The RBAC engine decides (index.ts plugs it in), the operator's requests
+// included. Denials carry ARM's codes and messages ([ISS] Azure/ARO-RP#66).
 import { Forbidden } from '../domain/errors.js'
 import type { AccessCheck, RequiredAccess } from './actions.js'
 import type { Caller } from './authenticate.js'
@@ -8,12 +8,25 @@ import type { Caller } from './authenticate.js'
 /** Whether `caller` may perform `check.action` at `check.scope`. */
 export type CheckAccess = (caller: Caller, check: AccessCheck) => boolean | Promise<boolean>
 
-export function operatorOnly(operatorObjectId: string): CheckAccess {
+/**
+ * Actions only the operator may perform, whatever the roles say: decided by identity, so that
+ * no role or deny assignment can grant them to anyone else or take them from the operator.
+ * Keyless's deny assignments are such (Azure lets only Azure itself create them).
+ */
+export function reserveForOperator(
+  operatorObjectId: string,
+  actions: readonly string[],
+  checkAccess: CheckAccess,
+): CheckAccess {
   const operator = operatorObjectId.toLowerCase()
-  return (caller) => caller.objectId.toLowerCase() === operator
+  const reserved = new Set(actions.map((a) => a.toLowerCase()))
+  return (caller, check) =>
+    reserved.has(check.action.toLowerCase())
+      ? caller.objectId.toLowerCase() === operator
+      : checkAccess(caller, check)
 }
 
-function authorizationFailed(caller: Caller, check: AccessCheck): Forbidden {
+export function authorizationFailed(caller: Caller, check: AccessCheck): Forbidden {
   const who = `The client '${caller.objectId}' with object id '${caller.objectId}'`
   return new Forbidden(
     'AuthorizationFailed',
@@ -41,12 +54,16 @@ export async function authorize(
   required: RequiredAccess,
   checkAccess: CheckAccess,
 ): Promise<void> {
-  if (!(await checkAccess(caller, required.primary))) {
-    throw authorizationFailed(caller, required.primary)
+  const { primary } = required
+  if (primary && !(await checkAccess(caller, primary))) {
+    throw authorizationFailed(caller, primary)
   }
   const denied: AccessCheck[] = []
   for (const check of required.linked) {
     if (!(await checkAccess(caller, check))) denied.push(check)
   }
-  if (denied.length > 0) throw linkedAuthorizationFailed(caller, required.primary, denied)
+  if (denied.length === 0) return
+  throw primary
+    ? linkedAuthorizationFailed(caller, primary, denied)
+    : authorizationFailed(caller, denied[0]!)
 }

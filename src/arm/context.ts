@@ -1,7 +1,9 @@
 // What every operation handler receives: the parsed target and the request's settled facts.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { PublicUrl } from '../common/public-url.js'
+import type { Authz } from '../authz/index.js'
 import type { Directory } from '../directory/directory.js'
+import type { Caller } from './authenticate.js'
 import type { Target } from './target.js'
 import type { DataPlaneLinks } from './options.js'
 
@@ -13,6 +15,9 @@ export interface OperationContext<T extends Target = Target> {
   /** The normalized request path (decoded, `//` collapsed). */
   path: string
   directory: Directory
+  authz: Authz
+  /** The authenticated principal, already authorized for the operation. */
+  caller: Caller
   publicUrl: PublicUrl
   dataPlanes?: DataPlaneLinks
 }

@@ -1,10 +1,14 @@
 // The control plane as an encapsulated Fastify plugin: ARM-compatible REST for subscriptions,
-// resource groups, compute resources with identities and user-assigned identities, plus the
-// Graph read API for service principals. Its own body parser, error renderer and hooks apply
-// to its routes only (fastify docs/Reference/Encapsulation.md).
+// resource groups, compute resources with identities, user-assigned identities and
+// Microsoft.Authorization (roles, assignments, deny assignments, permissions), Keyless's
+// checkAccess API for users' services, plus the Graph read API for service principals. Its own
+// body parser, error renderer and hooks apply to its routes only (fastify
+// docs/Reference/Encapsulation.md).
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { DENY_ASSIGNMENTS } from './actions.js'
 import { createAuthenticator, type Caller } from './authenticate.js'
-import type { CheckAccess } from './authorize.js'
+import { reserveForOperator, type CheckAccess } from './authorize.js'
+import { registerCheckAccess } from './authorization/check-access.js'
 import { renderArmError } from './envelope.js'
 import { graphPlugin } from './graph/index.js'
 import { acceptJson } from './json-body.js'
@@ -17,6 +21,10 @@ export type { ArmPluginOptions } from './options.js'
 /** Graph clients ask for tokens for Microsoft Graph; Keyless's CLI uses its management token. */
 const GRAPH_AUDIENCES = ['https://graph.microsoft.com', 'https://graph.microsoft.com/']
 
+/** Writing deny assignments is Keyless's own extension, the operator's alone (see
+ * authorization/deny-assignments.ts). */
+const OPERATOR_ACTIONS = [`${DENY_ASSIGNMENTS}/write`, `${DENY_ASSIGNMENTS}/delete`]
+
 export async function armPlugin(app: FastifyInstance, o: ArmPluginOptions): Promise<void> {
   if (typeof o.operatorObjectId !== 'string' || o.operatorObjectId === '') {
     throw new TypeError('armPlugin needs operatorObjectId')
@@ -28,9 +36,13 @@ export async function armPlugin(app: FastifyInstance, o: ArmPluginOptions): Prom
     if (!caller) throw new TypeError('request reached an operation unauthenticated')
     return caller
   }
-  // Every operation is decided by the RBAC engine, the operator's included (Owner at `/`).
-  const checkAccess: CheckAccess = (caller, check) =>
-    o.authz.checkAccess(caller.objectId, check.action, check.scope)
+  // Every operation is decided by the RBAC engine on its live index (a removed assignment
+  // counts from the next request), the operator's included (Owner at `/`).
+  const checkAccess: CheckAccess = reserveForOperator(
+    o.operatorObjectId,
+    OPERATOR_ACTIONS,
+    (caller, check) => o.authz.checkAccess(caller.objectId, check.action, check.scope),
+  )
   const authOptions = {
     verifyToken: o.verifyToken,
     authority: o.publicUrl,
@@ -48,11 +60,13 @@ export async function armPlugin(app: FastifyInstance, o: ArmPluginOptions): Prom
     })
     registerRoutes(arm, {
       directory: o.directory,
+      authz: o.authz,
       publicUrl: o.publicUrl,
       checkAccess,
       callerOf,
       dataPlanes: o.dataPlanes,
     })
+    registerCheckAccess(arm, { authz: o.authz, checkAccess, callerOf })
   })
 
   await app.register(graphPlugin, {

@@ -1,6 +1,25 @@
 // Which operation serves which method on which kind of target: the whole control plane in one
 // table (as oidcp lists which checks each endpoint runs). A kind without an entry for a method
 // answers 405.
+import {
+  deleteDenyAssignment,
+  getDenyAssignment,
+  listDenyAssignments,
+  putDenyAssignment,
+} from './authorization/deny-assignments.js'
+import { listPermissions } from './authorization/permissions.js'
+import {
+  deleteRoleAssignment,
+  getRoleAssignment,
+  listRoleAssignments,
+  putRoleAssignment,
+} from './authorization/role-assignments.js'
+import {
+  deleteRoleDefinition,
+  getRoleDefinition,
+  listRoleDefinitions,
+  putRoleDefinition,
+} from './authorization/role-definitions.js'
 import type { Operation } from './context.js'
 import { getSystemIdentity } from './managed-identity/system-identity.js'
 import { getOperationResult } from './resources/operation-results.js'
@@ -46,6 +65,13 @@ export const OPERATIONS: Table = {
     DELETE: deleteResource,
   },
   systemIdentity: { GET: getSystemIdentity },
+  roleDefinitions: { GET: listRoleDefinitions },
+  roleDefinition: { PUT: putRoleDefinition, GET: getRoleDefinition, DELETE: deleteRoleDefinition },
+  roleAssignments: { GET: listRoleAssignments },
+  roleAssignment: { PUT: putRoleAssignment, GET: getRoleAssignment, DELETE: deleteRoleAssignment },
+  denyAssignments: { GET: listDenyAssignments },
+  denyAssignment: { PUT: putDenyAssignment, GET: getDenyAssignment, DELETE: deleteDenyAssignment },
+  permissions: { GET: listPermissions },
 }
 
 export const METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'] as const

@@ -10,7 +10,7 @@ export interface ArmPluginOptions {
   verifyToken: VerifyAccessToken
   /** Audiences a management token may carry; the plugin adds its own public URL. */
   audiences: readonly string[]
-  /** Until RBAC: the only principal allowed to do anything. */
+  /** The operator: Owner at `/` through RBAC, and alone allowed to write deny assignments. */
   operatorObjectId: string
   clock: Clock
   publicUrl: PublicUrl

@@ -21,12 +21,19 @@ function single(query: unknown, name: string): string | undefined {
   return v
 }
 
-export function readPageRequest(query: unknown): PageRequest {
+/** `$filter`, for the lists that take one (each parses its own grammar). */
+export function readFilter(query: unknown): string | undefined {
+  const filter = single(query, '$filter')
+  return filter === '' ? undefined : filter
+}
+
+/** `$top` and `$skiptoken`; `$filter` is refused unless the list reads it (`filtered`). */
+export function readPageRequest(query: unknown, o: { filtered?: boolean } = {}): PageRequest {
   const top = single(query, '$top')
   const after = single(query, '$skiptoken')
   const filter = single(query, '$filter')
   // Answering a filtered list with everything would mislead the caller: refuse it instead.
-  if (filter !== undefined) {
+  if (filter !== undefined && !o.filtered) {
     throw ArmErrors.invalidQuery('$filter', filter, 'this list does not support $filter')
   }
   const page: PageRequest = {}
@@ -47,6 +54,8 @@ export interface LinkContext {
   /** The normalized request path. */
   path: string
   apiVersion: string
+  /** Repeated on every page: the continuation token is only valid with the same filter. */
+  filter?: string
 }
 
 export function nextLink(
@@ -56,6 +65,7 @@ export function nextLink(
 ): string | undefined {
   if (next === undefined) return undefined
   const q = new URLSearchParams({ 'api-version': c.apiVersion })
+  if (c.filter !== undefined) q.set('$filter', c.filter)
   if (page.limit !== undefined) q.set('$top', String(page.limit))
   q.set('$skiptoken', next)
   return `${c.base}${encodePath(c.path)}?${q.toString()}`

@@ -34,8 +34,20 @@ function resolveResource(id: ResourceId, apiVersion: string): ResourceTypeInfo {
   return info
 }
 
+const AUTHORIZATION_TYPES: Partial<Record<Target['kind'], string>> = {
+  roleDefinitions: 'Microsoft.Authorization/roleDefinitions',
+  roleDefinition: 'Microsoft.Authorization/roleDefinitions',
+  roleAssignments: 'Microsoft.Authorization/roleAssignments',
+  roleAssignment: 'Microsoft.Authorization/roleAssignments',
+  denyAssignments: 'Microsoft.Authorization/denyAssignments',
+  denyAssignment: 'Microsoft.Authorization/denyAssignments',
+  permissions: 'Microsoft.Authorization/permissions',
+}
+
 /** The type or namespace a target's api-version belongs to, as requested (unchecked). */
 export function requestedFamilyOf(target: Target): string {
+  const authorization = AUTHORIZATION_TYPES[target.kind]
+  if (authorization) return authorization
   switch (target.kind) {
     case 'resource':
       return target.id.type!
@@ -50,6 +62,8 @@ export function requestedFamilyOf(target: Target): string {
 
 /** The type (or namespace) whose api-version policy applies; throws for unknown types. */
 export function apiFamilyOf(target: Target, apiVersion: string): string {
+  const authorization = AUTHORIZATION_TYPES[target.kind]
+  if (authorization) return authorization
   switch (target.kind) {
     case 'resource':
       return resolveResource(target.id, apiVersion).type

@@ -1,8 +1,10 @@
 // One wildcard route per method serves every path under /subscriptions (plus `//…`, which
-// SDKs produce from a scope with a leading slash), and each request runs the same visible
-// pipeline: parse the target → api-version → type → operation → authorize → run.
+// SDKs produce from a scope with a leading slash, and `/providers/…`, Microsoft.Authorization at
+// the root scope), and each request runs the same visible pipeline: parse the target →
+// api-version → type → operation → authorize → run.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { PublicUrl } from '../common/public-url.js'
+import type { Authz } from '../authz/index.js'
 import type { Directory } from '../directory/directory.js'
 import { requiredAccess } from './actions.js'
 import { assertApiVersionSupported, readApiVersion } from './api-version.js'
@@ -16,13 +18,14 @@ import type { DataPlaneLinks } from './options.js'
 
 export interface RouterOptions {
   directory: Directory
+  authz: Authz
   publicUrl: PublicUrl
   checkAccess: CheckAccess
   callerOf: (request: FastifyRequest) => Caller
   dataPlanes?: DataPlaneLinks
 }
 
-export const ROUTES = ['/subscriptions', '/subscriptions/*', '//*'] as const
+export const ROUTES = ['/subscriptions', '/subscriptions/*', '/providers/*', '//*'] as const
 
 export function registerRoutes(app: FastifyInstance, o: RouterOptions): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -32,8 +35,8 @@ export function registerRoutes(app: FastifyInstance, o: RouterOptions): void {
     assertApiVersionSupported(apiVersion, apiFamilyOf(target, apiVersion))
     const operation = operationFor(target.kind, request.method)
     if (!operation) throw ArmErrors.methodNotAllowed(request.method)
-    const access = requiredAccess(target, request.method, request.body)
-    await authorize(o.callerOf(request), access, o.checkAccess)
+    const caller = o.callerOf(request)
+    await authorize(caller, requiredAccess(target, request.method, request.body), o.checkAccess)
     return operation({
       request,
       reply,
@@ -41,6 +44,8 @@ export function registerRoutes(app: FastifyInstance, o: RouterOptions): void {
       apiVersion,
       path,
       directory: o.directory,
+      authz: o.authz,
+      caller,
       publicUrl: o.publicUrl,
       dataPlanes: o.dataPlanes,
     })

@@ -1,9 +1,11 @@
 // What a control-plane URL addresses. Fastify routes are case-sensitive and SDKs send
 // `resourceGroups` and `resourcegroups`, `//` for empty scope parts and ids of any depth
-// (reference §2), so the router takes every path under /subscriptions and this parser, built on
-// the domain's id parser, decides what it names. Keywords match case-insensitively.
+// (reference §2), so the router takes every path under /subscriptions (and /providers, for
+// Microsoft.Authorization at the root) and this parser, built on the domain's id parser, decides
+// what it names. Keywords match case-insensitively.
 import { BadRequest } from '../domain/errors.js'
 import { parseResourceId, type ResourceId } from '../domain/resource-id.js'
+import { parseAuthorizationTarget, type AuthorizationTarget } from './authorization/target.js'
 import { ArmErrors } from './errors.js'
 
 export type Target =
@@ -26,6 +28,8 @@ export type Target =
     }
   | { kind: 'resource'; id: ResourceId }
   | { kind: 'systemIdentity'; resource: ResourceId }
+  /** Microsoft.Authorization extension resources at any scope. */
+  | AuthorizationTarget
 
 export type TargetKind = Target['kind']
 
@@ -58,6 +62,8 @@ function subscriptionOf(path: string): string {
 export function parseTarget(path: string): Target {
   const segs = path.split('/').slice(1)
   const lower = segs.map((s) => s.toLowerCase())
+  const authorization = parseAuthorizationTarget(segs)
+  if (authorization) return authorization
   if (lower[0] !== 'subscriptions') throw ArmErrors.noRoute(path)
   if (segs.length === 1) return { kind: 'subscriptions' }
   if (segs.length === 2) return { kind: 'subscription', subscriptionId: subscriptionOf(path) }

@@ -1,5 +1,14 @@
 // The directory read API in Microsoft Graph's shape, its own encapsulated plugin (Graph has its
 // own error format) sharing the control plane's authentication and authorization.
+//
+// Who may read service principals: as in Entra for app-only callers. Every Keyless principal is
+// a service principal (managed identities, applications, the operator), and in Entra a service
+// principal reads the directory only once granted it (the Directory Readers role, or Graph's
+// Application.Read.All); default member permissions are for users. Keyless grants it through its
+// one authorization system: the check is Entra's own permission for it, tenant-wide (scope `/`),
+// which RBAC grants with Owner's `*` or Reader's `*/read` there, so Reader at `/` plays Directory
+// Readers. Azure RBAC has no directory actions of its own (a `Microsoft.Graph/...` action would
+// match no built-in role's intent).
 import type { FastifyInstance } from 'fastify'
 import type { PublicUrl } from '../../common/public-url.js'
 import type { Directory } from '../../directory/directory.js'
@@ -16,7 +25,8 @@ export interface GraphPluginOptions {
   checkAccess: CheckAccess
 }
 
-/** Entra's permission for reading service principals (Directory Readers has it). */
+/** Entra's permission for reading service principals (Directory Readers has it); its casing is
+ * Entra's, matching is case-insensitive. */
 const READ_PRINCIPALS = 'microsoft.directory/servicePrincipals/standard/read'
 
 export async function graphPlugin(app: FastifyInstance, o: GraphPluginOptions): Promise<void> {

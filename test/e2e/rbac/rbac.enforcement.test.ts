@@ -1,0 +1,128 @@
+// The control plane enforces RBAC on a managed identity's own requests: a VM's system-assigned
+// identity on an enrolled host, signed in with the token the host protocol issues it, is
+// Contributor on group A and nothing else. Attaching a user-assigned identity also needs
+// assign/action on it (Managed Identity Operator), and a removed assignment counts from the next
+// request: decisions come from the live index, nothing is cached.
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { https } from '../../helpers/https.js'
+import {
+  authorizationFailed,
+  LOCATION,
+  restError,
+  ROLES,
+  startRbac,
+  type Rbac,
+  type Workload,
+} from './rbac.config.js'
+
+const VM_WRITE = 'Microsoft.Compute/virtualMachines/write'
+const ASSIGN = 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action'
+
+describe('RBAC enforcement on a managed identity', () => {
+  let r: Rbac
+  let mi: Workload
+  let groupA: string
+  let groupB: string
+  let uami: { id: string; principalId: string }
+  let contributor: string
+  const vm = (group: string, name: string) =>
+    `${group}/providers/Microsoft.Compute/virtualMachines/${name}`
+
+  before(async () => {
+    r = await startRbac()
+    groupA = await r.group('team-a')
+    groupB = await r.group('team-b')
+    uami = await r.identity('team-b', 'shared-id')
+    mi = await r.workload('builder')
+    contributor = await r.assign(groupA, ROLES.contributor, mi.principalId)
+  })
+  after(async () => r?.dispose())
+
+  it('lets the identity create a VM in the group it is Contributor on', async () => {
+    const res = await mi.request('PUT', vm(groupA, 'app-1'), { location: LOCATION })
+    assert.equal(res.status, 201, res.text)
+    assert.equal((await mi.request('GET', vm(groupA, 'app-1'))).status, 200)
+  })
+
+  it("refuses the same in another group with Azure's AuthorizationFailed", async () => {
+    const res = await mi.request('PUT', vm(groupB, 'app-1'), { location: LOCATION })
+    assert.equal(res.status, 403)
+    assert.deepEqual(res.json().error, {
+      code: 'AuthorizationFailed',
+      message: authorizationFailed(mi.principalId, VM_WRITE, vm(groupB, 'app-1')),
+      target: null,
+      details: [],
+      additionalInfo: [],
+    })
+    const list = await mi.request('GET', `${groupB}/providers/Microsoft.Compute/virtualMachines`)
+    assert.equal(list.status, 403)
+  })
+
+  it('needs assign/action on a user-assigned identity to attach it: LinkedAuthorizationFailed', async () => {
+    const body = {
+      location: LOCATION,
+      identity: { type: 'UserAssigned', userAssignedIdentities: { [uami.id]: {} } },
+    }
+    const res = await mi.request('PUT', vm(groupA, 'app-2'), body)
+    assert.equal(res.status, 403, res.text)
+    const error = res.json().error
+    assert.equal(error.code, 'LinkedAuthorizationFailed')
+    assert.equal(
+      error.message,
+      `The client '${mi.principalId}' with object id '${mi.principalId}' has permission to perform action '${VM_WRITE}' on scope '${vm(groupA, 'app-2')}'; however, it does not have permission to perform action(s) '${ASSIGN}' on the linked scope(s) '${uami.id}' (respectively) or the linked scope(s) are invalid.`,
+    )
+    assert.equal((await mi.request('GET', vm(groupA, 'app-2'))).status, 404, 'nothing was created')
+  })
+
+  it("attaches it once the identity is Managed Identity Operator on it (its '*/assign/action')", async () => {
+    await r.assign(uami.id, ROLES.managedIdentityOperator, mi.principalId)
+    const res = await mi.request('PUT', vm(groupA, 'app-2'), {
+      location: LOCATION,
+      identity: { type: 'UserAssigned', userAssignedIdentities: { [uami.id]: {} } },
+    })
+    assert.equal(res.status, 201, res.text)
+    assert.ok(uami.id in res.json().identity.userAssignedIdentities)
+  })
+
+  it('cannot create role assignments: Contributor excludes Microsoft.Authorization/*/Write', async () => {
+    const e = await restError(
+      mi.client().roleAssignments.create(groupA, randomUUID(), {
+        roleDefinitionId: r.roleDefinitionId(ROLES.owner),
+        principalId: mi.principalId,
+      }),
+    )
+    assert.equal(e.statusCode, 403)
+    assert.equal(e.code, 'AuthorizationFailed')
+    assert.equal(
+      e.message,
+      authorizationFailed(mi.principalId, 'Microsoft.Authorization/roleAssignments/write', groupA),
+    )
+  })
+
+  it('reads service principals only once granted directory reads: Reader at the root', async () => {
+    const url = `${r.base}/v1.0/servicePrincipals/${uami.principalId}`
+    const read = async () =>
+      https(url, { headers: { authorization: `Bearer ${await mi.token()}` }, ca: r.k.ca })
+    const denied = await read()
+    assert.equal(denied.status, 403)
+    assert.equal(denied.json().error.code, 'Authorization_RequestDenied')
+    const reader = await r.assign('/', ROLES.reader, mi.principalId)
+    const allowed = await read()
+    assert.equal(allowed.status, 200, allowed.text)
+    assert.equal(allowed.json().id, uami.principalId)
+    assert.equal((await r.request('DELETE', reader)).status, 200)
+  })
+
+  it('loses access on the very next request once the assignment is removed', async () => {
+    assert.equal((await mi.request('GET', vm(groupA, 'app-1'))).status, 200)
+    const token = await mi.token()
+    const name = contributor.split('/').pop()!
+    await r.client.roleAssignments.delete(groupA, name)
+    const res = await r.request('PUT', vm(groupA, 'app-3'), { location: LOCATION }, token)
+    assert.equal(res.status, 403, 'the same token, one request later')
+    assert.equal(res.json().error.code, 'AuthorizationFailed')
+    assert.equal((await r.request('GET', vm(groupA, 'app-1'), undefined, token)).status, 403)
+  })
+})
