@@ -8,6 +8,7 @@
 // - With `hostSuffix: 'vault.example.test'` every vault is `https://<vault>.vault.example.test:<port>/`
 //   and the challenge names `https://vault.example.test`, so unmodified clients work where those
 //   names resolve. The TLS certificate must then also cover `*.vault.example.test`.
+import { join } from 'node:path'
 import type { VaultChangeEvent, VaultOptions, VaultServiceOptions } from './options.js'
 import { vaultSettings } from './options.js'
 import { buildVaultApp } from './app.js'
@@ -43,6 +44,7 @@ export function createVaultService(o: VaultServiceOptions): VaultService {
     settings,
     now: () => o.clock.now(),
     log,
+    sharedPortFile: join(o.dataDir, 'vault-port'),
     buildApp: (resolve) => buildVaultApp({ o, resource, resolve, logger: log }),
   })
   const timers: NodeJS.Timeout[] = []

@@ -3,7 +3,9 @@
 // at a host root and `<vault>.vault.localhost` names do not resolve everywhere; its port is
 // remembered in the store so that the vault's URL survives a restart. With `hostSuffix`, one
 // listener serves every vault by its Host header, `<vault>.<hostSuffix>`.
+import { existsSync, readFileSync } from 'node:fs'
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
+import { writeFileAtomic } from '../../common/files.js'
 import type { ResourceRow } from '../../store/schema.js'
 import type { Store } from '../../store/store.js'
 import type { VaultSettings } from './options.js'
@@ -19,6 +21,15 @@ export interface ListenerDeps {
   buildApp: BuildApp
   now: () => number
   log?: FastifyBaseLogger
+  /** Where the shared listener's port is remembered when `settings.port` is 0 (hostSuffix
+   * mode), so that vault URLs survive a restart there too. */
+  sharedPortFile?: string
+}
+
+function rememberedPort(file: string | undefined): number | undefined {
+  if (file === undefined || !existsSync(file)) return undefined
+  const port = Number(readFileSync(file, 'utf8').trim())
+  return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined
 }
 
 export interface VaultListeners {
@@ -148,7 +159,19 @@ export function createVaultListeners(d: ListenerDeps): VaultListeners {
     async start() {
       if (suffix !== undefined) {
         const app = await d.buildApp(resolveByHost)
-        shared = { app, port: await listen(app, settings.host, settings.port) }
+        const remembered = settings.port === 0 ? rememberedPort(d.sharedPortFile) : undefined
+        let port: number
+        try {
+          port = await listen(app, settings.host, remembered ?? settings.port)
+        } catch (err) {
+          if (remembered === undefined) throw err
+          d.log?.warn({ err, port: remembered }, 'vault port taken, using another')
+          port = await listen(app, settings.host, 0)
+        }
+        if (settings.port === 0 && d.sharedPortFile && port !== remembered) {
+          writeFileAtomic(d.sharedPortFile, `${port}\n`)
+        }
+        shared = { app, port }
       }
       await reconcile()
     },
