@@ -36,7 +36,7 @@ export function registerUp(program: Command): void {
       // Loaded here, not at the top: every other command starts without the server's modules.
       const { startServer } = await import('../server/start.js')
       const { startLocalAgent } = await import('./local-agent.js')
-      const server = await startServer(config)
+      const server = await startServer(config, undefined, { publishNow: false })
       const agent = await startLocalAgent(server, config)
       console.log('Keyless is up.')
       const shown = {

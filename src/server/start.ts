@@ -1,6 +1,6 @@
 // Starting a server: prepare the data directory, open the store, bootstrap the installation,
 // build, listen, and publish the real endpoints in endpoints.json (tests and tools read it).
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Clock } from '../domain/clock.js'
@@ -65,12 +65,21 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host
 }
 
+export interface StartOptions {
+  /** Write endpoints.json at once (default). `keyless up` waits until its agent has added its
+   * keys, so that whoever sees the file finds everything in it ready. */
+  publishNow?: boolean
+}
+
 export async function startServer(
   config: Config,
   clock: Clock = systemClock,
+  options: StartOptions = {},
 ): Promise<RunningServer> {
   const paths = dataPaths(config.dataDir)
   ensureDir(paths.dataDir)
+  // A previous run's file names ports nobody listens on any more; it is rewritten once ready.
+  rmSync(paths.endpoints, { force: true })
   const now = clock.now()
   const masterKey = ensureMasterKey(paths)
   const ca = await ensureCertificateAuthority(paths, now)
@@ -140,7 +149,7 @@ export async function startServer(
       published = { ...published, ...extra }
       writeFileAtomic(paths.endpoints, JSON.stringify(published, null, 2) + '\n')
     }
-    publishEndpoints({})
+    if (options.publishNow !== false) publishEndpoints({})
     return {
       endpoints,
       app,

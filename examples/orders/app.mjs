@@ -1,0 +1,131 @@
+// The orders workload: an ordinary Azure SDK program with no secret in its code or config. It
+// reads a secret from Key Vault, writes an order to Blob storage and reads it back, and calls the
+// orders service with a token for `api://orders`. Run it as a web app with a managed identity:
+//
+//   keyless run --as <web app resource id> -- node examples/orders/app.mjs
+//
+// `keyless run` gives it IDENTITY_ENDPOINT and IDENTITY_HEADER (the App Service protocol, which
+// DefaultAzureCredential and ManagedIdentityCredential detect) and NODE_EXTRA_CA_CERTS (Keyless's
+// CA). Where things are comes from the environment; none of it is secret:
+//
+//   ORDERS_VAULT_URL    the vault's `properties.vaultUri` (ARM), e.g. https://127.0.0.1:41234/
+//   ORDERS_BLOB_URL     the account's `properties.primaryEndpoints.blob`, i.e. <blobEndpoint>/<account>
+//   ORDERS_SERVICE_URL  the orders service (service.mjs), e.g. http://127.0.0.1:8080
+//
+// Each pass prints one JSON line, one entry per step: {"ok":true,"vault":{"ok":true,...},...}, or
+// {"ok":false,"vault":{"ok":false,"status":403,"code":"ForbiddenByRbac",...},...}.
+// The exit code is 0 when the pass succeeded. `--every <ms>` repeats passes until stopped.
+/* global fetch */
+import { Buffer } from 'node:buffer'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
+import { DefaultAzureCredential } from '@azure/identity'
+import { SecretClient } from '@azure/keyvault-secrets'
+import { BlobServiceClient } from '@azure/storage-blob'
+
+const { values: flags } = parseArgs({ options: { every: { type: 'string' } } })
+const env = (name) => {
+  const value = process.env[name]
+  if (!value) throw new Error(`${name} is not set`)
+  return value
+}
+const vaultUrl = env('ORDERS_VAULT_URL')
+const blobUrl = env('ORDERS_BLOB_URL')
+const serviceUrl = env('ORDERS_SERVICE_URL').replace(/\/+$/, '')
+
+// Finds the web app's managed identity through IDENTITY_ENDPOINT, as on App Service.
+const credential = new DefaultAzureCredential()
+
+// Keyless serves each vault at https://127.0.0.1:<port>/ and its challenge names
+// https://vault.azure.net. SecretClient checks that the vault's host is a subdomain of the
+// challenge's resource, which an IP address can never be; this option skips that check. With the
+// `vaultHostSuffix` config, vaults have names (https://<vault>.<suffix>:<port>/) and the option
+// is not needed where those names resolve.
+const secrets = new SecretClient(vaultUrl, credential, {
+  disableChallengeResourceVerification: true,
+  retryOptions: { maxRetries: 0 },
+})
+const blobs = new BlobServiceClient(blobUrl, credential, { retryOptions: { maxTries: 1 } })
+
+const SECRET = 'orders-db-password'
+const CONTAINER = 'orders'
+
+/** Reads the database password; the first run, with nothing there yet, generates it. */
+async function readSecret() {
+  try {
+    const s = await secrets.getSecret(SECRET)
+    return { name: SECRET, version: s.properties.version, created: false }
+  } catch (e) {
+    if (e.statusCode !== 404) throw e
+    const s = await secrets.setSecret(SECRET, randomBytes(24).toString('base64url'))
+    return { name: SECRET, version: s.properties.version, created: true }
+  }
+}
+
+/** Writes an order as a blob and reads it back. */
+async function storeOrder() {
+  const container = blobs.getContainerClient(CONTAINER)
+  await container.createIfNotExists()
+  const order = { id: randomUUID(), item: 'coffee', quantity: 2, at: new Date().toISOString() }
+  const body = JSON.stringify(order)
+  const blob = container.getBlockBlobClient(`${order.id}.json`)
+  await blob.upload(body, Buffer.byteLength(body), {
+    blobHTTPHeaders: { blobContentType: 'application/json' },
+  })
+  const back = (await blob.downloadToBuffer()).toString('utf8')
+  if (back !== body) throw new Error('the blob read back differs from the one written')
+  return { container: CONTAINER, blob: blob.name, bytes: Buffer.byteLength(body) }
+}
+
+/** Calls the orders service with a token for its audience. */
+async function callService() {
+  const { token } = await credential.getToken('api://orders/.default')
+  const res = await fetch(`${serviceUrl}/orders`, { headers: { authorization: `Bearer ${token}` } })
+  const body = await res.json().catch(() => ({}))
+  if (res.status !== 200) {
+    throw Object.assign(new Error(body.error?.message ?? `the service answered ${res.status}`), {
+      statusCode: res.status,
+      code: body.error?.code,
+    })
+  }
+  return { status: res.status, caller: body.caller, orders: body.value.length }
+}
+
+/** An SDK error in a line: Key Vault's inner code (ForbiddenByRbac) or Blob's error code. */
+function failure(e) {
+  const inner = e.details?.error?.innerError?.code
+  return {
+    ok: false,
+    status: e.statusCode,
+    code: inner ?? e.details?.errorCode ?? e.code,
+    message: String(e.message).split(/\r?\n/)[0],
+  }
+}
+
+/** One pass: every step runs, whatever the others did. */
+async function pass() {
+  const result = { ok: true }
+  for (const [step, run] of [
+    ['vault', readSecret],
+    ['blob', storeOrder],
+    ['service', callService],
+  ]) {
+    try {
+      result[step] = { ok: true, ...(await run()) }
+    } catch (e) {
+      result[step] = failure(e)
+      result.ok = false
+    }
+  }
+  return result
+}
+
+const every = flags.every === undefined ? undefined : Number(flags.every)
+for (;;) {
+  const result = await pass()
+  console.log(JSON.stringify(result))
+  process.exitCode = result.ok ? 0 : 1
+  if (every === undefined) break
+  await sleep(every)
+}
