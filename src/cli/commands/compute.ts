@@ -70,6 +70,10 @@ function registerCrud(parent: Command, kind: ComputeKind): void {
       ),
     )
     .addOption(tagsOption())
+    .option(
+      '--host <hostId>',
+      'the host it runs on, whose agent serves its tokens (`keyless host list`; default: the local agent)',
+    )
   kind.createOptions?.(create)
   examples(
     create,
@@ -85,6 +89,7 @@ function registerCrud(parent: Command, kind: ComputeKind): void {
       location?: string
       assignIdentity?: true | string[]
       tags?: Record<string, string>
+      host?: string
     }
   >(create, async (ctx, names, opts) => {
     const group = opts.resourceGroup
@@ -99,7 +104,7 @@ function registerCrud(parent: Command, kind: ComputeKind): void {
     const body: Record<string, unknown> = {
       location: opts.location ?? defaults?.location,
       tags: opts.tags ?? {},
-      properties: {},
+      properties: opts.host === undefined ? {} : { hostId: opts.host },
     }
     const kindValue = kind.kindOf?.(opts) ?? defaults?.kind
     if (kindValue) body.kind = kindValue

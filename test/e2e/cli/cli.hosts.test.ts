@@ -31,17 +31,23 @@ describe('keyless host', () => {
       'the in-process agent is listed',
     )
 
-    // The host gets tokens for what it hosts until it is revoked.
-    const call = arm(k, await operatorToken(k))
-    const rg = `/subscriptions/${k.endpoints.subscriptionId}/resourceGroups/hosts-rg`
-    await call('PUT', `${rg}?api-version=2025-04-01`, { location: 'eastus' })
-    const vm = `${rg}/providers/Microsoft.Compute/virtualMachines/vm1`
-    const put = await call('PUT', `${vm}?api-version=2024-07-01`, {
-      location: 'eastus',
-      identity: { type: 'SystemAssigned' },
-      properties: { hostId: host.hostId },
-    })
-    assert.equal(put.status, 201, put.text)
+    // A VM placed on the host with --host: the host gets its tokens until it is revoked.
+    ok(await cli('group', 'create', 'hosts-rg', '--location', 'eastus'))
+    const vm = ok(
+      await cli(
+        'vm',
+        'create',
+        'vm1',
+        '-g',
+        'hosts-rg',
+        '--host',
+        host.hostId,
+        '--assign-identity',
+      ),
+    ).json().id as string
+    // ARM shows the placement, so an operator can see where a resource runs.
+    const local = await arm(k, await operatorToken(k))('GET', `${vm}?api-version=2024-07-01`)
+    assert.equal(local.json().properties.hostId, host.hostId)
     assert.equal((await identityToken(k, host, vm)).status, 200)
 
     const revoked = ok(await cli('host', 'revoke', host.hostId)).json()
