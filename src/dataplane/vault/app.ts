@@ -41,6 +41,8 @@ export async function buildVaultApp(x: VaultAppOptions): Promise<FastifyInstance
     ...(x.logger ? { loggerInstance: x.logger } : { logger: false }),
     genReqId: () => randomUUID(),
     bodyLimit: BODY_LIMIT,
+    // While closing, requests in flight still get the vault's answer, not Fastify's bare 503.
+    return503OnClosing: false,
     routerOptions: {
       ignoreTrailingSlash: true,
       ignoreDuplicateSlashes: true,

@@ -26,6 +26,9 @@ export interface ListenerDeps {
   sharedPortFile?: string
 }
 
+/** How long a deleted vault's listener keeps answering 404 before it closes. */
+const RETIRE_GRACE_MS = 1000
+
 function rememberedPort(file: string | undefined): number | undefined {
   if (file === undefined || !existsSync(file)) return undefined
   const port = Number(readFileSync(file, 'utf8').trim())
@@ -118,11 +121,24 @@ export function createVaultListeners(d: ListenerDeps): VaultListeners {
     served.set(row.key, { uri: `https://${name}.${suffix}:${shared?.port ?? settings.port}/` })
   }
 
+  // A deleted vault's listener answers 404 VaultNotFound for a moment before it closes: a client
+  // that raced the deletion gets the vault's own error, not a reset connection.
+  const retiring = new Map<FastifyInstance, NodeJS.Timeout>()
+  const close = (app: FastifyInstance) =>
+    app.close().catch((err: unknown) => d.log?.error({ err }, 'vault listener failed to close'))
+
   async function remove(key: string): Promise<void> {
     const s = served.get(key)
     served.delete(key)
     for (const [name, holder] of byName) if (holder === key) byName.delete(name)
-    await s?.app?.close()
+    const app = s?.app
+    if (app === undefined) return
+    const timer = setTimeout(() => {
+      retiring.delete(app)
+      void close(app)
+    }, RETIRE_GRACE_MS)
+    timer.unref()
+    retiring.set(app, timer)
   }
 
   const reconcile = () =>
@@ -178,6 +194,11 @@ export function createVaultListeners(d: ListenerDeps): VaultListeners {
     async stop() {
       await exclusive(async () => {
         for (const key of [...served.keys()]) await remove(key)
+        for (const [app, timer] of retiring) {
+          clearTimeout(timer)
+          await close(app)
+        }
+        retiring.clear()
         await shared?.app.close()
         shared = undefined
       })

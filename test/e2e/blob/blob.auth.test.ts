@@ -179,7 +179,7 @@ describe('blob authentication and revocation', () => {
   })
 
   it('answers ResourceNotFound for an account that does not exist and after its deletion', async () => {
-    const missing = await https(`${env.host.endpoint}/nosuchaccount0/?comp=list`, {
+    const missing = await https(`${env.blobEndpoint}/nosuchaccount0/?comp=list`, {
       headers: { 'x-ms-version': VERSION, authorization: `Bearer ${token}` },
       ca: env.k.ca,
     })

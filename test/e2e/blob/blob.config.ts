@@ -1,14 +1,10 @@
-// Shared setup for the Blob tests: a real `keyless up`, its Blob endpoint (the stand-in host of
-// fixtures/blob-host.ts while endpoints.json names none), ARM helpers to create storage accounts,
-// virtual machines with system identities and role assignments, and `keyless run --as <vm>` to
-// run the SDK client fixture as that machine.
+// Shared setup for the Blob tests: a real `keyless up` and the Blob endpoint it serves (its
+// endpoints.json `blobEndpoint`), ARM helpers to create storage accounts, virtual machines with
+// system identities and role assignments, and `keyless run --as <vm>` to run the SDK client
+// fixture as that machine.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { roleAssignmentEventData, RBAC_EVENTS } from '../../../src/domain/rbac/events.js'
-import { openStore } from '../../../src/store/index.js'
 import { BIN, startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
 import { form, https, type HttpResult } from '../../helpers/https.js'
 
@@ -20,7 +16,6 @@ export const ROLES = {
 
 const FIXTURES = resolve(import.meta.dirname, 'fixtures')
 export const CLIENT = join(FIXTURES, 'blob-client.js')
-const HOST = join(FIXTURES, 'blob-host.js')
 
 export interface OpResult {
   op: string
@@ -31,59 +26,16 @@ export interface OpResult {
   message?: string
 }
 
-export interface BlobHost {
-  endpoint: string
-  /** Kills the process serving Blob (SIGKILL by default). */
-  kill(signal?: NodeJS.Signals): Promise<void>
-}
-
-async function waitForFile(path: string, child: ChildProcess, output: () => string) {
-  const deadline = Date.now() + 30_000
-  while (!existsSync(path)) {
-    if (child.exitCode !== null) throw new Error(`blob host exited early:\n${output()}`)
-    if (Date.now() > deadline) throw new Error(`blob host did not start:\n${output()}`)
-    await sleep(50)
-  }
-  return JSON.parse(readFileSync(path, 'utf8'))
-}
-
 /** Child processes trust the CA of the instance they talk to. (The run's shared CA file can be
  * replaced by a concurrent test run; the data directory keeps the one its server uses.) */
 function trustInstance(dataDir: string): NodeJS.ProcessEnv {
   return { NODE_EXTRA_CA_CERTS: join(dataDir, 'ca.crt') }
 }
 
-/** The stand-in Blob host over `dataDir`, on `port` (0 = free). */
-export async function startBlobHost(
-  dataDir: string,
-  port = 0,
-  env: NodeJS.ProcessEnv = {},
-): Promise<BlobHost> {
-  const file = join(dataDir, 'blob-host.json')
-  rmSync(file, { force: true })
-  let out = ''
-  const child = spawn(process.execPath, [HOST, dataDir, String(port)], {
-    env: { ...process.env, ...trustInstance(dataDir), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
-  const exited = new Promise<void>((r) => child.once('exit', () => r()))
-  const { blobEndpoint } = await waitForFile(file, child, () => out)
-  return {
-    endpoint: blobEndpoint,
-    async kill(signal = 'SIGKILL') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-      await exited
-    },
-  }
-}
-
 export interface BlobEnv {
   k: KeylessProcess
-  host: BlobHost
-  /** Whether `keyless up` serves Blob itself (else the stand-in host does). */
-  native: boolean
+  /** The Blob endpoint of `keyless up`, from endpoints.json. */
+  blobEndpoint: string
   subscriptionId: string
   operatorToken: string
   arm(method: string, path: string, body?: unknown): Promise<HttpResult>
@@ -91,7 +43,9 @@ export interface BlobEnv {
   accountUrl(account: string): string
   createAccount(name?: string): Promise<{ name: string; id: string }>
   createVm(name?: string): Promise<{ id: string; principalId: string }>
+  /** Assigns `role` through ARM; returns the assignment's ARM id. */
   assign(principalId: string, role: string, scope: string): Promise<string>
+  /** Deletes the assignment through ARM. */
   unassign(assignmentId: string): Promise<void>
   /** Runs the SDK client fixture as `vm` under `keyless run`. */
   run(vm: string, account: string, ops: object[]): Promise<OpResult[]>
@@ -166,22 +120,11 @@ function apiVersion(path: string): string {
   return API[ns] ?? API.resourcegroups!
 }
 
-/** Starts Keyless and its Blob endpoint (native, or the stand-in host). */
-export async function connectBlob(
-  k: KeylessProcess,
-  port = 0,
-): Promise<{ host: BlobHost; native: boolean }> {
-  const native = typeof k.endpoints.blobEndpoint === 'string'
-  if (native) {
-    return {
-      native,
-      host: {
-        endpoint: k.endpoints.blobEndpoint as string,
-        kill: async (s) => void (await k.stop(s ?? 'SIGKILL')),
-      },
-    }
-  }
-  return { native, host: await startBlobHost(k.dataDir, port) }
+/** The Blob endpoint `keyless up` publishes in endpoints.json. */
+export function blobEndpointOf(k: KeylessProcess): string {
+  const endpoint = k.endpoints.blobEndpoint
+  if (typeof endpoint !== 'string') throw new Error('endpoints.json names no blobEndpoint')
+  return endpoint
 }
 
 export async function startBlobEnv(): Promise<BlobEnv> {
@@ -195,7 +138,7 @@ export async function startBlobEnv(): Promise<BlobEnv> {
 }
 
 async function setUp(k: KeylessProcess): Promise<BlobEnv> {
-  const { host, native } = await connectBlob(k)
+  const blobEndpoint = blobEndpointOf(k)
   const token = await operatorToken(k)
   const subscriptionId = k.endpoints.subscriptionId
   const group = `/subscriptions/${subscriptionId}/resourceGroups/blob-${randomBytes(3).toString('hex')}`
@@ -214,13 +157,12 @@ async function setUp(k: KeylessProcess): Promise<BlobEnv> {
 
   const env: BlobEnv = {
     k,
-    host,
-    native,
+    blobEndpoint,
     subscriptionId,
     operatorToken: token,
     arm,
     group,
-    accountUrl: (account) => `${host.endpoint}/${account}`,
+    accountUrl: (account) => `${blobEndpoint}/${account}`,
     async createAccount(name = `acct${randomBytes(5).toString('hex')}`) {
       const id = `${group}/providers/Microsoft.Storage/storageAccounts/${name}`
       const res = await arm('PUT', id, {
@@ -246,17 +188,16 @@ async function setUp(k: KeylessProcess): Promise<BlobEnv> {
           principalType: 'ServicePrincipal',
         },
       })
-      if (res.status === 200 || res.status === 201) return id
-      if (!armLacksRoleAssignments(res))
-        throw new Error(`role assignment: ${res.status} ${res.text}`)
-      await insertAssignment(k, id, scope, role, principalId)
+      if (res.status !== 200 && res.status !== 201) {
+        throw new Error(`role assignment PUT: ${res.status} ${res.text}`)
+      }
       return id
     },
     async unassign(id) {
       const res = await arm('DELETE', id)
-      if (res.status === 200 || res.status === 204) return
-      if (!armLacksRoleAssignments(res)) throw new Error(`unassign: ${res.status} ${res.text}`)
-      await deleteAssignment(k, id)
+      if (res.status !== 200 && res.status !== 204) {
+        throw new Error(`role assignment DELETE: ${res.status} ${res.text}`)
+      }
     },
     async run(vm, account, ops) {
       const { done } = runAs(k, vm, [CLIENT, env.accountUrl(account), JSON.stringify(ops)])
@@ -274,75 +215,10 @@ async function setUp(k: KeylessProcess): Promise<BlobEnv> {
       return r.value as string
     },
     async dispose() {
-      await host.kill('SIGTERM')
       await k.dispose()
     },
   }
   return env
-}
-
-// Until the control plane serves role assignments (reference §4), tests write them to the
-// store with their change event, as the RBAC operations will.
-function armLacksRoleAssignments(res: HttpResult): boolean {
-  return res.status === 400 || res.status === 404
-}
-
-async function insertAssignment(
-  k: KeylessProcess,
-  id: string,
-  scope: string,
-  role: string,
-  principalId: string,
-) {
-  const store = await openStore({ sqliteFile: join(k.dataDir, 'keyless.db') })
-  try {
-    const now = Date.now()
-    const row = {
-      name: id.slice(id.lastIndexOf('/') + 1),
-      scope,
-      scope_key: scope.toLowerCase(),
-      role_definition_id: role,
-      principal_id: principalId,
-      principal_type: 'ServicePrincipal',
-      description: null,
-      condition: null,
-      condition_version: null,
-      created_at: now,
-      updated_at: now,
-      created_by: null,
-    }
-    await store.transaction(async (tx) => {
-      await tx.roleAssignments.create(row)
-      await tx.events.append({
-        at: now,
-        kind: RBAC_EVENTS.roleAssignmentCreated,
-        subject: row.name,
-        data: JSON.stringify(roleAssignmentEventData(row)),
-      })
-    })
-  } finally {
-    await store.close()
-  }
-}
-
-async function deleteAssignment(k: KeylessProcess, id: string) {
-  const store = await openStore({ sqliteFile: join(k.dataDir, 'keyless.db') })
-  try {
-    const name = id.slice(id.lastIndexOf('/') + 1)
-    await store.transaction(async (tx) => {
-      const row = await tx.roleAssignments.fetch(name)
-      if (!row) return
-      await tx.roleAssignments.delete(name)
-      await tx.events.append({
-        at: Date.now(),
-        kind: RBAC_EVENTS.roleAssignmentDeleted,
-        subject: name,
-        data: JSON.stringify(roleAssignmentEventData(row)),
-      })
-    })
-  } finally {
-    await store.close()
-  }
 }
 
 /** Asserts each result, naming the operation and showing the whole result on failure. */

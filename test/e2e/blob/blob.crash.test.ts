@@ -1,7 +1,7 @@
-// Durability: the process serving Blob is killed (SIGKILL) while uploads stream in, single-shot
-// and staged, then restarted on the same data directory. Every blob it lists afterwards must be
-// complete and MD5-correct, an upload cut off must not be visible at all, and no file may be left
-// that no row names (the collector runs at start).
+// Durability: `keyless up`, which serves Blob, is killed (SIGKILL) while uploads stream in,
+// single-shot and staged, then restarted on the same data directory. Every blob it lists
+// afterwards must be complete and MD5-correct, an upload cut off must not be visible at all, and
+// no file may be left that no row names (the collector runs at start).
 import assert from 'node:assert/strict'
 import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -12,12 +12,10 @@ import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
 import {
   CLIENT,
   ROLES,
-  connectBlob,
+  blobEndpointOf,
   runAs,
   startBlobEnv,
-  startBlobHost,
   type BlobEnv,
-  type BlobHost,
   type OpResult,
 } from './blob.config.js'
 import { content, md5Hex } from './content.js'
@@ -54,7 +52,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 describe('blob durability across a crash', () => {
   let env: BlobEnv
   let k: KeylessProcess
-  let restarted: { host: BlobHost; k?: KeylessProcess } | undefined
+  let restarted: KeylessProcess | undefined
   const uploaders: Array<{ kill(): Promise<unknown> }> = []
 
   before(async () => {
@@ -63,8 +61,7 @@ describe('blob durability across a crash', () => {
   })
   after(async () => {
     await Promise.all(uploaders.map((u) => u.kill()))
-    await restarted?.host.kill('SIGTERM')
-    await restarted?.k?.dispose()
+    await restarted?.dispose()
     await env?.dispose()
   })
 
@@ -136,7 +133,7 @@ describe('blob durability across a crash', () => {
     )
     await sleep(200)
 
-    await env.host.kill('SIGKILL')
+    await k.stop('SIGKILL')
     await Promise.all([single.kill(), staged.kill()])
 
     // What a crash between rename and commit, or mid-write, leaves behind.
@@ -147,14 +144,9 @@ describe('blob durability across a crash', () => {
     writeFileSync(join(blobs, 'tmp', 'cd'.padEnd(32, '0')), 'a cut-off upload')
     utimesSync(orphan, new Date(0), new Date(0))
 
-    let verifier: KeylessProcess = k
-    if (env.native) {
-      verifier = await startKeyless({ dataDir: k.dataDir })
-      restarted = { ...(await connectBlob(verifier)), k: verifier }
-    } else {
-      restarted = { host: await startBlobHost(k.dataDir, Number(new URL(url).port)) }
-    }
-    const after = `${restarted.host.endpoint}/${account.name}`
+    const verifier = await startKeyless({ dataDir: k.dataDir })
+    restarted = verifier
+    const after = `${blobEndpointOf(verifier)}/${account.name}`
 
     const listing = runAs(verifier, vm.id, [
       CLIENT,

@@ -1,25 +1,15 @@
 // Shared setup for the vault tests: a real `keyless up`, web apps with system-assigned identities
 // on an enrolled test host (tokens come from the token endpoint exactly as an agent asks for
-// them), role assignments, SecretClients and raw HTTPS.
-//
-// The vault is the one `keyless up` serves once the composition root starts it (ARM then returns
-// `properties.vaultUri`). Until then (`mode: 'harness'`) the tests start the vault service in this
-// process over the same SQLite file, with a JWKS verifier, the RBAC rules of domain/rbac and the
-// server's TLS certificate, so the same tests run against the same code either way.
+// them), role assignments made through ARM, SecretClients and raw HTTPS. The vaults are the ones
+// `keyless up` serves, at the `properties.vaultUri` ARM returns; the tests reach the store only
+// to read what was persisted.
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { request as httpsRequest, type Agent } from 'node:https'
 import { join } from 'node:path'
 import type { AccessToken, TokenCredential } from '@azure/core-auth'
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets'
-import { createLocalJWKSet, errors, jwtVerify, SignJWT, type JSONWebKeySet } from 'jose'
-import { TokenRejected, type VerifiedClaims } from '../../../src/common/access-token.js'
-import { createVaultService, type VaultService } from '../../../src/dataplane/vault/index.js'
-import type { VaultOptions } from '../../../src/dataplane/vault/options.js'
-import type { AuthorizeDataAction, DataDecision } from '../../../src/dataplane/options.js'
-import { createDirectory } from '../../../src/directory/create-directory.js'
-import { BUILT_IN_ROLES, createRoleCatalog, evaluate } from '../../../src/domain/rbac/index.js'
-import { sameAudience } from '../../../src/domain/token-claims.js'
+import { SignJWT } from 'jose'
 import { openStore } from '../../../src/store/index.js'
 import { decryptPrivateKey } from '../../../src/sts/key-material.js'
 import type { Store } from '../../../src/store/store.js'
@@ -50,11 +40,10 @@ export interface Vault {
 
 export interface VaultEnv {
   k: KeylessProcess
-  mode: 'served' | 'harness'
   call: ReturnType<typeof arm>
   rg: string
   host: TestHost
-  /** The harness's store (harness mode), or a second handle on the same file. */
+  /** A second handle on the server's SQLite file, to assert persisted state: never written. */
   store: Store
   createVault(name: string, properties?: Record<string, unknown>): Promise<Vault>
   deleteVault(id: string): Promise<void>
@@ -64,12 +53,10 @@ export interface VaultEnv {
   token(w: Workload, resource?: string): Promise<string>
   credential(w: Workload): TokenCredential
   client(vaultUrl: string, w: Workload, options?: SecretClientOptions): SecretClient
-  /** Returns the assignment's ARM id. */
+  /** Assigns `role` through ARM; returns the assignment's ARM id. */
   assign(scope: string, role: string, principalId: string): Promise<string>
+  /** Deletes the assignment through ARM. */
   unassign(assignmentId: string): Promise<void>
-  startHarness(options?: Partial<VaultOptions>): Promise<VaultService>
-  /** Stops the harness that serves the vaults and starts a new one (harness mode). */
-  restartHarness(): Promise<VaultService>
   dispose(): Promise<void>
 }
 
@@ -86,69 +73,6 @@ function hostCredential(k: KeylessProcess, host: TestHost, w: Workload): TokenCr
   }
 }
 
-/** The server's verifier, rebuilt from outside: JWKS over HTTPS, issuer, lifetime, audience. */
-function jwksVerifier(k: KeylessProcess) {
-  let jwks: ReturnType<typeof createLocalJWKSet> | undefined
-  let algorithms: string[] = []
-  const load = async () => {
-    const set = (await https(k.endpoints.jwksUri, { ca: k.ca })).json() as JSONWebKeySet
-    algorithms = [...new Set(set.keys.map((key) => key.alg!))]
-    jwks = createLocalJWKSet(set)
-  }
-  return async (token: string, audiences: readonly string[]): Promise<VerifiedClaims> => {
-    if (jwks === undefined) await load()
-    let payload: VerifiedClaims
-    try {
-      payload = (await jwtVerify(token, jwks!, { algorithms, clockTolerance: 300, typ: 'JWT' }))
-        .payload as VerifiedClaims
-    } catch (e) {
-      if (e instanceof errors.JWTExpired)
-        throw new TokenRejected('expired', 'the token has expired')
-      if (e instanceof errors.JWTClaimValidationFailed && e.claim === 'nbf') {
-        throw new TokenRejected('not-yet-valid', 'the token is not valid yet')
-      }
-      if (
-        e instanceof errors.JWKSNoMatchingKey ||
-        e instanceof errors.JWSSignatureVerificationFailed
-      ) {
-        throw new TokenRejected('signature', 'the token signature is invalid')
-      }
-      throw new TokenRejected('malformed', 'the token is malformed')
-    }
-    if (payload.iss !== k.endpoints.issuer) throw new TokenRejected('issuer', 'another issuer')
-    if (!audiences.some((a) => sameAudience(a, String(payload.aud)))) {
-      throw new TokenRejected('audience', 'another audience')
-    }
-    return payload
-  }
-}
-
-/** Azure's decision from the RBAC rules over the store's assignments (no index, no cache). */
-function storeAuthorizer(store: Store): AuthorizeDataAction {
-  const decide = async (principalId: string, action: string, scope: string) => {
-    const rows = (await store.roleAssignments.list({ principalId }, { limit: 1000 })).items
-    const assignments = rows.map((r) => ({
-      id: r.name,
-      scope: r.scope_key,
-      principalId: r.principal_id,
-      roleDefinitionId: r.role_definition_id,
-      condition: r.condition,
-    }))
-    const d = evaluate(
-      { principalId, action, scope, isDataAction: true },
-      assignments,
-      [],
-      createRoleCatalog(BUILT_IN_ROLES),
-    )
-    const decision: DataDecision = d.allowed
-      ? { allowed: true, assignmentId: d.grant.assignmentId, reason: 'Allowed' }
-      : { allowed: false, reason: 'DeniedWithNoValidRBAC' }
-    return decision
-  }
-  // The seam's authorize is synchronous (the server's in-memory index); the vault awaits it.
-  return decide as unknown as AuthorizeDataAction
-}
-
 export async function startVaultEnv(): Promise<VaultEnv> {
   const k = await startKeyless()
   const call = arm(k, await operatorToken(k))
@@ -156,59 +80,13 @@ export async function startVaultEnv(): Promise<VaultEnv> {
   const host = await enroll(k, join_)
   const sub = `/subscriptions/${k.endpoints.subscriptionId}`
   const rg = `${sub}/resourceGroups/vault-rg`
-  await call('PUT', `${rg}?api-version=2025-04-01`, { location: 'eastus' })
-  const store = await openStore({ sqliteFile: join(k.dataDir, 'keyless.db') })
-  const harnesses: VaultService[] = []
-
-  async function startHarness(options: Partial<VaultOptions> = {}): Promise<VaultService> {
-    const service = createVaultService({
-      verifyToken: jwksVerifier(k),
-      authorize: storeAuthorizer(store),
-      principalExists: async (oid) => (await store.principals.fetch(oid)) !== undefined,
-      directory: createDirectory({
-        store,
-        clock: { now: () => Date.now() },
-        tenantId: k.endpoints.tenantId,
-      }),
-      store,
-      clock: { now: () => Date.now() },
-      tenantId: k.endpoints.tenantId,
-      authority: () => k.endpoints.authorityHost,
-      dataDir: k.dataDir,
-      masterKey: Buffer.from(
-        readFileSync(join(k.dataDir, 'master.key'), 'utf8').trim(),
-        'base64url',
-      ),
-      tls: {
-        keyPem: readFileSync(join(k.dataDir, 'tls.key'), 'utf8'),
-        certPem: readFileSync(join(k.dataDir, 'tls.crt'), 'utf8'),
-      },
-      pollIntervalMs: 200,
-      ...options,
-    })
-    await service.start()
-    harnesses.push(service)
-    return service
+  const group = await call('PUT', `${rg}?api-version=2025-04-01`, { location: 'eastus' })
+  if (group.status !== 200 && group.status !== 201) {
+    throw new Error(`resource group PUT: ${group.status} ${group.text}`)
   }
-
-  // Served when ARM reports a vaultUri for a probe vault; else the harness serves the vaults.
-  const probe = await call(
-    'PUT',
-    `${rg}/providers/Microsoft.KeyVault/vaults/probe?api-version=2023-07-01`,
-    {
-      location: 'eastus',
-      properties: { tenantId: k.endpoints.tenantId, sku: { family: 'A', name: 'standard' } },
-    },
-  )
-  const served = typeof probe.json().properties?.vaultUri === 'string'
-  const forced = process.env.KEYLESS_VAULT_TEST_MODE
-  const mode: VaultEnv['mode'] =
-    forced === 'harness' || (!served && forced !== 'served') ? 'harness' : 'served'
-  let harness = mode === 'harness' ? await startHarness() : undefined
-
+  const store = await openStore({ sqliteFile: join(k.dataDir, 'keyless.db') })
   const env: VaultEnv = {
     k,
-    mode,
     call,
     rg,
     host,
@@ -224,8 +102,9 @@ export async function startVaultEnv(): Promise<VaultEnv> {
           ...properties,
         },
       })
-      if (res.status !== 200 && res.status !== 201) throw new Error(`vault PUT: ${res.text}`)
-      const url = harness ? await harness.resolveVaultUri(id) : res.json().properties.vaultUri
+      if (res.status !== 200 && res.status !== 201)
+        throw new Error(`vault PUT: ${res.status} ${res.text}`)
+      const url = res.json().properties?.vaultUri
       if (typeof url !== 'string') throw new Error(`no vaultUri for ${id}`)
       return { id: res.json().id, url }
     },
@@ -261,8 +140,7 @@ export async function startVaultEnv(): Promise<VaultEnv> {
         ...options,
       }),
     async assign(scope, role, principalId) {
-      const name = randomUUID()
-      const id = `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`
+      const id = `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`
       const res = await call('PUT', `${id}?${AUTHZ_API}`, {
         properties: {
           roleDefinitionId: `/subscriptions/${k.endpoints.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
@@ -270,41 +148,18 @@ export async function startVaultEnv(): Promise<VaultEnv> {
           principalType: 'ServicePrincipal',
         },
       })
-      if (res.status === 201 || res.status === 200) return id
-      // Until ARM serves Microsoft.Authorization, the harness writes the row itself.
-      if (mode !== 'harness') throw new Error(`role assignment PUT: ${res.status} ${res.text}`)
-      await store.roleAssignments.create({
-        name,
-        scope,
-        scope_key: scope.toLowerCase(),
-        role_definition_id: role,
-        principal_id: principalId,
-        principal_type: 'ServicePrincipal',
-        description: null,
-        condition: null,
-        condition_version: null,
-        created_at: Date.now(),
-        updated_at: Date.now(),
-        created_by: null,
-      })
+      if (res.status !== 200 && res.status !== 201) {
+        throw new Error(`role assignment PUT: ${res.status} ${res.text}`)
+      }
       return id
     },
     async unassign(assignmentId) {
       const res = await call('DELETE', `${assignmentId}?${AUTHZ_API}`)
-      if (res.status === 200 || res.status === 204) return
-      if (mode !== 'harness') throw new Error(`role assignment DELETE: ${res.status} ${res.text}`)
-      await store.roleAssignments.delete(assignmentId.split('/').pop()!)
-    },
-    startHarness,
-    async restartHarness() {
-      if (harness === undefined) throw new Error('no harness in served mode')
-      await harness.stop()
-      harnesses.splice(harnesses.indexOf(harness), 1)
-      harness = await startHarness()
-      return harness
+      if (res.status !== 200 && res.status !== 204) {
+        throw new Error(`role assignment DELETE: ${res.status} ${res.text}`)
+      }
     },
     async dispose() {
-      for (const h of harnesses) await h.stop()
       await store.close()
       await k.dispose()
     },
