@@ -36,13 +36,10 @@ until grep -qs agentSocket "$KEYLESS_HOME/endpoints.json"; do
   sleep 0.1
 done
 ENDPOINTS=$KEYLESS_HOME/endpoints.json
-MGMT=$(json managementEndpoint <"$ENDPOINTS")
-SUB=/subscriptions/$(json subscriptionId <"$ENDPOINTS")
-CA=$(json caCertFile <"$ENDPOINTS")
 cat "$ENDPOINTS"
 
 step "2. a resource group and two web apps with system-assigned identities"
-keyless group create orders-rg -o json >/dev/null
+RG=$(keyless group create orders-rg -o json | json id)
 APP=$(keyless webapp create orders-app -g orders-rg --assign-identity system -o json)
 APP_ID=$(json id <<<"$APP")
 APP_PRINCIPAL=$(json identity.principalId <<<"$APP")
@@ -52,26 +49,11 @@ API_PRINCIPAL=$(json identity.principalId <<<"$API")
 echo "orders-app  $APP_ID (principal $APP_PRINCIPAL)"
 echo "orders-api  $API_ID"
 
-step "3. a vault and a storage account (ARM REST with the operator's token)"
-ADMIN=$(json adminCredentialFile <"$ENDPOINTS")
-AUTHORITY=$(json authorityHost <"$ENDPOINTS")/$(json tenantId <"$ENDPOINTS")
-# The client secret goes to curl on stdin, not on its command line.
-TOKEN=$(json clientSecret <"$ADMIN" | curl -sS --fail-with-body --cacert "$CA" \
-  "$AUTHORITY/oauth2/v2.0/token" -d grant_type=client_credentials \
-  --data-urlencode "client_id=$(json clientId <"$ADMIN")" --data-urlencode client_secret@- \
-  --data-urlencode "scope=$MGMT/.default" | json access_token)
-arm() { # arm METHOD PATH [JSON]
-  curl -sS --fail-with-body --cacert "$CA" -X "$1" -H "authorization: Bearer $TOKEN" \
-    -H 'content-type: application/json' ${3:+--data "$3"} "$MGMT$2"
-}
-RG=$SUB/resourceGroups/orders-rg
-VAULT=$(arm PUT "$RG/providers/Microsoft.KeyVault/vaults/orders-kv?api-version=2023-07-01" \
-  '{"location": "eastus", "properties": {"tenantId": "'"$(json tenantId <"$ENDPOINTS")"'",
-    "sku": {"family": "A", "name": "standard"}, "enableRbacAuthorization": true}}')
+step "3. a vault and a storage account, served at the URLs they print"
+VAULT=$(keyless vault create orders-kv -g orders-rg -o json)
 VAULT_ID=$(json id <<<"$VAULT")
 ORDERS_VAULT_URL=$(json properties.vaultUri <<<"$VAULT")
-ACCOUNT=$(arm PUT "$RG/providers/Microsoft.Storage/storageAccounts/ordersdata?api-version=2023-05-01" \
-  '{"location": "eastus", "kind": "StorageV2", "sku": {"name": "Standard_LRS"}}')
+ACCOUNT=$(keyless storage account create ordersdata -g orders-rg -o json)
 ACCOUNT_ID=$(json id <<<"$ACCOUNT")
 ORDERS_BLOB_URL=$(json properties.primaryEndpoints.blob <<<"$ACCOUNT")
 export ORDERS_VAULT_URL ORDERS_BLOB_URL

@@ -14,6 +14,8 @@ import { registerSp } from './commands/sp.js'
 import { registerRole } from './commands/role.js'
 import { registerAccess } from './commands/access.js'
 import { registerHost } from './commands/host.js'
+import { registerVault } from './commands/vault.js'
+import { registerStorage } from './commands/storage.js'
 
 const program = new Command()
   .name('keyless')
@@ -48,6 +50,8 @@ registerSp(program)
 registerRole(program)
 registerAccess(program)
 registerHost(program)
+registerVault(program)
+registerStorage(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(describeError(err))

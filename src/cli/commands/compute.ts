@@ -2,7 +2,6 @@
 // `identity assign|remove|show`. `vm`, `webapp` and `webapp slot` are three entries of this.
 import { Option, type Command } from 'commander'
 import { apiCommand, examples, groupOption, tagsOption, type Context } from '../command.js'
-import { collectionPath, groupPath, RESOURCE_GROUPS_API_VERSION } from '../arm-paths.js'
 import { computeColumns, type ArmResource } from '../columns.js'
 import { identityForCreate } from '../identity-args.js'
 import { CliError, EXIT } from '../errors.js'
@@ -14,19 +13,12 @@ import {
   withNames,
   words,
   type ComputeKind,
-  type CreateDefaults,
   type Located,
 } from './compute-kind.js'
 import { registerComputeIdentity } from './compute-identity.js'
+import { groupLocation, registerDelete, registerList, registerShow } from './resource-commands.js'
 
 export type { ComputeKind } from './compute-kind.js'
-
-async function groupLocation(ctx: Context, group: string): Promise<CreateDefaults> {
-  const rg = await ctx.client.request<ArmResource>('GET', groupPath(ctx.subscriptionId, group), {
-    apiVersion: RESOURCE_GROUPS_API_VERSION,
-  })
-  return { location: rg.location ?? '' }
-}
 
 /**
  * A PUT replaces the resource, and an `identity` it leaves out is removed, deleting the system
@@ -51,6 +43,7 @@ async function refuseExisting(ctx: Context, kind: ComputeKind, group: string, na
 
 function registerCrud(parent: Command, kind: ComputeKind): void {
   const columns = computeColumns(kind.showKind ?? false)
+  const resourceType = { ...kind, apiVersion: apiVersion(kind), columns }
   const sample = samples(kind.names)
 
   const create = withNames(
@@ -98,7 +91,7 @@ function registerCrud(parent: Command, kind: ComputeKind): void {
     const defaults = kind.createDefaults
       ? await kind.createDefaults(ctx, group, names)
       : opts.location === undefined
-        ? await groupLocation(ctx, group)
+        ? { location: await groupLocation(ctx, group) }
         : undefined
     await refuseExisting(ctx, kind, group, names)
     const body: Record<string, unknown> = {
@@ -116,50 +109,11 @@ function registerCrud(parent: Command, kind: ComputeKind): void {
     ctx.print(resource, columns)
   })
 
-  apiCommand<Located>(
-    withNames(parent.command('show').description(`show a ${kind.label}`), kind.names).addOption(
-      groupOption(),
-    ),
-    async (ctx, names, opts) => {
-      const resource = await ctx.client.request<ArmResource>(
-        'GET',
-        path(ctx, kind, opts.resourceGroup, names),
-        { apiVersion: apiVersion(kind) },
-      )
-      ctx.print(resource, columns)
-    },
-  )
-
-  const parentNames = kind.names.slice(0, -1)
-  const list = withNames(parent.command('list'), parentNames)
-  if (parentNames.length > 0) {
-    list.description(`list the ${kind.label}s of a ${parentNames[0]!.arg}`).addOption(groupOption())
-  } else {
-    list
-      .description(`list the ${kind.label}s of a resource group, or of the subscription`)
-      .option('-g, --resource-group <group>', 'resource group (default: every group)')
-  }
-  apiCommand<Partial<Located>>(list, async (ctx, names, opts) => {
-    const items = await ctx.client.list<ArmResource>(
-      collectionPath(ctx.subscriptionId, opts.resourceGroup, kind.type, names),
-      { apiVersion: apiVersion(kind) },
-    )
-    ctx.print(items, columns)
+  registerShow(parent, resourceType)
+  registerList(parent, resourceType)
+  registerDelete(parent, resourceType, {
+    description: `delete a ${kind.label}; its system-assigned identity goes with it`,
   })
-
-  apiCommand<Located>(
-    withNames(
-      parent
-        .command('delete')
-        .description(`delete a ${kind.label}; its system-assigned identity goes with it`),
-      kind.names,
-    ).addOption(groupOption()),
-    async (ctx, names, opts) => {
-      await ctx.client.request('DELETE', path(ctx, kind, opts.resourceGroup, names), {
-        apiVersion: apiVersion(kind),
-      })
-    },
-  )
 }
 
 /** The `<kind.command>` group with its create/show/list/delete and identity subcommands. */
