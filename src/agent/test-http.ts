@@ -1,12 +1,27 @@
 // Plain HTTP for the agent's tests: exactly the bytes a test means to send, to a port or to the
-// control socket.
-import { request } from 'node:http'
+// control socket. `readAnswer` also serves test/helpers/https.ts, the HTTPS variant.
+import { request, type IncomingMessage } from 'node:http'
 
 export interface Answer {
   status: number
   headers: Record<string, string | string[] | undefined>
   text: string
   json: () => any
+}
+
+/** Reads the whole of `res` and hands it to `done` once it has ended. */
+export function readAnswer(res: IncomingMessage, done: (answer: Answer) => void): void {
+  const chunks: Buffer[] = []
+  res.on('data', (c: Buffer) => chunks.push(c))
+  res.on('end', () => {
+    const text = Buffer.concat(chunks).toString('utf8')
+    done({
+      status: res.statusCode ?? 0,
+      headers: res.headers,
+      text,
+      json: () => JSON.parse(text),
+    })
+  })
 }
 
 export function call(
@@ -17,19 +32,7 @@ export function call(
     const req = request(
       url,
       { method: o.method ?? 'GET', headers: o.headers, socketPath: o.socketPath, agent: false },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text,
-            json: () => JSON.parse(text),
-          })
-        })
-      },
+      (res) => readAnswer(res, resolve),
     )
     req.on('error', reject)
     req.end(o.body)

@@ -1,13 +1,13 @@
 // Plain HTTPS requests that trust Keyless's generated CA, for tests that send exactly the bytes
 // they mean to (bad inputs included) rather than what an SDK would send.
-import { request as httpsRequest } from 'node:https'
+import { request as httpsRequest, type Agent } from 'node:https'
+import { readAnswer, type Answer } from '../../src/agent/test-http.js'
 
-export interface HttpResult {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  text: string
-  json: () => any
-}
+export type HttpResult = Answer
+
+/** The request's own connection, trusting `ca`; or one of `agent`'s, with the TLS options the
+ * agent was made with. */
+export type Connection = { ca: string; agent?: undefined } | { agent: Agent; ca?: undefined }
 
 export function https(
   url: string,
@@ -15,25 +15,15 @@ export function https(
     method?: string
     headers?: Record<string, string>
     body?: string | Buffer
-    ca: string
-  },
+  } & Connection,
 ): Promise<HttpResult> {
+  const connection = options.agent ? { agent: options.agent } : { ca: options.ca, agent: false }
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
       url,
-      { method: options.method ?? 'GET', headers: options.headers, ca: options.ca, agent: false },
+      { method: options.method ?? 'GET', headers: options.headers, ...connection },
       (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text,
-            json: () => JSON.parse(text),
-          })
-        })
+        readAnswer(res, resolve)
         res.on('error', reject)
       },
     )

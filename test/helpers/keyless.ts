@@ -5,19 +5,13 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Endpoints as ServerEndpoints } from '../../src/server/start.js'
 
 export const ROOT = resolve(import.meta.dirname, '../../..')
 export const BIN = join(ROOT, 'bin/keyless.js')
 
-export interface Endpoints {
-  tenantId: string
-  subscriptionId: string
-  authorityHost: string
-  managementEndpoint: string
-  issuer: string
-  jwksUri: string
-  caCertFile: string
-  adminCredentialFile: string
+/** endpoints.json as `keyless up` writes it, with any keys added later (e.g. its agent's). */
+export interface Endpoints extends ServerEndpoints {
   [k: string]: unknown
 }
 

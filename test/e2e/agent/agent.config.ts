@@ -1,6 +1,7 @@
 // Shared setup for the agent tests: a real `keyless up`, the operator's management API, join
 // tokens, `keyless agent` as a separate process (as on another host), `keyless run` as a user
 // would type it, and token verification against the published JWKS.
+import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,13 +9,16 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose'
 import { BIN, ROOT, type KeylessProcess } from '../../helpers/keyless.js'
-import { form, https, type HttpResult } from '../../helpers/https.js'
+import { arm } from '../../helpers/arm.js'
+import { https } from '../../helpers/https.js'
 
 export const VM_API = '2024-07-01'
 export const MI_API = '2024-11-30'
 export const RG_API = '2025-04-01'
 export const VAULT = 'https://vault.azure.net'
 export const MI_TOKENS = join(ROOT, 'test/fixtures/mi-tokens.mjs')
+/** The IMDS token path. */
+export const TOKEN_PATH = '/metadata/identity/oauth2/token'
 
 export interface Identity {
   id: string
@@ -22,37 +26,9 @@ export interface Identity {
   clientId: string
 }
 
-export async function operatorToken(k: KeylessProcess): Promise<string> {
-  const res = await https(
-    `${k.endpoints.authorityHost}/${k.endpoints.tenantId}/oauth2/v2.0/token`,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form({
-        grant_type: 'client_credentials',
-        client_id: k.admin.clientId,
-        client_secret: k.admin.clientSecret,
-        scope: 'https://management.azure.com/.default',
-      }),
-      ca: k.ca,
-    },
-  )
-  if (res.status !== 200) throw new Error(`operator token: ${res.status} ${res.text}`)
-  return res.json().access_token
-}
-
 /** The management API as the operator. */
 export function management(k: KeylessProcess, token: string) {
-  const call = (method: string, path: string, body?: unknown): Promise<HttpResult> =>
-    https(`${k.endpoints.managementEndpoint}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      ca: k.ca,
-    })
+  const call = arm(k, token)
   const ok = async (method: string, path: string, body?: unknown) => {
     const res = await call(method, path, body)
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`)
@@ -239,6 +215,20 @@ export async function verifyToken(
     audience,
   })
   return payload
+}
+
+/** Polls `check` every `everyMs` until it holds, failing after `ms`; returns how long it took. */
+export async function eventually(
+  ms: number,
+  check: () => boolean | Promise<boolean>,
+  everyMs = 10,
+): Promise<number> {
+  const started = Date.now()
+  while (!(await check())) {
+    if (Date.now() - started > ms) assert.fail(`not within ${ms} ms`)
+    await sleep(everyMs)
+  }
+  return Date.now() - started
 }
 
 /** `xms_mirid` as Entra writes it: `resourcegroups` in lower case. */

@@ -13,12 +13,14 @@ import { SignJWT } from 'jose'
 import { call, type Answer } from '../../../src/agent/test-http.js'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
 import { form, https } from '../../helpers/https.js'
+import { operatorToken } from '../../helpers/tokens.js'
 import {
+  eventually,
   management,
-  operatorToken,
   readJson,
   removeDir,
   startAgentProcess,
+  TOKEN_PATH,
   VAULT,
   VM_API,
   type AgentProcess,
@@ -26,22 +28,11 @@ import {
   type Management,
 } from './agent.config.js'
 
-const TOKEN_PATH = '/metadata/identity/oauth2/token'
 const IDENTITY_NOT_FOUND = { error: 'invalid_request', error_description: 'Identity not found' }
 
 function json(a: Answer) {
   assert.equal(a.headers['content-type'], 'application/json; charset=utf-8')
   return a.json()
-}
-
-/** Polls until `check` holds; returns how long it took (ms). */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now()
-  while (!(await check())) {
-    if (Date.now() - started > ms) assert.fail(`not within ${ms} ms`)
-    await sleep(10)
-  }
-  return Date.now() - started
 }
 
 describe('agent refusals', () => {
@@ -164,7 +155,7 @@ describe('agent refusals', () => {
     assert.equal(first.status, 200, first.text)
     assert.equal((await imdsGet(imds, selector)).json().access_token, first.json().access_token)
     await api.putVm(rg, 'vm1', { hostId: agent.hostId, system: true })
-    const took = await within(1000, async () => (await imdsGet(imds, selector)).status === 400)
+    const took = await eventually(1000, async () => (await imdsGet(imds, selector)).status === 400)
     assert.deepEqual(json(await imdsGet(imds, selector)), IDENTITY_NOT_FOUND)
     t.diagnostic(`detach effective at the agent after ${took} ms`)
     assert.equal((await imdsGet(imds)).status, 200, 'the system-assigned identity still works')
@@ -175,7 +166,7 @@ describe('agent refusals', () => {
     const base = (await run(doomed, 'imds')).AZURE_POD_IDENTITY_AUTHORITY_HOST!
     assert.equal((await imdsGet(base)).status, 200)
     await api.delete(doomed, VM_API)
-    await within(1000, async () => (await imdsGet(base)).status === 400)
+    await eventually(1000, async () => (await imdsGet(base)).status === 400)
     assert.deepEqual(json(await imdsGet(base)), IDENTITY_NOT_FOUND)
   })
 
@@ -306,7 +297,7 @@ describe('agent refusals', () => {
     const base = imds
     assert.equal((await imdsGet(base)).status, 200)
     await api.revokeHost(agent.hostId)
-    await within(1000, async () => (await imdsGet(base)).status === 400)
+    await eventually(1000, async () => (await imdsGet(base)).status === 400)
     assert.deepEqual(json(await imdsGet(base)), {
       error: 'unauthorized_client',
       error_description: 'The host credential of this agent was revoked by the operator',

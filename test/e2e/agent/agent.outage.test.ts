@@ -7,17 +7,17 @@ import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { call } from '../../../src/agent/test-http.js'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
+import { operatorToken } from '../../helpers/tokens.js'
 import {
+  eventually,
   management,
-  operatorToken,
   removeDir,
   startAgentProcess,
+  TOKEN_PATH,
   VAULT,
   type AgentProcess,
   type Identity,
 } from './agent.config.js'
-
-const TOKEN_PATH = '/metadata/identity/oauth2/token'
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -28,15 +28,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port))
     })
   })
-}
-
-async function eventually(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now()
-  while (!(await check())) {
-    if (Date.now() - started > ms) assert.fail(`not within ${ms} ms`)
-    await sleep(25)
-  }
-  return Date.now() - started
 }
 
 describe('agent during a server outage', () => {
@@ -116,9 +107,10 @@ describe('agent during a server outage', () => {
     const took = await eventually(
       15_000,
       async () => (await get('https://storage.azure.com/')).status === 200,
+      25,
     )
     t.diagnostic(`first new token ${took} ms after the restart`)
-    await eventually(15_000, async () => (await status()).eventsConnected === true)
+    await eventually(15_000, async () => (await status()).eventsConnected === true, 25)
 
     // The change stream is followed again: a detach takes effect within a second.
     const api = management(k, await operatorToken(k))
@@ -127,6 +119,7 @@ describe('agent during a server outage', () => {
     const detach = await eventually(
       1000,
       async () => (await get(VAULT, `&client_id=${uami.clientId}`)).status === 400,
+      25,
     )
     t.diagnostic(`detach effective after ${detach} ms`)
   })

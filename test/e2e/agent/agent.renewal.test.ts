@@ -16,19 +16,10 @@ import { call } from '../../../src/agent/test-http.js'
 import { resolveConfig } from '../../../src/server/config.js'
 import { startServer, type RunningServer } from '../../../src/server/start.js'
 import { tempDataDir } from '../../helpers/keyless.js'
+import { arm } from '../../helpers/arm.js'
 import { form, https } from '../../helpers/https.js'
-import { removeDir, VAULT, VM_API, RG_API } from './agent.config.js'
-
-const TOKEN_PATH = '/metadata/identity/oauth2/token'
-
-async function eventually(ms: number, check: () => boolean | Promise<boolean>): Promise<number> {
-  const started = Date.now()
-  while (!(await check())) {
-    if (Date.now() - started > ms) assert.fail(`not within ${ms} ms`)
-    await sleep(10)
-  }
-  return Date.now() - started
-}
+import { operatorToken } from '../../helpers/tokens.js'
+import { eventually, removeDir, RG_API, TOKEN_PATH, VAULT, VM_API } from './agent.config.js'
 
 describe('host credential renewal and revocation (controllable clock)', () => {
   let clock: FakeClock
@@ -40,31 +31,10 @@ describe('host credential renewal and revocation (controllable clock)', () => {
   let imds: string
   let first: HostCredential
 
-  const operator = async () => {
-    const admin = JSON.parse(readFileSync(server.endpoints.adminCredentialFile, 'utf8'))
-    const res = await https(
-      `${server.endpoints.authorityHost}/${server.endpoints.tenantId}/oauth2/v2.0/token`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: form({
-          grant_type: 'client_credentials',
-          client_id: admin.clientId,
-          client_secret: admin.clientSecret,
-          scope: 'https://management.azure.com/.default',
-        }),
-        ca,
-      },
-    )
-    return res.json().access_token as string
-  }
   const put = async (path: string, body: unknown) => {
-    const res = await https(`${server.endpoints.managementEndpoint}${path}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${await operator()}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      ca,
-    })
+    const admin = JSON.parse(readFileSync(server.endpoints.adminCredentialFile, 'utf8'))
+    const operator = await operatorToken({ endpoints: server.endpoints, admin, ca })
+    const res = await arm({ endpoints: server.endpoints, ca }, operator)('PUT', path, body)
     assert.ok(res.status < 300, res.text)
     return res.json()
   }

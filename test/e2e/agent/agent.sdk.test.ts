@@ -9,11 +9,11 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { BIN, startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
 import { call } from '../../../src/agent/test-http.js'
+import { operatorToken } from '../../helpers/tokens.js'
 import {
   keyless,
   management,
   mirid,
-  operatorToken,
   removeDir,
   sdkTokens,
   startAgentProcess,
@@ -80,27 +80,17 @@ describe('Azure SDKs under keyless run', () => {
     { sdk: 'msal', id: { resourceId: uami.id } },
   ]
 
-  it('serves every SDK and selector through the App Service protocol', async () => {
-    await assertTokens(await sdkTokens(['--as', vm.id, '--state-dir', agent.stateDir], everyWay()))
-  })
-
-  it('serves every SDK and selector through IMDS (AZURE_POD_IDENTITY_AUTHORITY_HOST)', async () => {
-    await assertTokens(
-      await sdkTokens(
-        ['--as', vm.id, '--protocol', 'imds', '--state-dir', agent.stateDir],
-        everyWay(),
-      ),
-    )
-  })
-
-  it('serves every SDK and selector through the Azure Arc challenge', async () => {
-    await assertTokens(
-      await sdkTokens(
-        ['--as', vm.id, '--protocol', 'arc', '--state-dir', agent.stateDir],
-        everyWay(),
-      ),
-    )
-  })
+  for (const [protocol, through] of [
+    [[], 'the App Service protocol'],
+    [['--protocol', 'imds'], 'IMDS (AZURE_POD_IDENTITY_AUTHORITY_HOST)'],
+    [['--protocol', 'arc'], 'the Azure Arc challenge'],
+  ] as const) {
+    it(`serves every SDK and selector through ${through}`, async () => {
+      await assertTokens(
+        await sdkTokens(['--as', vm.id, ...protocol, '--state-dir', agent.stateDir], everyWay()),
+      )
+    })
+  }
 
   it('lets DefaultAzureCredential pick the user-assigned identity from --client-id', async () => {
     const results = await sdkTokens(
@@ -111,21 +101,23 @@ describe('Azure SDKs under keyless run', () => {
     assert.equal((await verifyToken(k, results[0]!.token!)).oid, uami.principalId)
   })
 
+  /** The arguments of `keyless run --as <vm>` (on the test host's agent) running `node -e <code>`. */
+  const runNode = (code: string) => [
+    'run',
+    '--as',
+    vm.id,
+    '--state-dir',
+    agent.stateDir,
+    '--',
+    process.execPath,
+    '-e',
+    code,
+  ]
+
   it('gives the program the CA variables and no AZURE_CLIENT_ID unless asked', async () => {
-    const r = await keyless(
-      [
-        'run',
-        '--as',
-        vm.id,
-        '--state-dir',
-        agent.stateDir,
-        '--',
-        process.execPath,
-        '-e',
-        'console.log(JSON.stringify(process.env))',
-      ],
-      { AZURE_CLIENT_ID: '' },
-    )
+    const r = await keyless(runNode('console.log(JSON.stringify(process.env))'), {
+      AZURE_CLIENT_ID: '',
+    })
     assert.equal(r.code, 0, r.stderr)
     const env = JSON.parse(r.stdout)
     assert.equal(env.IDENTITY_ENDPOINT, agent.identityEndpoint)
@@ -140,17 +132,7 @@ describe('Azure SDKs under keyless run', () => {
     const runs = async () =>
       (await call('http://agent/runs', { socketPath: agent.controlSocket })).json().value.length
     const before = await runs()
-    const r = await keyless([
-      'run',
-      '--as',
-      vm.id,
-      '--state-dir',
-      agent.stateDir,
-      '--',
-      process.execPath,
-      '-e',
-      'process.exit(7)',
-    ])
+    const r = await keyless(runNode('process.exit(7)'))
     assert.equal(r.code, 7)
     assert.equal(await runs(), before)
   })
@@ -160,15 +142,9 @@ describe('Azure SDKs under keyless run', () => {
       process.execPath,
       [
         BIN,
-        'run',
-        '--as',
-        vm.id,
-        '--state-dir',
-        agent.stateDir,
-        '--',
-        process.execPath,
-        '-e',
-        "process.on('SIGTERM', () => process.exit(42)); console.log('ready'); setInterval(() => {}, 1000)",
+        ...runNode(
+          "process.on('SIGTERM', () => process.exit(42)); console.log('ready'); setInterval(() => {}, 1000)",
+        ),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     )

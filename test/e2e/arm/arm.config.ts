@@ -4,11 +4,14 @@
 // other processes) to assert that a rejected request changed nothing.
 import { join } from 'node:path'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
-import { form, https, type HttpResult } from '../../helpers/https.js'
+import { https, type HttpResult } from '../../helpers/https.js'
+import { appToken, clientToken } from '../../helpers/tokens.js'
 import { openStore } from '../../../src/store/index.js'
 import type { Store } from '../../../src/store/store.js'
 
 export const LOCATION = 'eastus'
+/** The audience Azure's management SDKs ask for (Keyless also takes its own endpoint). */
+const AZURE_MANAGEMENT = 'https://management.azure.com/'
 
 /** The api-version each provider's SDK sends by default (reference §0). */
 export const API_VERSIONS: Record<string, string> = {
@@ -57,35 +60,11 @@ export interface Arm {
   dispose(): Promise<void>
 }
 
-export async function tokenFromEndpoint(
-  k: KeylessProcess,
-  clientId: string,
-  secret: string,
-  resource = 'https://management.azure.com/',
-): Promise<string> {
-  const res = await https(
-    `${k.endpoints.authorityHost}/${k.endpoints.tenantId}/oauth2/v2.0/token`,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form({
-        grant_type: 'client_credentials',
-        client_id: clientId,
-        client_secret: secret,
-        scope: `${resource.replace(/\/$/, '')}/.default`,
-      }),
-      ca: k.ca,
-    },
-  )
-  if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${res.text}`)
-  return res.json().access_token as string
-}
-
 export async function startArm(): Promise<Arm> {
   const k = await startKeyless()
   const base = k.endpoints.managementEndpoint
   const subscriptionId = k.endpoints.subscriptionId
-  const operatorToken = await tokenFromEndpoint(k, k.admin.clientId, k.admin.clientSecret)
+  const operatorToken = await appToken(k, AZURE_MANAGEMENT)
   const sub = `/subscriptions/${subscriptionId}`
   const arm: Arm = {
     k,
@@ -93,7 +72,8 @@ export async function startArm(): Promise<Arm> {
     subscriptionId,
     tenantId: k.endpoints.tenantId,
     operatorToken,
-    tokenFor: (clientId, secret, resource) => tokenFromEndpoint(k, clientId, secret, resource),
+    tokenFor: (clientId, secret, resource = AZURE_MANAGEMENT) =>
+      clientToken(k, { clientId, clientSecret: secret }, resource),
     async request(method, path, o = {}) {
       const url = new URL(base + path)
       const version = o.apiVersion === undefined ? apiVersionFor(path) : o.apiVersion

@@ -42,6 +42,18 @@ async function granted(request: () => Promise<HttpResult>, status = 200): Promis
   }
 }
 
+/** Repeats `request` every 50 ms while it is still answered 200, for up to a second after
+ * `since`: the first refusal, else the last answer. */
+async function refused(since: number, request: () => Promise<HttpResult>): Promise<HttpResult> {
+  let res: HttpResult
+  do {
+    res = await request()
+    if (res.status !== 200) break
+    await sleep(50)
+  } while (Date.now() - since < 1000)
+  return res
+}
+
 describe('blob authentication and revocation', () => {
   let env: BlobEnv
   let account: { name: string; id: string }
@@ -150,12 +162,9 @@ describe('blob authentication and revocation', () => {
     )
     await env.unassign(assignment)
     const deleted = Date.now()
-    let res: HttpResult
-    do {
-      res = await call('/c-auth?restype=container&comp=list', { token: own })
-      if (res.status !== 200) break
-      await sleep(50)
-    } while (Date.now() - deleted < 1000)
+    const res = await refused(deleted, () =>
+      call('/c-auth?restype=container&comp=list', { token: own }),
+    )
     assertError(res, 403, 'AuthorizationPermissionMismatch')
     assert.ok(Date.now() - deleted <= 1100, `refused after ${Date.now() - deleted} ms`)
   })
@@ -168,12 +177,7 @@ describe('blob authentication and revocation', () => {
     const res0 = await env.arm('DELETE', other.id)
     assert.ok(res0.status === 200 || res0.status === 202 || res0.status === 204, res0.text)
     const deleted = Date.now()
-    let res: HttpResult
-    do {
-      res = await call('/?comp=list', { token: own })
-      if (res.status !== 200) break
-      await sleep(50)
-    } while (Date.now() - deleted < 1000)
+    const res = await refused(deleted, () => call('/?comp=list', { token: own }))
     assert.ok(res.status === 401 || res.status === 403, res.text)
     assert.ok(Date.now() - deleted <= 1100, `refused after ${Date.now() - deleted} ms`)
   })

@@ -3,10 +3,12 @@
 // system identities and role assignments, and `keyless run --as <vm>` to run the SDK client
 // fixture as that machine.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { BIN, startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
-import { form, https, type HttpResult } from '../../helpers/https.js'
+import { arm as armAs, assignRole, unassignRole } from '../../helpers/arm.js'
+import type { HttpResult } from '../../helpers/https.js'
+import { operatorToken } from '../../helpers/tokens.js'
 
 export const ROLES = {
   owner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
@@ -88,25 +90,6 @@ export function runAs(
   return { child, done }
 }
 
-export async function operatorToken(k: KeylessProcess): Promise<string> {
-  const res = await https(
-    `${k.endpoints.authorityHost}/${k.endpoints.tenantId}/oauth2/v2.0/token`,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form({
-        grant_type: 'client_credentials',
-        client_id: k.admin.clientId,
-        client_secret: k.admin.clientSecret,
-        scope: `${k.endpoints.managementEndpoint}/.default`,
-      }),
-      ca: k.ca,
-    },
-  )
-  if (res.status !== 200) throw new Error(`operator token: ${res.status} ${res.text}`)
-  return res.json().access_token
-}
-
 const API: Record<string, string> = {
   resourcegroups: '2025-04-01',
   'microsoft.compute': '2024-07-01',
@@ -142,16 +125,9 @@ async function setUp(k: KeylessProcess): Promise<BlobEnv> {
   const token = await operatorToken(k)
   const subscriptionId = k.endpoints.subscriptionId
   const group = `/subscriptions/${subscriptionId}/resourceGroups/blob-${randomBytes(3).toString('hex')}`
+  const operator = armAs(k, token)
   const arm = (method: string, path: string, body?: unknown) =>
-    https(`${k.endpoints.managementEndpoint}${path}?api-version=${apiVersion(path)}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      ca: k.ca,
-    })
+    operator(method, `${path}?api-version=${apiVersion(path)}`, body)
   const created = await arm('PUT', group, { location: 'eastus' })
   if (created.status >= 300) throw new Error(`resource group: ${created.status} ${created.text}`)
 
@@ -179,26 +155,9 @@ async function setUp(k: KeylessProcess): Promise<BlobEnv> {
       if (res.status >= 300) throw new Error(`vm: ${res.status} ${res.text}`)
       return { id, principalId: res.json().identity.principalId }
     },
-    async assign(principalId, role, scope) {
-      const id = `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`
-      const res = await arm('PUT', id, {
-        properties: {
-          roleDefinitionId: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
-          principalId,
-          principalType: 'ServicePrincipal',
-        },
-      })
-      if (res.status !== 200 && res.status !== 201) {
-        throw new Error(`role assignment PUT: ${res.status} ${res.text}`)
-      }
-      return id
-    },
-    async unassign(id) {
-      const res = await arm('DELETE', id)
-      if (res.status !== 200 && res.status !== 204) {
-        throw new Error(`role assignment DELETE: ${res.status} ${res.text}`)
-      }
-    },
+    assign: (principalId, role, scope) =>
+      assignRole(operator, subscriptionId, { scope, role, principalId }),
+    unassign: (id) => unassignRole(operator, id),
     async run(vm, account, ops) {
       const { done } = runAs(k, vm, [CLIENT, env.accountUrl(account), JSON.stringify(ops)])
       const r = await done

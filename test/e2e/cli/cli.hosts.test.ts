@@ -3,7 +3,9 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
-import { arm, enroll, identityToken, operatorToken } from '../hosts/hosts.config.js'
+import { arm } from '../../helpers/arm.js'
+import { operatorToken } from '../../helpers/tokens.js'
+import { enroll, identityToken } from '../hosts/hosts.config.js'
 import { cliFor, fails, ok } from './cli.config.js'
 
 describe('keyless host', () => {

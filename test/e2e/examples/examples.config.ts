@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BIN, ROOT, type KeylessProcess } from '../../helpers/keyless.js'
-import { form, https, type HttpResult } from '../../helpers/https.js'
+import { arm } from '../../helpers/arm.js'
+import type { HttpResult } from '../../helpers/https.js'
 
 export const EXAMPLE = join(ROOT, 'examples/orders')
 export const APP = join(EXAMPLE, 'app.mjs')
@@ -54,37 +55,11 @@ export async function agentEndpoints(k: KeylessProcess): Promise<Record<string, 
   }
 }
 
-export async function operatorToken(k: KeylessProcess): Promise<string> {
-  const res = await https(
-    `${k.endpoints.authorityHost}/${k.endpoints.tenantId}/oauth2/v2.0/token`,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form({
-        grant_type: 'client_credentials',
-        client_id: k.admin.clientId,
-        client_secret: k.admin.clientSecret,
-        scope: `${k.endpoints.managementEndpoint}/.default`,
-      }),
-      ca: k.ca,
-    },
-  )
-  if (res.status !== 200) throw new Error(`operator token: ${res.status} ${res.text}`)
-  return res.json().access_token
-}
-
 /** ARM REST as the operator; throws on a status outside 2xx. */
 export function armClient(k: KeylessProcess, token: string) {
+  const call = arm(k, token)
   return async (method: string, path: string, body?: unknown): Promise<HttpResult> => {
-    const res = await https(`${k.endpoints.managementEndpoint}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      ca: k.ca,
-    })
+    const res = await call(method, path, body)
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`)
     return res
   }

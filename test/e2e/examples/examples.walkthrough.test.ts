@@ -7,13 +7,13 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { startKeyless, tempDataDir, type KeylessProcess } from '../../helpers/keyless.js'
+import { operatorToken } from '../../helpers/tokens.js'
 import { cliFor, ok, runCli } from '../cli/cli.config.js'
 import {
   agentEndpoints,
   APP,
   armClient,
   cleanEnv,
-  operatorToken,
   parseExports,
   parsePass,
   ROLES,

@@ -14,37 +14,6 @@ export interface TestHost {
   eventsUrl: string
 }
 
-export async function operatorToken(k: KeylessProcess): Promise<string> {
-  const res = await https(
-    `${k.endpoints.authorityHost}/${k.endpoints.tenantId}/oauth2/v2.0/token`,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form({
-        grant_type: 'client_credentials',
-        client_id: k.admin.clientId,
-        client_secret: k.admin.clientSecret,
-        scope: `${k.endpoints.managementEndpoint}/.default`,
-      }),
-      ca: k.ca,
-    },
-  )
-  return res.json().access_token
-}
-
-export function arm(k: KeylessProcess, token: string) {
-  return (method: string, path: string, body?: unknown) =>
-    https(`${k.endpoints.managementEndpoint}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      ca: k.ca,
-    })
-}
-
 export function newKeyPair() {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   return { privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }

@@ -8,16 +8,10 @@ import { request } from 'node:https'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import { createCertificateAuthority, issueCertificate } from '../../../src/common/pki.js'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
+import { arm } from '../../helpers/arm.js'
 import { https } from '../../helpers/https.js'
-import {
-  arm,
-  assertion,
-  enroll,
-  identityToken,
-  newKeyPair,
-  operatorToken,
-  type TestHost,
-} from './hosts.config.js'
+import { operatorToken } from '../../helpers/tokens.js'
+import { assertion, enroll, identityToken, newKeyPair, type TestHost } from './hosts.config.js'
 
 const VM_API = 'api-version=2024-07-01'
 const MI_API = 'api-version=2024-11-30'

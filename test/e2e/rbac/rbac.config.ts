@@ -6,8 +6,10 @@ import type { AccessToken, TokenCredential } from '@azure/identity'
 import { AuthorizationManagementClient } from '@azure/arm-authorization'
 import { randomUUID } from 'node:crypto'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
-import { https, type HttpResult } from '../../helpers/https.js'
-import { enroll, identityToken, operatorToken, type TestHost } from '../hosts/hosts.config.js'
+import { arm } from '../../helpers/arm.js'
+import type { HttpResult } from '../../helpers/https.js'
+import { operatorToken } from '../../helpers/tokens.js'
+import { enroll, identityToken, type TestHost } from '../hosts/hosts.config.js'
 
 export const LOCATION = 'eastus'
 export const AUTHZ_API = '2022-04-01'
@@ -93,15 +95,7 @@ export async function startRbac(): Promise<Rbac> {
     const url = path.includes('api-version=')
       ? path
       : `${path}${path.includes('?') ? '&' : '?'}api-version=${version}`
-    return https(`${base}${url}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${as}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      ca: k.ca,
-    })
+    return arm(k, as)(method, url, body)
   }
   const ok = async (method: string, path: string, body?: unknown) => {
     const res = await request(method, path, body)

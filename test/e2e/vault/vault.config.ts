@@ -3,9 +3,8 @@
 // them), role assignments made through ARM, SecretClients and raw HTTPS. The vaults are the ones
 // `keyless up` serves, at the `properties.vaultUri` ARM returns; the tests reach the store only
 // to read what was persisted.
-import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { request as httpsRequest, type Agent } from 'node:https'
+import type { Agent } from 'node:https'
 import { join } from 'node:path'
 import type { AccessToken, TokenCredential } from '@azure/core-auth'
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets'
@@ -15,7 +14,9 @@ import { decryptPrivateKey } from '../../../src/sts/key-material.js'
 import type { Store } from '../../../src/store/store.js'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
 import { https, type HttpResult } from '../../helpers/https.js'
-import { arm, enroll, identityToken, operatorToken, type TestHost } from '../hosts/hosts.config.js'
+import { arm, assignRole, unassignRole } from '../../helpers/arm.js'
+import { operatorToken } from '../../helpers/tokens.js'
+import { enroll, identityToken, type TestHost } from '../hosts/hosts.config.js'
 
 export const VAULT_RESOURCE = 'https://vault.azure.net'
 export const ROLES = {
@@ -25,7 +26,6 @@ export const ROLES = {
   reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
   owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
 } as const
-const AUTHZ_API = 'api-version=2022-04-01'
 
 export interface Workload {
   id: string
@@ -139,26 +139,9 @@ export async function startVaultEnv(): Promise<VaultEnv> {
         retryOptions: { maxRetries: 0 },
         ...options,
       }),
-    async assign(scope, role, principalId) {
-      const id = `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`
-      const res = await call('PUT', `${id}?${AUTHZ_API}`, {
-        properties: {
-          roleDefinitionId: `/subscriptions/${k.endpoints.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
-          principalId,
-          principalType: 'ServicePrincipal',
-        },
-      })
-      if (res.status !== 200 && res.status !== 201) {
-        throw new Error(`role assignment PUT: ${res.status} ${res.text}`)
-      }
-      return id
-    },
-    async unassign(assignmentId) {
-      const res = await call('DELETE', `${assignmentId}?${AUTHZ_API}`)
-      if (res.status !== 200 && res.status !== 204) {
-        throw new Error(`role assignment DELETE: ${res.status} ${res.text}`)
-      }
-    },
+    assign: (scope, role, principalId) =>
+      assignRole(call, k.endpoints.subscriptionId, { scope, role, principalId }),
+    unassign: (assignmentId) => unassignRole(call, assignmentId),
     async dispose() {
       await store.close()
       await k.dispose()
@@ -184,25 +167,8 @@ export function vaultRequest(
   if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`
   const body = o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body))
   if (body !== undefined) headers['content-type'] ??= 'application/json'
-  if (o.agent === undefined) return https(url, { method: o.method, headers, body, ca: o.ca })
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method: o.method ?? 'GET', headers, agent: o.agent }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          text,
-          json: () => JSON.parse(text),
-        })
-      })
-    })
-    req.on('error', reject)
-    if (body !== undefined) req.write(body)
-    req.end()
-  })
+  const connection = o.agent === undefined ? { ca: o.ca } : { agent: o.agent }
+  return https(url, { method: o.method, headers, body, ...connection })
 }
 
 /** `url` with `api-version` (default the SDK's). */

@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createVerifier, KeylessVerifyError } from '../../../src/verify/index.js'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
-import { AUDIENCE, forgeries, tokenFor } from './verify.config.js'
+import { appToken } from '../../helpers/tokens.js'
+import { AUDIENCE, forgeries } from './verify.config.js'
 
 describe('keyless/verify token checks', () => {
   let k: KeylessProcess
@@ -21,7 +22,7 @@ describe('keyless/verify token checks', () => {
 
   before(async () => {
     ;[k, other] = await Promise.all([startKeyless(), startKeyless()])
-    token = await tokenFor(k)
+    token = await appToken(k, AUDIENCE)
   })
   after(async () => Promise.all([k?.dispose(), other?.dispose()]))
 
@@ -58,13 +59,13 @@ describe('keyless/verify token checks', () => {
   })
 
   it('refuses a token for another audience', async () => {
-    await assert.rejects(verifierFor(k).verify(await tokenFor(k, 'api://billing')), {
+    await assert.rejects(verifierFor(k).verify(await appToken(k, 'api://billing')), {
       code: 'ERR_KEYLESS_TOKEN_AUDIENCE',
     })
   })
 
   it('refuses a token of another Keyless tenant', async () => {
-    await assert.rejects(verifierFor(k).verify(await tokenFor(other)), {
+    await assert.rejects(verifierFor(k).verify(await appToken(other, AUDIENCE)), {
       code: 'ERR_KEYLESS_TOKEN_INVALID',
     })
   })

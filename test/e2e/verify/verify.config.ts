@@ -1,29 +1,11 @@
-// Shared setup: a live Keyless, tokens for a made-up service audience, and forgeries.
+// Shared setup: a made-up service audience (tokens for it: appToken in test/helpers/tokens.ts)
+// and forgeries of a genuine token.
 import { generateKeyPairSync, createHmac } from 'node:crypto'
 import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose'
 import type { KeylessProcess } from '../../helpers/keyless.js'
-import { form, https } from '../../helpers/https.js'
+import { https } from '../../helpers/https.js'
 
 export const AUDIENCE = 'api://orders'
-
-export async function tokenFor(k: KeylessProcess, audience = AUDIENCE): Promise<string> {
-  const res = await https(
-    `${k.endpoints.authorityHost}/${k.endpoints.tenantId}/oauth2/v2.0/token`,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form({
-        grant_type: 'client_credentials',
-        client_id: k.admin.clientId,
-        client_secret: k.admin.clientSecret,
-        scope: `${audience}/.default`,
-      }),
-      ca: k.ca,
-    },
-  )
-  if (res.status !== 200) throw new Error(res.text)
-  return res.json().access_token
-}
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
 

@@ -15,7 +15,8 @@ import {
   type KeylessPrincipal,
 } from '../../../src/verify/index.js'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
-import { AUDIENCE, tokenFor } from './verify.config.js'
+import { appToken } from '../../helpers/tokens.js'
+import { AUDIENCE } from './verify.config.js'
 
 async function get(port: number, token?: string) {
   const res = await fetch(`http://127.0.0.1:${port}/whoami`, {
@@ -41,7 +42,7 @@ describe('keyless/verify middleware', () => {
 
   before(async () => {
     k = await startKeyless()
-    token = await tokenFor(k)
+    token = await appToken(k, AUDIENCE)
     verifier = createVerifier({
       authority: k.endpoints.authorityHost,
       tenantId: k.endpoints.tenantId,
