@@ -1,7 +1,7 @@
 // 1a. The in-process mint: claims built and signed as the token endpoint does it
 // (buildAccessTokenClaims → signAccessToken), beside a raw `crypto.sign` of the same algorithm
 // over a payload of the same size, in this process, one call at a time.
-import { randomUUID, type KeyObject } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { buildAccessTokenClaims } from '../../src/domain/token-claims.js'
 import { generateSigningKey, type SigningAlgorithm } from '../../src/sts/key-material.js'
 import type { LoadedKey } from '../../src/sts/key-ring.js'
@@ -51,9 +51,9 @@ export async function measureMint(ctx: Context): Promise<{ rows: Row[]; data: un
     const key = await loadedKey(alg)
     const base = sampleClaims()
     const mint = () => signAccessToken({ ...base, uti: randomUUID() }, key)
-    const token = await mint()
+    const token = mint()
     const signingInput = Buffer.from(token.slice(0, token.lastIndexOf('.')))
-    const raw = rawSigner(alg, key.privateKey as unknown as KeyObject)
+    const raw = rawSigner(alg, key.privateKey)
     const rawOnce = () => raw(signingInput)
     const p = await pairedSlices({
       rounds: ctx.rounds,

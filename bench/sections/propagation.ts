@@ -6,37 +6,25 @@
 // be created): a VM on a host enrolled here, a vault, the VM's identity assigned Key Vault
 // Secrets User on it; the identity reads a secret in a loop; the assignment is deleted and the
 // loop timed until the first 403. Rounds report the median.
-import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { enrollHost, identityTokenForm, signAssertions } from '../lib/host.js'
 import { armClient, client, operatorToken, type Client, type Keyless } from '../lib/keyless.js'
 import type { Row } from '../lib/report.js'
 import { unavailable, type Context, type Outcome, type Section } from '../lib/section.js'
 import { fmt, median } from '../lib/stats.js'
+import {
+  assignRole,
+  createVault,
+  KV_API,
+  oidOf,
+  rbacAnswers,
+  RA_API,
+  SECRETS_OFFICER,
+  SECRETS_USER,
+  VAULT_SCOPE,
+} from '../lib/vault.js'
 
-const SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6'
-const SECRETS_OFFICER = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
-const RA_API = 'api-version=2022-04-01'
-const KV_API = 'api-version=7.4'
 const TARGET_MS = 1000
-
-async function assign(
-  arm: ReturnType<typeof armClient>,
-  k: Keyless,
-  scope: string,
-  role: string,
-  principalId: string,
-) {
-  const id = `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`
-  await arm('PUT', `${id}?${RA_API}`, {
-    properties: {
-      roleDefinitionId: `/subscriptions/${k.endpoints.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
-      principalId,
-      principalType: 'ServicePrincipal',
-    },
-  })
-  return id
-}
 
 async function vmToken(k: Keyless, c: Client, arm: ReturnType<typeof armClient>, rg: string) {
   const operator = await operatorToken(k, c)
@@ -71,33 +59,16 @@ export const propagation: Section = {
       const arm = armClient(k, c, operator)
       const rg = `/subscriptions/${k.endpoints.subscriptionId}/resourceGroups/bench-propagation`
       await arm('PUT', `${rg}?api-version=2025-04-01`, { location: 'eastus' })
-      const list = await c.send(
-        'GET',
-        `${k.endpoints.managementEndpoint}${rg}/providers/Microsoft.Authorization/roleAssignments?${RA_API}`,
-        { authorization: `Bearer ${operator}` },
-      )
-      if (list.status !== 200)
+      if (!(await rbacAnswers(k, arm, rg)))
         return unavailable('The RBAC API (role assignments) does not answer.')
-      const vault = await arm(
-        'PUT',
-        `${rg}/providers/Microsoft.KeyVault/vaults/benchkv${Date.now() % 100_000}?api-version=2023-07-01`,
-        {
-          location: 'eastus',
-          properties: {
-            tenantId: k.endpoints.tenantId,
-            sku: { family: 'A', name: 'standard' },
-            enableRbacAuthorization: true,
-          },
-        },
-      )
-      const vaultUri = vault.json().properties?.vaultUri as string | undefined
+      const vault = await createVault(arm, k, rg, 'benchkv')
+      const vaultUri = vault.vaultUri
       if (!vaultUri)
         return unavailable('Vaults have no `properties.vaultUri` (no vault data plane).')
-      const vaultId = vault.json().id as string
-      const me = JSON.parse(Buffer.from(operator.split('.')[1]!, 'base64url').toString()).oid
-      await assign(arm, k, vaultId, SECRETS_OFFICER, me)
+      const vaultId = vault.id
+      await assignRole(arm, k, vaultId, SECRETS_OFFICER, oidOf(operator))
       const secretUrl = `${vaultUri.replace(/\/$/, '')}/secrets/bench?${KV_API}`
-      const vaultToken = await operatorToken(k, c, 'https://vault.azure.net/.default')
+      const vaultToken = await operatorToken(k, c, VAULT_SCOPE)
       const put = await c.send(
         'PUT',
         secretUrl,
@@ -109,7 +80,7 @@ export const propagation: Section = {
       const read = () => c.send('GET', secretUrl, { authorization: `Bearer ${identity.token}` })
       const delays: number[] = []
       for (let r = 0; r < ctx.rounds; r++) {
-        const id = await assign(arm, k, vaultId, SECRETS_USER, identity.principalId)
+        const id = await assignRole(arm, k, vaultId, SECRETS_USER, identity.principalId)
         const deadline = performance.now() + 10_000
         while ((await read()).status !== 200) {
           if (performance.now() > deadline) throw new Error('the assignment never took effect')

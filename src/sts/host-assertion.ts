@@ -2,14 +2,14 @@
 // carries the host certificate. The certificate must chain to the Keyless CA and be valid now;
 // the JWT must verify with its key, name the host as iss and sub, be addressed to this endpoint,
 // be short-lived and not replayed; and the host must still be active (revocation is immediate).
-import { X509Certificate } from 'node:crypto'
 import { decodeProtectedHeader, errors, jwtVerify } from 'jose'
 import { ASSERTION_ALGORITHM, ASSERTION_MAX_LIFETIME_S } from '../common/agent-protocol.js'
 import { oauthError } from '../common/oauth-error.js'
-import { isIssuedBy } from '../common/pki.js'
 import type { Clock } from '../domain/clock.js'
 import type { HostRow } from '../store/schema.js'
 import type { HostRegistry } from '../directory/hosts.js'
+import { createHostCertificates } from './host-certificates.js'
+import { createReplayGuard } from './replay-guard.js'
 
 export interface HostAssertionOptions {
   caCertPem: string
@@ -17,23 +17,21 @@ export interface HostAssertionOptions {
   clock: Clock
 }
 
+/** Seconds of clock skew allowed on the assertion's exp, nbf and iat. */
+const CLOCK_TOLERANCE_S = 60
+
 const bad = (aadsts: number, message: string) => oauthError(401, 'invalid_client', aadsts, message)
 
-/** Remembers assertion ids until they expire, so each assertion is accepted once. */
-function createReplayGuard() {
-  const seen = new Map<string, number>()
-  return (jti: string, exp: number, now: number): boolean => {
-    if (seen.size > 10_000) for (const [k, e] of seen) if (e <= now) seen.delete(k)
-    if (seen.has(jti)) return false
-    seen.set(jti, exp)
-    return true
-  }
-}
-
 export function createHostAuthenticator(o: HostAssertionOptions) {
-  const firstUse = createReplayGuard()
+  const replays = createReplayGuard()
+  const checkCertificate = createHostCertificates({ caCertPem: o.caCertPem })
 
-  return async function authenticateHost(assertion: string, audiences: string[]): Promise<HostRow> {
+  /** `fetchHost` reads the host's current row (default: the registry, live). */
+  return async function authenticateHost(
+    assertion: string,
+    audiences: string[],
+    fetchHost: (id: string) => Promise<HostRow | undefined> = (id) => o.hosts.fetch(id),
+  ): Promise<HostRow> {
     const now = o.clock.now()
     let header: ReturnType<typeof decodeProtectedHeader>
     try {
@@ -41,37 +39,32 @@ export function createHostAuthenticator(o: HostAssertionOptions) {
     } catch {
       throw bad(50027, 'The client assertion is not a valid JWT.')
     }
-    if (
-      header.alg !== ASSERTION_ALGORITHM ||
-      !Array.isArray(header.x5c) ||
-      header.x5c.length === 0
-    ) {
+    const x5c: unknown = Array.isArray(header.x5c) ? header.x5c[0] : undefined
+    if (header.alg !== ASSERTION_ALGORITHM || typeof x5c !== 'string') {
       throw bad(5002738, `The client assertion must be ${ASSERTION_ALGORITHM} with an x5c header.`)
     }
-    let cert: X509Certificate
-    try {
-      cert = new X509Certificate(Buffer.from(header.x5c[0]!, 'base64'))
-    } catch {
+    const checked = checkCertificate(x5c, now)
+    if (!checked.ok && checked.reason === 'unreadable') {
       throw bad(5002738, 'The client assertion certificate cannot be read.')
     }
-    if (!isIssuedBy(cert.toString(), o.caCertPem, now)) {
+    if (!checked.ok) {
       throw bad(
         700027,
         'The client assertion certificate is not issued by Keyless or is not valid now.',
       )
     }
-    const hostId = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1] ?? ''
+    const { hostId, publicKey } = checked.certificate
     let exp: number
     let jti: unknown
     try {
-      const { payload } = await jwtVerify(assertion, cert.publicKey, {
+      const { payload } = await jwtVerify(assertion, publicKey, {
         algorithms: [ASSERTION_ALGORITHM],
         issuer: hostId,
         subject: hostId,
         audience: audiences,
         currentDate: new Date(now),
-        clockTolerance: 60,
-        maxTokenAge: ASSERTION_MAX_LIFETIME_S + 60,
+        clockTolerance: CLOCK_TOLERANCE_S,
+        maxTokenAge: ASSERTION_MAX_LIFETIME_S + CLOCK_TOLERANCE_S,
         requiredClaims: ['exp', 'iat', 'jti'],
       })
       exp = payload.exp!
@@ -91,10 +84,12 @@ export function createHostAuthenticator(o: HostAssertionOptions) {
       if (e instanceof Error && 'status' in e) throw e
       throw bad(700027, 'Client assertion failed signature validation.')
     }
-    if (typeof jti !== 'string' || !firstUse(jti, exp * 1000, now)) {
+    // Remembered for as long as jwtVerify would still accept the assertion (exp + tolerance).
+    const forgetAt = (exp + CLOCK_TOLERANCE_S) * 1000
+    if (typeof jti !== 'string' || !replays.firstUse(jti, forgetAt, now)) {
       throw bad(700021, 'The client assertion was already used.')
     }
-    const host = await o.hosts.fetch(hostId)
+    const host = await fetchHost(hostId)
     if (!host) throw bad(700016, `Host '${hostId}' is not enrolled.`)
     if (host.state !== 'active') throw bad(7000112, `Host '${hostId}' is revoked.`)
     return host

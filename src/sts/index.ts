@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js'
 import type { ChangeFeed } from '../directory/change-feed.js'
 import type { HostRegistry } from '../directory/hosts.js'
 import { createClientAuthenticator } from './authenticate-client.js'
+import { createDirectoryView } from './directory-view.js'
 import { createHostAuthenticator } from './host-assertion.js'
 import { hostsApi } from './hosts-api.js'
 import { createManagedIdentityGrant } from './managed-identity-grant.js'
@@ -47,7 +48,7 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
     clock: o.clock,
   })
   const managedIdentityGrant = createManagedIdentityGrant({
-    store: o.store,
+    directory: createDirectoryView({ store: o.store }),
     authenticateHost,
     audiences: () => [
       `${o.authority()}/${o.tenantId}/oauth2/v2.0/token`,

@@ -76,7 +76,7 @@ describe('signing key rotation', () => {
         expiresAt,
         tokenId: String(now),
       })
-      tokens.push({ token: await signAccessToken(claims, key), exp: claims.exp, kid: key.kid })
+      tokens.push({ token: signAccessToken(claims, key), exp: claims.exp, kid: key.kid })
 
       // Every token still valid at this moment verifies against the JWKS published now.
       const jwks = createLocalJWKSet({ keys: published })

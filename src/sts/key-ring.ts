@@ -2,7 +2,8 @@
 // memory, applies the rotation plan of domain/key-rotation and answers "which key signs now"
 // and "what is in JWKS now". Every replica runs the same plan; a reload each minute picks up
 // keys another replica created, long before they activate (they are pre-published for days).
-import type { JWK, KeyObject } from 'jose'
+import type { KeyObject } from 'node:crypto'
+import type { JWK } from 'jose'
 import type { Clock } from '../domain/clock.js'
 import { Internal } from '../domain/errors.js'
 import {

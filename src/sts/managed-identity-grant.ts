@@ -14,13 +14,14 @@ import { parseResourceId, miridForm } from '../domain/resource-id.js'
 import { lookupResourceType } from '../domain/resource-types.js'
 import { KeylessError } from '../domain/errors.js'
 import type { ServicePrincipalRow } from '../store/schema.js'
-import type { Store } from '../store/store.js'
+import type { DirectoryReads, DirectoryView } from './directory-view.js'
 import type { Grant } from './authenticate-client.js'
 import type { HostAuthenticator } from './host-assertion.js'
 import { single, type TokenRequest } from './token-request.js'
 
 export interface ManagedIdentityGrantOptions {
-  store: Pick<Store, 'resources' | 'principals' | 'attachments' | 'hosts'>
+  /** Directory reads, exact as of each request (see directory-view.ts). */
+  directory: DirectoryView
   authenticateHost: HostAuthenticator
   /** The URLs an assertion may be addressed to (the v1 and v2 token endpoints). */
   audiences: () => string[]
@@ -41,19 +42,38 @@ function selectorOf(request: TokenRequest): { kind: SelectorKind; value: string 
   return given[0]
 }
 
-export function createManagedIdentityGrant(o: ManagedIdentityGrantOptions) {
-  const { store } = o
+/** A pure function of a string, remembered for its last `max` short inputs (throws are not). */
+function remembered(fn: (s: string) => string, max = 10_000) {
+  const seen = new Map<string, string>()
+  return (s: string): string => {
+    let v = seen.get(s)
+    if (v === undefined) {
+      v = fn(s)
+      if (s.length <= 1024) seen.set(s, v)
+      if (seen.size > max) seen.delete(seen.keys().next().value!)
+    }
+    return v
+  }
+}
 
-  async function identitiesOf(resourceKey: string) {
-    const system = await store.principals.fetchByResource(resourceKey)
-    const attached = await store.attachments.listByResource(resourceKey)
-    const user = await Promise.all(
+// Agents ask for the same few resources again and again: their ids are parsed once.
+const resourceKeyOf = remembered((raw) => parseResourceId(raw).key)
+const miridOf = remembered((id) => miridForm(id))
+
+export function createManagedIdentityGrant(o: ManagedIdentityGrantOptions) {
+  async function systemIdentityOf(reads: DirectoryReads, resourceKey: string) {
+    const system = await reads.principalOf(resourceKey)
+    return system?.identity_kind === 'SystemAssigned' ? system : undefined
+  }
+
+  async function userIdentitiesOf(reads: DirectoryReads, resourceKey: string) {
+    const attached = await reads.attachmentsOf(resourceKey)
+    return Promise.all(
       attached.map(async (a) => ({
-        principal: (await store.principals.fetchByResource(a.identity_key))!,
-        resource: (await store.resources.fetch(a.identity_key))!,
+        principal: (await reads.principalOf(a.identity_key))!,
+        resource: (await reads.resource(a.identity_key))!,
       })),
     )
-    return { system: system?.identity_kind === 'SystemAssigned' ? system : undefined, user }
   }
 
   return async function grant(request: TokenRequest): Promise<Grant> {
@@ -65,7 +85,8 @@ export function createManagedIdentityGrant(o: ManagedIdentityGrantOptions) {
         `client_assertion_type must be ${ASSERTION_TYPE}.`,
       )
     }
-    const host = await o.authenticateHost(request.clientAssertion!, o.audiences())
+    const reads = o.directory()
+    const host = await o.authenticateHost(request.clientAssertion!, o.audiences(), reads.host)
     if (request.clientId !== host.id)
       throw oauthError(401, 'invalid_client', 700021, 'client_id must be the host id.')
 
@@ -73,16 +94,16 @@ export function createManagedIdentityGrant(o: ManagedIdentityGrantOptions) {
     if (!callerRaw) throw OAuthErrors.missingParameter(CALLER_PARAM)
     let callerKey: string
     try {
-      callerKey = parseResourceId(callerRaw).key
+      callerKey = resourceKeyOf(callerRaw)
     } catch (e) {
       if (e instanceof KeylessError) throw identityNotFound(`'${callerRaw}' is not a resource id.`)
       throw e
     }
-    const caller = await store.resources.fetch(callerKey)
+    const caller = await reads.resource(callerKey)
     if (!caller || lookupResourceType(caller.type)?.isCompute !== true) {
       throw identityNotFound(`The compute resource '${callerRaw}' does not exist.`)
     }
-    const hostedBy = caller.host_id ?? (await store.hosts.fetchLocal())?.id
+    const hostedBy = caller.host_id ?? (await reads.localHost())?.id
     if (hostedBy !== host.id) {
       throw oauthError(
         400,
@@ -92,31 +113,39 @@ export function createManagedIdentityGrant(o: ManagedIdentityGrantOptions) {
       )
     }
 
-    const { system, user } = await identitiesOf(caller.key)
+    // Exact as of this request (directory-view.ts); user-assigned identities are read only when
+    // the choice needs them.
+    const system = await systemIdentityOf(reads, caller.key)
     const selector = selectorOf(request)
     let chosen: { principal: ServicePrincipalRow; identityResourceId?: string } | undefined
-    const userChoice = (u: (typeof user)[number]) => ({
+    type UserIdentity = Awaited<ReturnType<typeof userIdentitiesOf>>[number]
+    const userChoice = (u: UserIdentity) => ({
       principal: u.principal,
       identityResourceId: u.resource.id,
     })
     if (!selector) {
       if (system) chosen = { principal: system }
-      else if (user.length === 1) chosen = userChoice(user[0]!)
+      else {
+        const user = await userIdentitiesOf(reads, caller.key)
+        if (user.length === 1) chosen = userChoice(user[0]!)
+      }
     } else if (selector.kind === 'resourceId') {
       const key = safeKey(selector.value)
-      const u = user.find((x) => x.resource.key === key)
+      const u = (await userIdentitiesOf(reads, caller.key)).find((x) => x.resource.key === key)
       if (u) chosen = userChoice(u)
     } else {
       const v = selector.value.toLowerCase()
       const field = selector.kind === 'clientId' ? 'app_id' : 'object_id'
-      const u = user.find((x) => x.principal[field] === v)
       if (system?.[field] === v) chosen = { principal: system }
-      else if (u) chosen = userChoice(u)
+      else {
+        const u = (await userIdentitiesOf(reads, caller.key)).find((x) => x.principal[field] === v)
+        if (u) chosen = userChoice(u)
+      }
     }
     if (!chosen) throw identityNotFound(`No matching identity is attached to '${caller.id}'.`)
     const { principal, identityResourceId } = chosen
 
-    const mirid = miridForm(identityResourceId ?? caller.id)
+    const mirid = miridOf(identityResourceId ?? caller.id)
     return {
       subject: {
         objectId: principal.object_id,

@@ -2,9 +2,17 @@
 // the key ring (no HTTP), algorithms are the one configured (an allow-list of one, so `none`,
 // HS256-with-the-public-key and other confusions are refused), and issuer and lifetime are
 // checked with a small clock tolerance.
+//
+// ARM and the data planes verify a bearer token on every request, and clients send the same
+// token for as long as it lives: a token that verified is remembered (by its exact string, until
+// it expires, at most `cacheSize` of them), so a repeated one skips the signature. Only what
+// depends on the token's bytes is remembered: lifetime, issuer and audience are checked on every
+// request against the claims, and callers still make their live checks (principal, RBAC). A
+// change of published keys (rotation, pruning) forgets every token verified before it.
 import { createLocalJWKSet, errors, jwtVerify } from 'jose'
 import {
   TokenRejected,
+  VerifiedTokenCache,
   type VerifiedClaims,
   type VerifyAccessToken,
 } from '../common/access-token.js'
@@ -18,9 +26,13 @@ export interface VerifierOptions {
   issuer: () => string
   algorithm: string
   clockToleranceSeconds?: number
+  /** Verified tokens remembered at most (0 disables). Default 10,000. */
+  cacheSize?: number
 }
 
 export function createAccessTokenVerifier(o: VerifierOptions): VerifyAccessToken {
+  const tolerance = o.clockToleranceSeconds ?? 300
+  const verified = new VerifiedTokenCache<VerifiedClaims>(o.cacheSize ?? 10_000)
   // Rebuild the local JWKS only when the published key ids change (rotation, pruning).
   let kids: string | undefined
   let jwks: ReturnType<typeof createLocalJWKSet>
@@ -30,20 +42,20 @@ export function createAccessTokenVerifier(o: VerifierOptions): VerifyAccessToken
     if (now !== kids) {
       kids = now
       jwks = createLocalJWKSet({ keys })
+      verified.clear()
     }
     return jwks
   }
 
-  return async (token, audiences) => {
-    let payload: VerifiedClaims
+  async function verifySignature(token: string, now: number): Promise<VerifiedClaims> {
     try {
       const result = await jwtVerify(token, currentJwks(), {
         algorithms: [o.algorithm],
-        currentDate: new Date(o.clock.now()),
-        clockTolerance: o.clockToleranceSeconds ?? 300,
+        currentDate: new Date(now),
+        clockTolerance: tolerance,
         typ: 'JWT',
       })
-      payload = result.payload as VerifiedClaims
+      return result.payload as VerifiedClaims
     } catch (e) {
       if (e instanceof errors.JWTExpired) {
         throw new TokenRejected('expired', 'the token has expired', { exp: e.payload.exp })
@@ -58,6 +70,19 @@ export function createAccessTokenVerifier(o: VerifierOptions): VerifyAccessToken
         throw new TokenRejected('signature', 'the token signature is invalid')
       }
       throw new TokenRejected('malformed', 'the token is malformed')
+    }
+  }
+
+  return async (token, audiences) => {
+    const now = o.clock.now()
+    currentJwks() // forgets remembered tokens if the published keys changed
+    // A remembered token is returned only inside its lifetime (exp and nbf, with the same
+    // tolerance); outside it, jose decides again and reports why.
+    let payload = verified.get(token, Math.floor(now / 1000), tolerance)
+    if (!payload) {
+      // Frozen: one object now answers many requests.
+      payload = Object.freeze(await verifySignature(token, now))
+      verified.set(token, payload)
     }
     if (payload.iss !== o.issuer()) {
       throw new TokenRejected('issuer', 'the token is from another issuer', {

@@ -1,36 +1,32 @@
-// Tokens already verified, remembered until they expire. The cache is keyed by the exact token
-// string, so a hit means the same bytes whose signature, issuer and audience were checked; only
-// the time-dependent checks are repeated. It is bounded in size (least recently used leaves
-// first) and by expiry; nothing enters it without full verification.
-export class VerifiedTokenCache<T extends { exp?: number; nbf?: number }> {
+// Tokens already verified, remembered until they expire: the same cache Keyless's own services
+// use (common/access-token.ts), keyed by the exact token string and bounded in size and by expiry.
+export { VerifiedTokenCache } from '../common/access-token.js'
+
+// 12 base64url characters of a signature: 72 random bits. V8 copies substrings this short, so a
+// mark does not keep its token alive.
+const MARK_LENGTH = 12
+
+/**
+ * Admission to the cache on a token's second verification (a "doorkeeper", as in TinyLFU): a
+ * token presented once is never stored, so a stream of tokens seen once costs no memory and
+ * evicts nothing, while a client reusing its token is cached from its second request on.
+ * Tokens are told apart by the end of their signature; a collision only admits a token one
+ * verification early.
+ */
+export class Doorkeeper {
   readonly #max: number
-  readonly #entries = new Map<string, T>()
+  readonly #seen = new Set<string>()
 
   constructor(max: number) {
     this.#max = max
   }
 
-  get(token: string, nowSeconds: number, toleranceSeconds: number): T | undefined {
-    const hit = this.#entries.get(token)
-    if (!hit) return undefined
-    if ((hit.exp ?? 0) + toleranceSeconds <= nowSeconds) {
-      this.#entries.delete(token)
-      return undefined
-    }
-    if (hit.nbf !== undefined && hit.nbf - toleranceSeconds > nowSeconds) return undefined
-    this.#entries.delete(token)
-    this.#entries.set(token, hit)
-    return hit
-  }
-
-  set(token: string, claims: T): void {
-    if (this.#max <= 0) return
-    this.#entries.delete(token)
-    this.#entries.set(token, claims)
-    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!)
-  }
-
-  get size(): number {
-    return this.#entries.size
+  /** True when `token` was presented before (it may be cached now); false the first time. */
+  admit(token: string): boolean {
+    const mark = token.slice(-MARK_LENGTH)
+    if (this.#seen.delete(mark)) return true
+    if (this.#seen.size >= this.#max) this.#seen.clear()
+    this.#seen.add(mark)
+    return false
   }
 }

@@ -1,11 +1,13 @@
 // Verifying Keyless access tokens in a user's own service: JWKS fetched from Keyless, cached,
 // and refetched on an unknown `kid` at most once per cooldown (jose's remote JWKS set); a strict
 // algorithm allow-list; issuer, audience and lifetime checked with a small clock tolerance; and
-// a bounded cache of tokens already verified.
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload } from 'jose'
+// a bounded cache of tokens already verified. A token not in the cache goes straight to jose's
+// jwtVerify, with options built once and the key jose chose for its header remembered.
+import { errors, jwtVerify, type CryptoKey, type FetchImplementation, type JWTPayload } from 'jose'
 import { KeylessVerifyError } from './errors.js'
 import { createHttpsFetch } from './https-fetch.js'
-import { VerifiedTokenCache } from './token-cache.js'
+import { createJwksKeys } from './jwks-keys.js'
+import { Doorkeeper, VerifiedTokenCache } from './token-cache.js'
 
 export interface VerifierOptions {
   /** Keyless's authority host, e.g. `https://127.0.0.1:8443` (endpoints.json `authorityHost`). */
@@ -19,7 +21,7 @@ export interface VerifierOptions {
   clockToleranceSeconds?: number
   /** PEM of Keyless's CA when the service does not trust it system-wide. */
   ca?: string | Buffer
-  /** How many verified tokens to remember (0 disables). Default 10,000. */
+  /** How many verified tokens to remember, from their second use (0 disables). Default 10,000. */
   cacheSize?: number
   /** Minimum time between JWKS refetches caused by unknown key ids. Default 30 s. */
   jwksCooldownMs?: number
@@ -45,13 +47,26 @@ export function createVerifier(options: VerifierOptions) {
   const algorithms = options.algorithms ?? ['RS256']
   if (algorithms.length === 0) throw new TypeError('algorithms must not be empty')
   const tolerance = options.clockToleranceSeconds ?? 60
-  const now = options.now ?? (() => Date.now())
-  const jwks = createRemoteJWKSet(new URL(`${authority}/${options.tenantId}/discovery/v2.0/keys`), {
+  const now = options.now ?? Date.now
+  const keys = createJwksKeys(new URL(`${authority}/${options.tenantId}/discovery/v2.0/keys`), {
     cooldownDuration: options.jwksCooldownMs ?? 30_000,
     cacheMaxAge: 10 * 60_000,
-    [customFetch]: createHttpsFetch({ ca: options.ca }) as never,
+    fetch: createHttpsFetch({ ca: options.ca }) as FetchImplementation,
   })
-  const cache = new VerifiedTokenCache<KeylessPrincipal['claims']>(options.cacheSize ?? 10_000)
+  const cacheSize = options.cacheSize ?? 10_000
+  const cache = new VerifiedTokenCache<KeylessPrincipal['claims']>(cacheSize)
+  const doorkeeper = new Doorkeeper(cacheSize)
+  const verifyOptions = {
+    algorithms,
+    issuer,
+    audience: options.audience,
+    clockTolerance: tolerance,
+    requiredClaims: ['exp', 'oid', 'tid'],
+  }
+  // jose reads the real clock itself; a date is passed only when the clock is injected.
+  const optionsAt = options.now
+    ? (nowMs: number) => ({ ...verifyOptions, currentDate: new Date(nowMs) })
+    : () => verifyOptions
 
   const principalOf = (claims: KeylessPrincipal['claims']): KeylessPrincipal => ({
     objectId: String(claims.oid),
@@ -68,19 +83,23 @@ export function createVerifier(options: VerifierOptions) {
 
     /** Verifies a bearer token; throws KeylessVerifyError (401) when it is not acceptable. */
     async verify(token: string): Promise<KeylessPrincipal> {
-      const nowSeconds = Math.floor(now() / 1000)
-      const hit = cache.get(token, nowSeconds, tolerance)
+      const nowMs = now()
+      const hit = cache.get(token, Math.floor(nowMs / 1000), tolerance)
       if (hit) return principalOf(hit)
+      // Tokens signed by the same key share their header bytes: after the first, jose gets the
+      // key itself instead of a key function.
+      const dot = token.indexOf('.')
+      const header = dot < 0 ? '' : token.slice(0, dot)
+      const key = keys.keyForHeader(header)
       let payload: KeylessPrincipal['claims']
       try {
-        ;({ payload } = await jwtVerify(token, jwks, {
-          algorithms,
-          issuer,
-          audience: options.audience,
-          clockTolerance: tolerance,
-          currentDate: new Date(now()),
-          requiredClaims: ['exp', 'oid', 'tid'],
-        }))
+        if (key) {
+          ;({ payload } = await jwtVerify(token, key, optionsAt(nowMs)))
+        } else {
+          const verified = await jwtVerify(token, keys.getKey, optionsAt(nowMs))
+          payload = verified.payload
+          keys.rememberHeader(header, verified.key as CryptoKey)
+        }
       } catch (e) {
         throw translate(e)
       }
@@ -90,7 +109,7 @@ export function createVerifier(options: VerifierOptions) {
           'the token belongs to another tenant',
         )
       }
-      cache.set(token, payload)
+      if (cacheSize > 0 && doorkeeper.admit(token)) cache.set(token, payload)
       return principalOf(payload)
     },
   }
