@@ -148,6 +148,7 @@ const result = {
   inputGenerationMs: Math.round(inputMs),
   heapDeltaBytes: heapDelta,
   rssDeltaBytes: rssDelta,
+  rssAfterBytes: after.rss,
   bytesPerAssignment: Math.round(heapDelta / ASSIGNMENTS),
   checks: CHECKS,
   allowedShare: indexed.allowed / CHECKS,

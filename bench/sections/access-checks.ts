@@ -21,6 +21,7 @@ interface RbacResult {
   buildMs: number
   bytesPerAssignment: number
   rssDeltaBytes: number
+  rssAfterBytes?: number
   index: { p50Us: number; p99Us: number; meanUs: number }
   naive: { checks: number; p50Us: number; p99Us: number; meanUs: number }
   speedupP50: number
@@ -79,6 +80,16 @@ export const accessChecks: Section = {
         value: `${fmt(r.bytesPerAssignment)} B/assignment`,
         reference: { text: '≤ 1 KB/assignment', met: r.bytesPerAssignment <= 1024 },
       },
+      // The resident set of the process holding the loaded index (the engine's process is the
+      // server's: this is what the index adds to `keyless up`, beside §4's idle figure).
+      ...(r.rssAfterBytes === undefined
+        ? []
+        : [
+            {
+              measure: `resident set after the ${at} load (RSS delta ${fmt(r.rssDeltaBytes / 2 ** 20)} MiB)`,
+              value: `${fmt(r.rssAfterBytes / 2 ** 20)} MiB`,
+            },
+          ]),
     ]
     return {
       status: 'ok',

@@ -6,6 +6,7 @@ import {
   SqliteDriver,
   type DatabaseConnection,
   type Driver,
+  type SqliteDatabase,
   type SqliteDialectConfig,
 } from 'kysely'
 import { createStore } from './create-store.js'
@@ -29,6 +30,29 @@ class ImmediateTransactionDriver extends SqliteDriver {
   }
 }
 
+// Kysely asks the database to prepare every statement it runs; compiling the same SQL again
+// costs more than running it. Statements are reusable in better-sqlite3, and the driver runs one
+// query at a time per connection, so one prepared statement per SQL text serves them all. The
+// texts are the queries of the repositories (a few hundred); the bound guards against a caller
+// that builds SQL from data.
+const STATEMENT_CACHE_LIMIT = 1000
+
+function withStatementCache(database: Database.Database): SqliteDatabase {
+  const statements = new Map<string, Database.Statement>()
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql)
+      if (statement === undefined) {
+        if (statements.size >= STATEMENT_CACHE_LIMIT) statements.clear()
+        statement = database.prepare(sql)
+        statements.set(sql, statement)
+      }
+      return statement
+    },
+  }
+}
+
 class KeylessSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig
   constructor(config: SqliteDialectConfig) {
@@ -49,7 +73,9 @@ export async function openSqliteStore(
     throw new TypeError('busyTimeoutMs must be a non-negative integer')
   }
   const database = new Database(file)
-  const db = new Kysely<Tables>({ dialect: new KeylessSqliteDialect({ database }) })
+  const db = new Kysely<Tables>({
+    dialect: new KeylessSqliteDialect({ database: withStatementCache(database) }),
+  })
   try {
     database.pragma(`busy_timeout = ${busyTimeoutMs}`)
     // WAL lets readers run beside the writer; with WAL, NORMAL sync is durable against process
