@@ -12,10 +12,10 @@ export function createStore(db: Kysely<Database>, dialect: Store['dialect']): St
   let closing: Promise<void> | undefined
   return {
     dialect,
-    ...createRepositories(db),
+    ...createRepositories(db, dialect),
     async transaction(fn) {
       try {
-        return await db.transaction().execute((trx) => fn(createRepositories(trx)))
+        return await db.transaction().execute((trx) => fn(createRepositories(trx, dialect)))
       } catch (error) {
         throw translateError(error)
       }

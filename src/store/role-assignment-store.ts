@@ -3,11 +3,13 @@ import { affectedRows, assertFound, hasChanges } from './changes.js'
 import { readPage } from './paging.js'
 import type { Database } from './schema.js'
 import { scopeCondition } from './scope-filter.js'
-import type { RoleAssignmentFilter, RoleAssignmentStore } from './store.js'
+import type { RoleAssignmentFilter, RoleAssignmentStore, Store } from './store.js'
+
+type Dialect = Store['dialect']
 
 // Names, scope keys, role definition ids and principal ids are GUIDs or keys that ARM compares
 // case-insensitively: kept lower-cased, so lookups and the unique constraint need no lower().
-function matching(filter: RoleAssignmentFilter) {
+function matching(filter: RoleAssignmentFilter, dialect: Dialect) {
   return (eb: ExpressionBuilder<Database, 'role_assignments'>) => {
     const conditions = []
     if (filter.principalId !== undefined) {
@@ -16,18 +18,23 @@ function matching(filter: RoleAssignmentFilter) {
     if (filter.roleDefinitionId !== undefined) {
       conditions.push(eb('role_definition_id', '=', filter.roleDefinitionId.toLowerCase()))
     }
-    const scope = scopeCondition(filter)
+    const scope = scopeCondition(filter, dialect)
     if (scope) conditions.push(scope)
     return eb.and(conditions)
   }
 }
 
-export function createRoleAssignmentStore(db: Kysely<Database>): RoleAssignmentStore {
+export function createRoleAssignmentStore(
+  db: Kysely<Database>,
+  dialect: Dialect,
+): RoleAssignmentStore {
   const rows = () => db.selectFrom('role_assignments').selectAll()
-  const all = (filter: RoleAssignmentFilter) => rows().where(matching(filter)).orderBy('name')
+  const all = (filter: RoleAssignmentFilter) =>
+    rows().where(matching(filter, dialect)).orderBy('name')
   const remove = async (filter: RoleAssignmentFilter) => {
     const gone = await all(filter).execute()
-    if (gone.length > 0) await db.deleteFrom('role_assignments').where(matching(filter)).execute()
+    if (gone.length > 0)
+      await db.deleteFrom('role_assignments').where(matching(filter, dialect)).execute()
     return gone
   }
 
@@ -51,7 +58,7 @@ export function createRoleAssignmentStore(db: Kysely<Database>): RoleAssignmentS
         (row) => row.name,
         (after, take) =>
           rows()
-            .where(matching(filter))
+            .where(matching(filter, dialect))
             .$if(after !== undefined, (qb) => qb.where('name', '>', after as string))
             .orderBy('name')
             .limit(take)
@@ -61,7 +68,7 @@ export function createRoleAssignmentStore(db: Kysely<Database>): RoleAssignmentS
       const { count } = await db
         .selectFrom('role_assignments')
         .select((eb) => eb.fn.countAll().as('count'))
-        .where(matching(filter))
+        .where(matching(filter, dialect))
         .executeTakeFirstOrThrow()
       return Number(count)
     },

@@ -1,6 +1,8 @@
-// "At one of these scopes, or below that one" as SQL over a lower-cased `scope_key` column, the
-// same in both dialects. Below means whole segments: `k/...`, never `k0`. LIKE needs its
-// wildcards escaped, since resource names may contain `_`.
+// "At one of these scopes, or below that one" as SQL over a lower-cased `scope_key` column.
+// Below means whole segments: `k/...`, never `k0`. On SQLite (binary collation) that is the
+// range ['k/', 'k0'), which the scope index answers; an OR with LIKE would scan the table on every
+// deletion. PostgreSQL's collation may not order bytes, so there it stays LIKE, whose wildcards
+// are escaped since resource names may contain `_`.
 import { sql, type Expression, type SqlBool } from 'kysely'
 
 const escapeLike = (s: string): string => s.replace(/[\\%_]/g, '\\$&')
@@ -11,7 +13,10 @@ export interface ScopeFilter {
 }
 
 /** The condition, or undefined when the filter does not restrict scopes. */
-export function scopeCondition(filter: ScopeFilter): Expression<SqlBool> | undefined {
+export function scopeCondition(
+  filter: ScopeFilter,
+  dialect: 'sqlite' | 'postgres',
+): Expression<SqlBool> | undefined {
   const parts: Expression<SqlBool>[] = []
   const keys = filter.scopeKeys?.map((k) => k.toLowerCase())
   if (keys !== undefined) {
@@ -24,7 +29,9 @@ export function scopeCondition(filter: ScopeFilter): Expression<SqlBool> | undef
     parts.push(
       below === '/'
         ? sql<SqlBool>`scope_key <> '/'`
-        : sql<SqlBool>`scope_key like ${escapeLike(below) + '/%'} escape '\\'`,
+        : dialect === 'sqlite'
+          ? sql<SqlBool>`(scope_key >= ${below + '/'} and scope_key < ${below + '0'})`
+          : sql<SqlBool>`scope_key like ${escapeLike(below) + '/%'} escape '\\'`,
     )
   }
   if (parts.length === 0) return undefined
