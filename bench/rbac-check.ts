@@ -4,7 +4,7 @@
 // time, its memory, and check latency p50/p99 next to a naive scan over every assignment
 // (domain/rbac/evaluate.ts) measured in the same run.
 //
-//   node --expose-gc dist/bench/rbac-check.js [--quick]     (--quick: 100,000 assignments)
+//   node --expose-gc dist/bench/rbac-check.js [--quick | --assignments N]   (--quick: 100,000)
 //
 // Latency is timed per call with process.hrtime.bigint(); its own cost (~50 ns, measured and
 // printed) is small next to a check, and the batched mean is printed beside it as a cross-check.
@@ -21,10 +21,17 @@ import { createNaiveScan } from './rbac-naive.js'
 import { buildWorld, CHECK_ACTIONS, type World } from './rbac-world.js'
 
 const quick = process.argv.includes('--quick')
-const ASSIGNMENTS = quick ? 100_000 : 1_000_000
-const PRINCIPALS = quick ? 10_000 : 100_000
+// `--assignments N` picks another size (the section runs 10 k, 100 k and 1 M); principals are a
+// tenth of the assignments, as at 1 M.
+const sizeAt = process.argv.indexOf('--assignments')
+const ASSIGNMENTS = sizeAt >= 0 ? Number(process.argv[sizeAt + 1]) : quick ? 100_000 : 1_000_000
+if (!Number.isSafeInteger(ASSIGNMENTS) || ASSIGNMENTS < 1000) {
+  console.error('--assignments must be an integer of at least 1000')
+  process.exit(1)
+}
+const PRINCIPALS = ASSIGNMENTS / 10
 const CHECKS = 100_000
-const NAIVE_CHECKS = quick ? 200 : 30
+const NAIVE_CHECKS = ASSIGNMENTS <= 100_000 ? 200 : 30
 
 const gc = (globalThis as { gc?: () => void }).gc
 if (!gc) {
