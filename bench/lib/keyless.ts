@@ -8,19 +8,13 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { track } from './children.js'
 import { pinned, SERVER_CORE } from './cpu.js'
+import type { Endpoints as ServerEndpoints } from '../../src/server/start.js'
 
 export const ROOT = resolve(import.meta.dirname, '../../..')
 export const BIN = join(ROOT, 'bin/keyless.js')
 
-export interface Endpoints {
-  tenantId: string
-  subscriptionId: string
-  authorityHost: string
-  managementEndpoint: string
-  issuer: string
-  jwksUri: string
-  caCertFile: string
-  adminCredentialFile: string
+/** endpoints.json as `keyless up` writes it, with the keys its agent adds. */
+export interface Endpoints extends ServerEndpoints {
   identityEndpoint?: string
   agentSocket?: string
   [k: string]: unknown

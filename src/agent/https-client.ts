@@ -4,12 +4,9 @@
 import { Agent, request, type RequestOptions } from 'node:https'
 import type { IncomingMessage } from 'node:http'
 import { rootCertificates } from 'node:tls'
+import { readResponse, type TextResponse } from '../common/read-response.js'
 
-export interface HttpsResponse {
-  status: number
-  headers: IncomingMessage['headers']
-  text: string
-}
+export type HttpsResponse = TextResponse
 
 export interface HttpsRequest {
   method?: string
@@ -48,18 +45,9 @@ export function createHttpsClient(options: { caPem?: string } = {}) {
     /** Sends a request and reads the whole answer. Rejects only when no answer came. */
     send(url: string, init: HttpsRequest = {}): Promise<HttpsResponse> {
       return new Promise((resolve, reject) => {
-        const req = open(url, { timeoutMs: 15_000, ...init }, (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              text: Buffer.concat(chunks).toString('utf8'),
-            }),
-          )
-          res.on('error', reject)
-        })
+        const req = open(url, { timeoutMs: 15_000, ...init }, (res) =>
+          readResponse(res, resolve, reject),
+        )
         req.on('error', reject)
       })
     },

@@ -1,6 +1,7 @@
 // Plain HTTP for the agent's tests: exactly the bytes a test means to send, to a port or to the
 // control socket. `readAnswer` also serves test/helpers/https.ts, the HTTPS variant.
 import { request, type IncomingMessage } from 'node:http'
+import { readResponse } from '../common/read-response.js'
 
 export interface Answer {
   status: number
@@ -11,17 +12,7 @@ export interface Answer {
 
 /** Reads the whole of `res` and hands it to `done` once it has ended. */
 export function readAnswer(res: IncomingMessage, done: (answer: Answer) => void): void {
-  const chunks: Buffer[] = []
-  res.on('data', (c: Buffer) => chunks.push(c))
-  res.on('end', () => {
-    const text = Buffer.concat(chunks).toString('utf8')
-    done({
-      status: res.statusCode ?? 0,
-      headers: res.headers,
-      text,
-      json: () => JSON.parse(text),
-    })
-  })
+  readResponse(res, (r) => done({ ...r, json: () => JSON.parse(r.text) }))
 }
 
 export function call(

@@ -75,6 +75,25 @@ export function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/')
 }
 
+/** Where a list request came from: enough to build its next page's link. */
+export interface ListRequest {
+  publicUrl: () => string
+  path: string
+  apiVersion: string
+}
+
+/** One page of a list as ARM returns it, linking to the next page of the same request. */
+export function pageBody<T>(
+  c: ListRequest,
+  page: PageRequest,
+  value: T[],
+  next: string | undefined,
+  filter?: string,
+): { value: T[]; nextLink?: string } {
+  const base = { base: c.publicUrl(), path: c.path, apiVersion: c.apiVersion, filter }
+  return listBody(value, nextLink(base, page, next))
+}
+
 /** ARM's list body: `value` always an array, `nextLink` only when another page follows. */
 export function listBody<T>(
   value: T[],

@@ -2,7 +2,7 @@
 // A failure to connect is "cannot reach Keyless" (exit 4); any HTTP answer is returned as is.
 import { request } from 'node:https'
 import { rootCertificates } from 'node:tls'
-import type { IncomingHttpHeaders } from 'node:http'
+import { readResponse, type TextResponse } from '../common/read-response.js'
 import { CliError, EXIT } from './errors.js'
 
 export interface HttpRequest {
@@ -14,11 +14,7 @@ export interface HttpRequest {
   timeoutMs?: number
 }
 
-export interface HttpResponse {
-  status: number
-  headers: IncomingHttpHeaders
-  text: string
-}
+export type HttpResponse = TextResponse
 
 const DEFAULT_TIMEOUT_MS = 60_000
 
@@ -41,18 +37,7 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
       req.url,
       // agent: false, so no idle keep-alive socket holds the process open after the command
       { method: req.method, headers, ca: [...rootCertificates, req.caPem], agent: false },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        )
-        res.on('error', (err) => reject(unreachable(req.url, err)))
-      },
+      (res) => readResponse(res, resolve, (err) => reject(unreachable(req.url, err))),
     )
     r.setTimeout(req.timeoutMs ?? DEFAULT_TIMEOUT_MS, () =>
       r.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),

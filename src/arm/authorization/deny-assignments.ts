@@ -7,7 +7,7 @@
 import { NotFound } from '../../domain/errors.js'
 import type { DenyPrincipal } from '../../domain/rbac/types.js'
 import type { Operation, OperationContext } from '../context.js'
-import { listBody, nextLink, readFilter, readPageRequest } from '../paging.js'
+import { pageBody, readFilter, readPageRequest } from '../paging.js'
 import { validateBody } from '../schemas.js'
 import { denyAssignmentPutSchema, type DenyAssignmentBody } from './schemas.js'
 import type { AuthorizationTarget } from './target.js'
@@ -56,10 +56,5 @@ export const listDenyAssignments: Operation<'denyAssignments'> = async (c) => {
   const filter = readFilter(c.request.query)
   const page = readPageRequest(c.request.query, { filtered: true })
   const result = await c.authz.listDenyAssignments(c.target.scope.id, filter, page)
-  const link = nextLink(
-    { base: c.publicUrl(), path: c.path, apiVersion: c.apiVersion, filter },
-    page,
-    result.next,
-  )
-  return c.reply.send(listBody(result.items.map(denyAssignmentJson), link))
+  return c.reply.send(pageBody(c, page, result.items.map(denyAssignmentJson), result.next, filter))
 }

@@ -4,7 +4,7 @@
 // (RoleAssignmentExists, PrincipalNotFound, RoleDefinitionDoesNotExist, InvalidRoleAssignmentId).
 import { NotFound } from '../../domain/errors.js'
 import type { Operation } from '../context.js'
-import { listBody, nextLink, readFilter, readPageRequest } from '../paging.js'
+import { pageBody, readFilter, readPageRequest } from '../paging.js'
 import { validateBody } from '../schemas.js'
 import { roleAssignmentPutSchema, type RoleAssignmentBody } from './schemas.js'
 import { roleAssignmentJson } from './views.js'
@@ -46,10 +46,5 @@ export const listRoleAssignments: Operation<'roleAssignments'> = async (c) => {
   const filter = readFilter(c.request.query)
   const page = readPageRequest(c.request.query, { filtered: true })
   const result = await c.authz.listRoleAssignments(c.target.scope.id, filter, page)
-  const link = nextLink(
-    { base: c.publicUrl(), path: c.path, apiVersion: c.apiVersion, filter },
-    page,
-    result.next,
-  )
-  return c.reply.send(listBody(result.items.map(roleAssignmentJson), link))
+  return c.reply.send(pageBody(c, page, result.items.map(roleAssignmentJson), result.next, filter))
 }

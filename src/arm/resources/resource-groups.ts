@@ -4,7 +4,7 @@ import type { Tags } from '../../directory/views.js'
 import { isKeylessError } from '../../domain/errors.js'
 import type { Operation } from '../context.js'
 import { ArmErrors } from '../errors.js'
-import { listBody, nextLink, readPageRequest } from '../paging.js'
+import { pageBody, readPageRequest } from '../paging.js'
 import { resourceGroupPatchSchema, resourceGroupPutSchema, validateBody } from '../schemas.js'
 import { resourceGroupJson } from '../views.js'
 import { operationResultUrl, operationToken } from './operation-results.js'
@@ -68,10 +68,5 @@ export const deleteResourceGroup: Operation<'resourceGroup'> = async (c) => {
 export const listResourceGroups: Operation<'resourceGroups'> = async (c) => {
   const page = readPageRequest(c.request.query)
   const result = await c.directory.listResourceGroups(c.target.subscriptionId, page)
-  const link = nextLink(
-    { base: c.publicUrl(), path: c.path, apiVersion: c.apiVersion },
-    page,
-    result.next,
-  )
-  return c.reply.send(listBody(result.items.map(resourceGroupJson), link))
+  return c.reply.send(pageBody(c, page, result.items.map(resourceGroupJson), result.next))
 }

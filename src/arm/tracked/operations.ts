@@ -3,7 +3,7 @@
 // lists by group, by subscription and under a parent (reference §2, §3).
 import { isKeylessError } from '../../domain/errors.js'
 import type { Operation } from '../context.js'
-import { listBody, nextLink, readPageRequest } from '../paging.js'
+import { pageBody, readPageRequest } from '../paging.js'
 import { validateBody } from '../schemas.js'
 import { resourceJson } from '../views.js'
 import { bodyMappingFor } from './body-mapping.js'
@@ -67,10 +67,6 @@ export const listResources: Operation<'resources'> = async (c) => {
     },
     page,
   )
-  const link = nextLink(
-    { base: c.publicUrl(), path: c.path, apiVersion: c.apiVersion },
-    page,
-    result.next,
-  )
-  return c.reply.send(listBody(await Promise.all(result.items.map((r) => view(c, r))), link))
+  const items = await Promise.all(result.items.map((r) => view(c, r)))
+  return c.reply.send(pageBody(c, page, items, result.next))
 }

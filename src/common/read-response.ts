@@ -1,0 +1,26 @@
+// The whole of an HTTP response as text, as the agent's client, the CLI and the tests read it.
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+
+export interface TextResponse {
+  status: number
+  headers: IncomingHttpHeaders
+  text: string
+}
+
+/** Collects `res` and hands it to `done` once it has ended, or its error to `fail`. */
+export function readResponse(
+  res: IncomingMessage,
+  done: (response: TextResponse) => void,
+  fail: (err: Error) => void = () => undefined,
+): void {
+  const chunks: Buffer[] = []
+  res.on('data', (c: Buffer) => chunks.push(c))
+  res.on('end', () =>
+    done({
+      status: res.statusCode ?? 0,
+      headers: res.headers,
+      text: Buffer.concat(chunks).toString('utf8'),
+    }),
+  )
+  res.on('error', fail)
+}
