@@ -3,18 +3,9 @@
 // are translated here (Fastify's body parsing), anything unknown becomes a 500 that shows no
 // internals and is logged once, here.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { errorEnvelope } from '../common/error-envelope.js'
 import { KeylessError } from '../domain/errors.js'
 import { ArmErrors } from './errors.js'
-
-export interface ArmErrorBody {
-  error: {
-    code: string
-    message: string
-    target: string | null
-    details: { code: string; message: string; target: string | null }[]
-    additionalInfo: { type: string; info: unknown }[]
-  }
-}
 
 /** Fastify's own errors (content-type parsing, body limits), by code. */
 const FASTIFY_ERRORS: Record<string, (err: FastifyError, req: FastifyRequest) => KeylessError> = {
@@ -46,27 +37,6 @@ export function toKeylessError(err: unknown, request: FastifyRequest): KeylessEr
   return new KeylessError(500, 'InternalServerError', 'internal error', { cause: err })
 }
 
-export function armErrorBody(e: KeylessError): ArmErrorBody {
-  const message = e.expose
-    ? e.message
-    : 'The server encountered an internal error. Please retry the request.'
-  return {
-    error: {
-      code: e.expose ? e.code : 'InternalServerError',
-      message,
-      target: e.expose ? (e.target ?? null) : null,
-      details: e.expose
-        ? (e.details ?? []).map((d) => ({
-            code: d.code,
-            message: d.message,
-            target: d.target ?? null,
-          }))
-        : [],
-      additionalInfo: [],
-    },
-  }
-}
-
 /** Installed with setErrorHandler by the ARM plugin. */
 export function renderArmError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const e = toKeylessError(err, request)
@@ -76,5 +46,5 @@ export function renderArmError(err: unknown, request: FastifyRequest, reply: Fas
   return reply
     .code(e.status)
     .header('content-type', 'application/json; charset=utf-8')
-    .send(armErrorBody(e))
+    .send(errorEnvelope(e))
 }

@@ -17,3 +17,10 @@ export function latePublicUrl(): PublicUrl {
   }
   return get
 }
+
+/** The host to put in a URL for a listener bound to `host`: loopback for a wildcard bind,
+ * brackets for IPv6. */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
+}

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Clock } from '../domain/clock.js'
 import { ensureDir, writeFileAtomic, writeSecretFile } from '../common/files.js'
-import { latePublicUrl } from '../common/public-url.js'
+import { latePublicUrl, urlHost } from '../common/public-url.js'
 import { openStore } from '../store/index.js'
 import type { Store } from '../store/store.js'
 import { bootstrapInstallation } from '../directory/bootstrap.js'
@@ -58,11 +58,6 @@ function tlsNames(host: string, vaultHostSuffix?: string) {
     ;(/^[\d.:]+$/.test(host) ? ipAddresses : dnsNames).push(host)
   }
   return { dnsNames, ipAddresses }
-}
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
-  return host.includes(':') ? `[${host}]` : host
 }
 
 export interface StartOptions {

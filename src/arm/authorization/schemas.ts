@@ -1,5 +1,7 @@
 // Request bodies of Microsoft.Authorization (reference §4), checked for shape only: the RBAC
 // engine validates the content (GUIDs, action strings, scopes) with Azure's own codes.
+import type { RoleAssignmentInput } from '../../authz/index.js'
+
 const nullableString = { type: ['string', 'null'], maxLength: 8192 } as const
 const principals = {
   type: 'array',
@@ -38,14 +40,7 @@ export const roleAssignmentPutSchema = {
 } as const
 
 export interface RoleAssignmentBody {
-  properties: {
-    roleDefinitionId: string
-    principalId: string
-    principalType?: string | null
-    description?: string | null
-    condition?: string | null
-    conditionVersion?: string | null
-  }
+  properties: RoleAssignmentInput
 }
 
 export const denyAssignmentPutSchema = {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { AddressInfo } from 'node:net'
+import { urlHost } from '../../common/public-url.js'
 import { createAuthorizer } from './authorize.js'
 import type { Service } from './call.js'
 import { ContentFiles } from './content-files.js'
@@ -26,11 +27,6 @@ export interface BlobService {
 }
 
 const REDACT = ['req.headers.authorization']
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
-  return host.includes(':') ? `[${host}]` : host
-}
 
 export function createBlobService(options: BlobServiceOptions): BlobService {
   const o = resolveBlobOptions(options)

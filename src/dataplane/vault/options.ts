@@ -1,6 +1,7 @@
 // What the vault service takes beyond the data-plane seam, its defaults, and the startup checks
 // (a misuse is a TypeError at startup, STYLE §4).
 import type { FastifyBaseLogger } from 'fastify'
+import { urlHost } from '../../common/public-url.js'
 import type { DataPlaneOptions } from '../options.js'
 
 export interface VaultChangeEvent {
@@ -54,11 +55,6 @@ export interface VaultSettings {
 const SUFFIX =
   /^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/
 
-function urlHostOf(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
-  return host.includes(':') ? `[${host}]` : host
-}
-
 export function vaultSettings(o: VaultOptions): VaultSettings {
   if (typeof o.tls?.keyPem !== 'string' || typeof o.tls?.certPem !== 'string') {
     throw new TypeError('vault tls needs keyPem and certPem')
@@ -86,7 +82,7 @@ export function vaultSettings(o: VaultOptions): VaultSettings {
   const host = o.host ?? '127.0.0.1'
   return Object.freeze({
     host,
-    urlHost: urlHostOf(host),
+    urlHost: urlHost(host),
     ...(hostSuffix === undefined ? {} : { hostSuffix }),
     port,
     retentionDays,
