@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { createRepositories } from './repositories.js'
 import type { Database } from './schema.js'
 import type { Store } from './store.js'
@@ -16,6 +16,13 @@ export function createStore(db: Kysely<Database>, dialect: Store['dialect']): St
     async transaction(fn) {
       try {
         return await db.transaction().execute((trx) => fn(createRepositories(trx, dialect)))
+      } catch (error) {
+        throw translateError(error)
+      }
+    },
+    async ping() {
+      try {
+        await sql`select 1`.execute(db)
       } catch (error) {
         throw translateError(error)
       }

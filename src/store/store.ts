@@ -279,5 +279,7 @@ export interface Store extends Repositories {
    * Unique violations surface as `Conflict` (domain/errors), never as driver errors.
    */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>
+  /** One round trip to the database (readiness checks); rejects like any other query. */
+  ping(): Promise<void>
   close(): Promise<void>
 }
