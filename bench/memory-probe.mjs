@@ -2,6 +2,7 @@
 // few seconds to $KEYLESS_SOAK_PROBE as JSON lines, so the soak reads the server's heap without
 // an inspector. Its timer is unref'd: it never keeps the process alive.
 import { appendFileSync, readdirSync } from 'node:fs'
+import { setInterval } from 'node:timers'
 
 const file = process.env.KEYLESS_SOAK_PROBE
 const everyMs = Number(process.env.KEYLESS_SOAK_PROBE_MS ?? 5000)
