@@ -3,6 +3,7 @@ import { createRepositories } from './repositories.js'
 import type { Database } from './schema.js'
 import type { Store } from './store.js'
 import { translateError } from './translate-error.js'
+import { findViolations } from './invariants.js'
 
 /**
  * A Store over an open, migrated database, the same for both dialects: the dialect's driver
@@ -27,6 +28,7 @@ export function createStore(db: Kysely<Database>, dialect: Store['dialect']): St
         throw translateError(error)
       }
     },
+    findViolations: (options) => findViolations(db, options),
     close() {
       closing ??= db.destroy()
       return closing
