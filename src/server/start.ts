@@ -165,6 +165,8 @@ async function startLocked(
     // the shutdown; pino flushes what is buffered when the app closes.
     const logDestination =
       logFile === '-' ? undefined : pino.destination({ dest: logFile, sync: false, mkdir: true })
+    // A full disk fails the log's writes: the lines are dropped, the server goes on.
+    logDestination?.on('error', () => undefined)
     let agentReady = options.agentExpected !== true
     const { app, keyRing, feed, hosts, vault, blob } = await build({
       config,
