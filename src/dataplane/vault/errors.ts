@@ -101,6 +101,9 @@ export function createVaultErrorHandler(challenge: () => string) {
     if (e.extra?.challenge === true) reply.header('www-authenticate', challenge())
     const headers = e.extra?.headers as Record<string, string> | undefined
     return reply
-      .headers(headers ?? {}).code(e.status).type('application/json; charset=utf-8').send(vaultErrorBody(e))
+      .headers(headers ?? {})
+      .code(e.status)
+      .type('application/json; charset=utf-8')
+      .send(vaultErrorBody(e))
   }
 }
