@@ -6,10 +6,12 @@ import { Command, InvalidArgumentError } from 'commander'
 import { pino } from 'pino'
 import { ARC_TOKENS_DIR, startAgent } from '../agent/index.js'
 import { CliError, EXIT } from './errors.js'
+import { handleShutdownSignals } from './shutdown.js'
 
 interface AgentFlags {
   server: string
   joinToken?: string
+  joinTokenFile?: string
   caFile?: string
   stateDir?: string
   listen?: string
@@ -39,6 +41,30 @@ const positive = (value: string) => {
   return n
 }
 
+/** The join token from `--join-token`, `--join-token-file`, $KEYLESS_JOIN_TOKEN or
+ * $KEYLESS_JOIN_TOKEN_FILE, in that order; a file or the environment keeps it out of `ps`. */
+export function resolveJoinToken(
+  flags: Pick<AgentFlags, 'joinToken' | 'joinTokenFile'>,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  if (flags.joinToken) return flags.joinToken
+  const file = flags.joinTokenFile ?? env.KEYLESS_JOIN_TOKEN_FILE
+  if (file) {
+    let token: string
+    try {
+      token = readFileSync(file, 'utf8').trim()
+    } catch (err) {
+      throw new CliError(
+        EXIT.usage,
+        `cannot read the join token file ${file}: ${(err as Error).message}`,
+      )
+    }
+    if (!token) throw new CliError(EXIT.usage, `the join token file ${file} is empty`)
+    return token
+  }
+  return env.KEYLESS_JOIN_TOKEN || undefined
+}
+
 export function registerAgent(program: Command): void {
   program
     .command('agent')
@@ -48,7 +74,11 @@ export function registerAgent(program: Command): void {
     .requiredOption('--server <url>', 'the Keyless server, e.g. https://keyless.example:8443')
     .option(
       '--join-token <token>',
-      'one-time join token (first start only; or $KEYLESS_JOIN_TOKEN)',
+      'one-time join token (first start only). Visible in the process list and shell history: prefer $KEYLESS_JOIN_TOKEN or --join-token-file',
+    )
+    .option(
+      '--join-token-file <file>',
+      'read the join token from a file (or $KEYLESS_JOIN_TOKEN_FILE); the file may be deleted after the first start',
     )
     .option('--ca-file <pem>', "CA certificate of the server's TLS certificate")
     .option(
@@ -98,7 +128,7 @@ export function registerAgent(program: Command): void {
         serverUrl: flags.server,
         caCertPem,
         stateDir: resolveAgentStateDir(flags.stateDir, process.env),
-        joinToken: flags.joinToken ?? process.env.KEYLESS_JOIN_TOKEN,
+        joinToken: resolveJoinToken(flags, process.env),
         logger,
         listenHost: flags.listen,
         appServicePort: flags.port,
@@ -110,16 +140,10 @@ export function registerAgent(program: Command): void {
       console.log(`  hostId               ${agent.hostId}`)
       console.log(`  identityEndpoint     ${agent.identityEndpoint}`)
       console.log(`  controlSocket        ${agent.controlSocket}`)
-      let closing = false
-      const shutdown = () => {
-        if (closing) return
-        closing = true
-        agent
-          .close()
-          .then(() => process.exit(0))
-          .catch(() => process.exit(1))
-      }
-      process.once('SIGINT', shutdown)
-      process.once('SIGTERM', shutdown)
+      handleShutdownSignals({
+        log: (fields, message) => logger.info(fields, message),
+        releaseSync: () => undefined,
+        close: () => agent.close(),
+      })
     })
 }

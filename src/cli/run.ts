@@ -12,6 +12,7 @@ import { RUN_PROTOCOLS, type Run, type RunProtocol } from '../agent/index.js'
 import { resolveAgentStateDir } from './agent.js'
 import { CliError, EXIT } from './errors.js'
 import { resolveDataDir } from './installation.js'
+import { checkRunTarget } from './run-preflight.js'
 
 export interface RunFlags {
   as: string
@@ -159,6 +160,7 @@ export function registerRun(program: Command): void {
       // Options after the program's name are the program's: `keyless run --as X node -e …`.
       .passThroughOptions(),
   ).action(async (command: string[], flags: RunFlags) => {
+    await checkRunTarget(flags.as, flags, process.env)
     const { run, socket, vars } = await createRunEnvironment(flags, process.env)
     const child = spawn(command[0]!, command.slice(1), {
       stdio: 'inherit',

@@ -1,6 +1,8 @@
 // `keyless up`: the whole of Keyless in one process on an embedded store.
 import type { Command } from 'commander'
 import { loadConfig, type ConfigInput } from '../server/config.js'
+import { CliError, EXIT } from './errors.js'
+import { handleShutdownSignals, ignoreBrokenStdio } from './shutdown.js'
 
 interface UpFlags {
   dataDir?: string
@@ -9,6 +11,7 @@ interface UpFlags {
   databaseUrl?: string
   logLevel?: string
   config?: string
+  logFile?: string
 }
 
 export function registerUp(program: Command): void {
@@ -23,6 +26,10 @@ export function registerUp(program: Command): void {
     .option('--database-url <url>', 'PostgreSQL URL instead of the embedded SQLite store')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--config <file>', 'JSON config file (default: <data-dir>/config.json)')
+    .option(
+      '--log-file <file>',
+      'request log, JSON lines (default <data-dir>/keyless.log; - for stdout)',
+    )
     .action(async (flags: UpFlags) => {
       const input: ConfigInput & { config?: string } = {
         dataDir: flags.dataDir,
@@ -30,34 +37,58 @@ export function registerUp(program: Command): void {
         host: flags.host,
         databaseUrl: flags.databaseUrl,
         logLevel: flags.logLevel,
+        logFile: flags.logFile,
         config: flags.config,
       }
       const config = loadConfig(input, process.env)
+      ignoreBrokenStdio()
       // Loaded here, not at the top: every other command starts without the server's modules.
       const { startServer } = await import('../server/start.js')
+      const { DataDirLocked } = await import('../server/data-dir-lock.js')
       const { startLocalAgent } = await import('./local-agent.js')
-      const server = await startServer(config, undefined, { publishNow: false })
-      const agent = await startLocalAgent(server, config)
-      console.log('Keyless is up.')
+      let server
+      try {
+        server = await startServer(config, undefined, { publishNow: false, agentExpected: true })
+      } catch (error) {
+        if (error instanceof DataDirLocked) throw new CliError(EXIT.apiError, error.message)
+        throw error
+      }
+      const log = server.app.log
+      for (const warning of server.warnings) console.error(`keyless: warning: ${warning}`)
+      let agent
+      try {
+        agent = await startLocalAgent(server, config)
+      } catch (error) {
+        await server.close()
+        throw error
+      }
+      server.setAgentReady()
+      handleShutdownSignals({
+        log: (fields, message) => log.info(fields, message),
+        releaseSync: server.releaseSync,
+        close: async () => {
+          await agent.close()
+          await server.close()
+        },
+      })
+      process.once('exit', server.releaseSync)
       const shown = {
         ...server.endpoints,
         identityEndpoint: agent.identityEndpoint,
         agentSocket: agent.controlSocket,
       }
-      for (const [k, v] of Object.entries(shown)) console.log(`  ${k.padEnd(20)} ${v}`)
-      console.log(`endpoints written to ${config.dataDir}/endpoints.json`)
-      let closing = false
-      const shutdown = (signal: string) => {
-        if (closing) return
-        closing = true
-        server.app.log.info({ signal }, 'shutting down')
-        agent
-          .close()
-          .then(() => server.close())
-          .then(() => process.exit(0))
-          .catch(() => process.exit(1))
-      }
-      process.once('SIGINT', () => shutdown('SIGINT'))
-      process.once('SIGTERM', () => shutdown('SIGTERM'))
+      const lines = Object.entries(shown).map(([k, v]) => `  ${k.padEnd(20)} ${v}`)
+      process.stdout.write(
+        [
+          'Keyless is up.',
+          ...lines,
+          `endpoints written to ${config.dataDir}/endpoints.json`,
+          '',
+        ].join('\n'),
+      )
+      const logs = server.logFile === '-' ? 'stdout' : server.logFile
+      process.stderr.write(
+        `keyless: ready at ${server.endpoints.authorityHost} (pid ${process.pid}, data dir ${config.dataDir}, logs in ${logs})\n`,
+      )
     })
 }

@@ -8,6 +8,7 @@ import {
   renameSync,
   writeSync,
   chmodSync,
+  rmSync,
 } from 'node:fs'
 import { dirname } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -21,13 +22,19 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
   const fd = openSync(tmp, 'wx', mode)
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
+    try {
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    chmodSync(tmp, mode)
+    renameSync(tmp, path)
+  } catch (error) {
+    // A full disk: leave no temporary file behind, and the old file as it was.
+    rmSync(tmp, { force: true })
+    throw error
   }
-  chmodSync(tmp, mode)
-  renameSync(tmp, path)
 }
 
 export function writeSecretFile(path: string, data: string | Uint8Array): void {

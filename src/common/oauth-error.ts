@@ -136,7 +136,8 @@ export function renderOAuthError(
   const ts = timestamp(now)
   const message = e.expose ? e.message : 'There was an error issuing a token.'
   const body: OAuthErrorBody = {
-    error: e.code,
+    // RFC 6749 §4.1.2.1 names the OAuth code for a server that is briefly unavailable.
+    error: e.status === 503 ? 'temporarily_unavailable' : e.code,
     error_description: `AADSTS${aadsts}: ${message}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${ts}`,
     error_codes: [aadsts],
     timestamp: ts,

@@ -90,3 +90,43 @@ export class Internal extends KeylessError {
 export function isKeylessError(e: unknown): e is KeylessError {
   return e instanceof KeylessError
 }
+
+/** The store (or the disk under it) cannot take the request now; the client should retry.
+ * Unlike other 5xx it is shown to clients: it says nothing about internals, and SDKs retry on
+ * 503 with Retry-After (Azure's own answer when a service is briefly unavailable). */
+export class ServiceUnavailable extends KeylessError {
+  constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+    const retryAfterSeconds = options.retryAfterSeconds ?? 1
+    super(503, 'ServiceUnavailable', message, {
+      cause: options.cause,
+      extra: { retryAfterSeconds, headers: { 'retry-after': String(retryAfterSeconds) } },
+    })
+  }
+
+  override get expose(): boolean {
+    return true
+  }
+}
+
+// Driver and system errors that mean "the database or its disk is unavailable for now", not
+// "this request is wrong": SQLite's extended result codes, PostgreSQL's SQLSTATE classes 08
+// (connection exception) and 57P (operator intervention: shutdown, restart), 53 (insufficient
+// resources: disk full, too many connections), and the errno of a refused or dropped socket or
+// a full disk.
+const UNAVAILABLE_CODE =
+  /^(SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY|PROTOCOL)|08...|57P0[1-4]|53...|E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|NOSPC|DQUOT|HOSTUNREACH|ROFS))/
+// node-postgres reports a connection lost mid-query or a pool timeout with no code at all.
+const UNAVAILABLE_MESSAGE =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated unexpectedly)/
+
+/** The ServiceUnavailable for a foreign error that means the store is down, else undefined. */
+export function unavailableFrom(error: unknown): ServiceUnavailable | undefined {
+  if (typeof error !== 'object' || error === null || error instanceof KeylessError) return
+  const { code, message } = error as { code?: unknown; message?: unknown }
+  const byCode = typeof code === 'string' && UNAVAILABLE_CODE.test(code)
+  const byMessage = typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)
+  if (!byCode && !byMessage) return
+  return new ServiceUnavailable('the service is temporarily unavailable; retry the request', {
+    cause: error,
+  })
+}

@@ -23,6 +23,8 @@ import { BUILT_IN_ROLE_IDS } from '../domain/rbac/built-in-roles.js'
 import { KEY_VAULTS, STORAGE_ACCOUNTS } from '../domain/resource-types.js'
 import type { Config } from './config.js'
 import { createOperatorAuthorizer } from './operator-auth.js'
+import { healthRoutes, type ReadinessChecks } from './health.js'
+import type { DestinationStream } from 'pino'
 
 export interface BuildOptions {
   config: Config
@@ -33,6 +35,9 @@ export interface BuildOptions {
   masterKey: Uint8Array
   installation: Installation
   publicUrl: PublicUrl
+  /** Where request logs go (a file in the data directory for `keyless up`); stdout if unset. */
+  logDestination?: DestinationStream
+  readiness?: Pick<ReadinessChecks, 'agentReady'>
 }
 
 export interface Built {
@@ -69,7 +74,11 @@ export function rotationPolicy(config: Config): RotationPolicy {
 export async function build(o: BuildOptions): Promise<Built> {
   const app = Fastify({
     https: { key: o.tls.keyPem, cert: o.tls.certPem },
-    logger: { level: o.config.logLevel, redact: REDACT },
+    logger: {
+      level: o.config.logLevel,
+      redact: REDACT,
+      ...(o.logDestination && { stream: o.logDestination }),
+    },
     genReqId: () => randomUUID(),
     bodyLimit: 1_048_576,
   })
@@ -174,6 +183,11 @@ export async function build(o: BuildOptions): Promise<Built> {
     maxBlobBytes: o.config.blobMaxBytes,
   })
 
+  await app.register(healthRoutes, {
+    store: () => o.store.ping(),
+    keysLoaded: () => keyRing.jwks().keys.length > 0,
+    agentReady: o.readiness?.agentReady ?? (() => true),
+  })
   await app.register(stsPlugin, {
     store: o.store,
     keyRing,

@@ -23,6 +23,8 @@ export interface Config {
   readonly hostCertificateLifetimeSeconds: number
   readonly joinTokenLifetimeSeconds: number
   readonly logLevel: string
+  /** Request log (JSON lines): default `<dataDir>/keyless.log`; `-` for stdout. */
+  readonly logFile?: string
   readonly blobPort: number
   readonly blobMaxBytes: number
   readonly vaultHostSuffix?: string
@@ -54,6 +56,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   if (env.KEYLESS_PORT) out.port = Number(env.KEYLESS_PORT)
   if (env.KEYLESS_DATABASE_URL) out.databaseUrl = env.KEYLESS_DATABASE_URL
   if (env.KEYLESS_LOG_LEVEL) out.logLevel = env.KEYLESS_LOG_LEVEL
+  if (env.KEYLESS_LOG_FILE) out.logFile = env.KEYLESS_LOG_FILE
   if (env.KEYLESS_SIGNING_ALGORITHM)
     out.signingAlgorithm = env.KEYLESS_SIGNING_ALGORITHM as SigningAlgorithm
   return out
@@ -109,6 +112,9 @@ export function resolveConfig(...layers: ConfigInput[]): Config {
   if (!Number.isSafeInteger(c.blobMaxBytes) || c.blobMaxBytes < 1) {
     fail('blobMaxBytes must be a positive integer')
   }
+  if (c.logFile !== undefined && (typeof c.logFile !== 'string' || c.logFile === '')) {
+    fail('logFile must be a path or -')
+  }
   if (c.vaultHostSuffix !== undefined && typeof c.vaultHostSuffix !== 'string') {
     fail('vaultHostSuffix must be a DNS name')
   }
@@ -129,6 +135,7 @@ export function resolveConfig(...layers: ConfigInput[]): Config {
   return Object.freeze({
     ...c,
     dataDir: resolve(c.dataDir),
+    ...(c.logFile !== undefined && c.logFile !== '-' && { logFile: resolve(c.logFile) }),
     keyRotation: Object.freeze({ ...c.keyRotation }),
     managementAudiences: Object.freeze([...c.managementAudiences]),
   })

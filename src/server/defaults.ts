@@ -22,6 +22,8 @@ export const DEFAULTS = {
   hostCertificateLifetimeSeconds: 86_400,
   joinTokenLifetimeSeconds: 3_600,
   logLevel: 'info',
+  /** Request log: undefined means `<dataDir>/keyless.log`; `-` means stdout. */
+  logFile: undefined as string | undefined,
   /** Blob data plane: its own HTTPS port (0 = a free one) and the largest blob accepted. */
   blobPort: 0,
   blobMaxBytes: 256 * 1024 * 1024,

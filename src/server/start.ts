@@ -1,10 +1,12 @@
 // Starting a server: prepare the data directory, open the store, bootstrap the installation,
 // build, listen, and publish the real endpoints in endpoints.json (tests and tools read it).
 import { existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import pino from 'pino'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Clock } from '../domain/clock.js'
-import { ensureDir, writeFileAtomic, writeSecretFile } from '../common/files.js'
+import { writeSecretFile } from '../common/files.js'
 import { latePublicUrl, urlHost } from '../common/public-url.js'
 import { openStore } from '../store/index.js'
 import type { Store } from '../store/store.js'
@@ -19,6 +21,9 @@ import {
   ensureMasterKey,
   ensureTlsCertificate,
 } from './data-dir.js'
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js'
+import { createDataDir, restrictDataDir } from './data-dir-access.js'
+import { choosePort, readPorts, rememberPorts } from './ports.js'
 
 export const systemClock: Clock = { now: () => Date.now() }
 
@@ -35,6 +40,8 @@ export interface Endpoints {
   vaultEndpoint: string
   /** Blob: `https://127.0.0.1:<port>`; an account's URL is `<blobEndpoint>/<account>`. */
   blobEndpoint: string
+  /** The process that serves these endpoints; endpoints.json is removed when it stops cleanly. */
+  pid: number
 }
 
 export interface RunningServer {
@@ -44,7 +51,16 @@ export interface RunningServer {
   hosts: HostRegistry
   /** Adds keys to endpoints.json (e.g. the in-process agent's) and rewrites it. */
   publishEndpoints(extra: Record<string, string>): void
+  /** Marks the in-process agent enrolled, for /readyz. */
+  setAgentReady(): void
+  /** Warnings about the data directory, for the operator's terminal. */
+  warnings: string[]
+  /** Where the request log goes (`-` for stdout). */
+  logFile: string
+  /** Closes every listener (in-flight requests finish), the store, and gives up the data dir. */
   close(): Promise<void>
+  /** Removes endpoints.json and gives up the data directory at once (exit handlers). */
+  releaseSync(): void
 }
 
 /** Loopback names always; the bind address too when it is a specific one; with a vault host
@@ -61,6 +77,8 @@ function tlsNames(host: string, vaultHostSuffix?: string) {
 }
 
 export interface StartOptions {
+  /** `/readyz` waits for setAgentReady() (`keyless up` starts an agent in-process). */
+  agentExpected?: boolean
   /** Write endpoints.json at once (default). `keyless up` waits until its agent has added its
    * keys, so that whoever sees the file finds everything in it ready. */
   publishNow?: boolean
@@ -72,9 +90,45 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<RunningServer> {
   const paths = dataPaths(config.dataDir)
-  ensureDir(paths.dataDir)
-  // A previous run's file names ports nobody listens on any more; it is rewritten once ready.
-  rmSync(paths.endpoints, { force: true })
+  createDataDir(paths.dataDir)
+  // Nothing in the directory changes before the lock is held: a refused second start leaves
+  // the running instance's files (endpoints.json, ports) as they are.
+  const lock = lockDataDir(paths.dataDir)
+  let store: Store | undefined
+  try {
+    const warnings = restrictDataDir(paths.dataDir)
+    // Whoever held the lock before is gone: its endpoints.json names ports nobody serves.
+    rmSync(paths.endpoints, { force: true })
+    store = await openStore(
+      config.databaseUrl ? { postgresUrl: config.databaseUrl } : { sqliteFile: paths.database },
+    )
+    return await startLocked(config, clock, options, { paths, lock, store, warnings })
+  } catch (e) {
+    await store?.close()
+    lock.release()
+    throw e
+  }
+}
+
+interface Locked {
+  paths: ReturnType<typeof dataPaths>
+  lock: DataDirLock
+  store: Store
+  warnings: string[]
+}
+
+async function startLocked(
+  configured: Config,
+  clock: Clock,
+  options: StartOptions,
+  { paths, lock, store, warnings }: Locked,
+): Promise<RunningServer> {
+  const remembered = readPorts(paths.dataDir)
+  const config: Config = Object.freeze({
+    ...configured,
+    port: choosePort(configured.port, remembered.port),
+    blobPort: choosePort(configured.blobPort, remembered.blobPort),
+  })
   const now = clock.now()
   const masterKey = ensureMasterKey(paths)
   const ca = await ensureCertificateAuthority(paths, now)
@@ -84,10 +138,7 @@ export async function startServer(
     tlsNames(config.host, config.vaultHostSuffix?.toLowerCase()),
     now,
   )
-  const store = await openStore(
-    config.databaseUrl ? { postgresUrl: config.databaseUrl } : { sqliteFile: paths.database },
-  )
-  try {
+  {
     const installation = await bootstrapInstallation(store, {
       now,
       issueSecret: !existsSync(paths.admin),
@@ -109,6 +160,14 @@ export async function startServer(
       )
     }
     const publicUrl = latePublicUrl()
+    const logFile = config.logFile ?? join(paths.dataDir, 'keyless.log')
+    // Asynchronous writes to a file: a full or closed terminal can never block a request or
+    // the shutdown; pino flushes what is buffered when the app closes.
+    const logDestination =
+      logFile === '-' ? undefined : pino.destination({ dest: logFile, sync: false, mkdir: true })
+    // A full disk fails the log's writes: the lines are dropped, the server goes on.
+    logDestination?.on('error', () => undefined)
+    let agentReady = options.agentExpected !== true
     const { app, keyRing, feed, hosts, vault, blob } = await build({
       config,
       store,
@@ -118,15 +177,25 @@ export async function startServer(
       masterKey,
       installation,
       publicUrl,
+      logDestination,
+      readiness: { agentReady: () => agentReady },
     })
-    await keyRing.start()
-    await feed.start()
-    await app.listen({ host: config.host, port: config.port })
+    try {
+      await keyRing.start()
+      await feed.start()
+      await listenOn(config.port, remembered.port, 'port', () =>
+        app.listen({ host: config.host, port: config.port }),
+      )
+      publicUrl.set(`https://${urlHost(config.host)}:${(app.server.address() as AddressInfo).port}`)
+      await vault.start()
+      await listenOn(config.blobPort, remembered.blobPort, 'blobPort', () => blob.start())
+    } catch (e) {
+      await app.close().catch(() => undefined)
+      throw e
+    }
     const { port } = app.server.address() as AddressInfo
-    const base = `https://${urlHost(config.host)}:${port}`
-    publicUrl.set(base)
-    await vault.start()
-    await blob.start()
+    const base = publicUrl()
+    rememberPorts(paths.dataDir, { port, blobPort: Number(new URL(blob.endpoint).port) })
     const endpoints: Endpoints = {
       tenantId: installation.tenantId,
       subscriptionId: installation.subscriptionId,
@@ -138,26 +207,62 @@ export async function startServer(
       adminCredentialFile: paths.admin,
       vaultEndpoint: vault.baseEndpoint,
       blobEndpoint: blob.endpoint,
+      pid: process.pid,
     }
-    let published: Record<string, string> = { ...endpoints }
+    let published: Record<string, string | number> = { ...endpoints }
     const publishEndpoints = (extra: Record<string, string>) => {
       published = { ...published, ...extra }
-      writeFileAtomic(paths.endpoints, JSON.stringify(published, null, 2) + '\n')
+      writeSecretFile(paths.endpoints, JSON.stringify(published, null, 2) + '\n')
     }
     if (options.publishNow !== false) publishEndpoints({})
+    lock.setUrl(base)
+    let released = false
+    const releaseSync = () => {
+      if (released) return
+      released = true
+      rmSync(paths.endpoints, { force: true })
+      lock.release()
+    }
     return {
       endpoints,
       app,
       store,
       hosts,
       publishEndpoints,
+      setAgentReady: () => void (agentReady = true),
+      warnings,
+      logFile,
       async close() {
-        await app.close()
-        await store.close()
+        // Unpublished first: from here on nobody should find this instance.
+        rmSync(paths.endpoints, { force: true })
+        try {
+          await app.close()
+          await store.close()
+        } finally {
+          logDestination?.flushSync()
+          releaseSync()
+        }
       },
+      releaseSync,
     }
-  } catch (e) {
-    await store.close()
-    throw e
+  }
+}
+
+/** Listens, explaining the one failure an operator can fix: a remembered port now taken. */
+async function listenOn(
+  port: number,
+  remembered: number | undefined,
+  key: string,
+  listen: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await listen()
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
+    const hint =
+      port === remembered
+        ? `; it was chosen on the first start and is remembered in ports.json so that the issuer and URLs stay the same: free it, or delete "${key}" from ports.json to choose a new one (tokens issued before then stop validating)`
+        : ''
+    throw new TypeError(`port ${port} is in use by another program${hint}`, { cause: error })
   }
 }

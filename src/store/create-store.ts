@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { createRepositories } from './repositories.js'
 import type { Database } from './schema.js'
 import type { Store } from './store.js'
 import { translateError } from './translate-error.js'
+import { findViolations } from './invariants.js'
 
 /**
  * A Store over an open, migrated database, the same for both dialects: the dialect's driver
@@ -20,6 +21,14 @@ export function createStore(db: Kysely<Database>, dialect: Store['dialect']): St
         throw translateError(error)
       }
     },
+    async ping() {
+      try {
+        await sql`select 1`.execute(db)
+      } catch (error) {
+        throw translateError(error)
+      }
+    },
+    findViolations: (options) => findViolations(db, options),
     close() {
       closing ??= db.destroy()
       return closing

@@ -36,9 +36,16 @@ export async function openPostgresStore(
     connectionString: url,
     max: maxConnections,
     types,
+    // While the database restarts a new connection is refused at once; one that cannot be
+    // made within this time fails the request (503) instead of holding it.
+    connectionTimeoutMillis: 3000,
     // A startup parameter applies to every connection the pool opens, before its first query.
     ...(schema !== undefined && { options: `-c search_path=${schema}` }),
   })
+  // An idle connection dropped by the server (a restart, an administrator) is reported here;
+  // without a listener the pool's 'error' event would end the process. The pool discards the
+  // connection and opens a new one when next needed.
+  pool.on('error', () => undefined)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   try {
     if (schema !== undefined) await createSchema(db, schema)

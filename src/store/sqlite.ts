@@ -25,8 +25,20 @@ export interface SqliteStoreOptions {
 // SQLITE_BUSY at once (busy_timeout does not apply to the upgrade); `begin immediate` takes the
 // write lock up front and waits for it like any other statement.
 class ImmediateTransactionDriver extends SqliteDriver {
+  readonly #database: Database.Database
+  constructor(config: SqliteDialectConfig, database: Database.Database) {
+    super(config)
+    this.#database = database
+  }
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+  // On SQLITE_FULL, IOERR, NOMEM (and BUSY in some cases) SQLite rolls the transaction back
+  // itself (https://sqlite.org/lang_transaction.html, "Response To Errors Within A
+  // Transaction"); a second `rollback` would fail and hide the real error behind "cannot
+  // rollback - no transaction is active", turning a full disk into a 500.
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.#database.inTransaction) await super.rollbackTransaction(connection)
   }
 }
 
@@ -55,12 +67,14 @@ function withStatementCache(database: Database.Database): SqliteDatabase {
 
 class KeylessSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig
-  constructor(config: SqliteDialectConfig) {
+  readonly #database: Database.Database
+  constructor(config: SqliteDialectConfig, database: Database.Database) {
     super(config)
     this.#config = config
+    this.#database = database
   }
   override createDriver(): Driver {
-    return new ImmediateTransactionDriver(this.#config)
+    return new ImmediateTransactionDriver(this.#config, this.#database)
   }
 }
 
@@ -74,7 +88,7 @@ export async function openSqliteStore(
   }
   const database = new Database(file)
   const db = new Kysely<Tables>({
-    dialect: new KeylessSqliteDialect({ database: withStatementCache(database) }),
+    dialect: new KeylessSqliteDialect({ database: withStatementCache(database) }, database),
   })
   try {
     database.pragma(`busy_timeout = ${busyTimeoutMs}`)

@@ -25,6 +25,7 @@ import type {
 import type { VaultEndpointRow, VaultSecretRow } from './schema.js'
 import type { BlobContainerStore } from './blob-container-store.js'
 import type { BlobStore } from './blob-store.js'
+import type { InvariantOptions, Violation } from './invariants.js'
 
 export interface Page<T> {
   items: T[]
@@ -279,5 +280,9 @@ export interface Store extends Repositories {
    * Unique violations surface as `Conflict` (domain/errors), never as driver errors.
    */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>
+  /** One round trip to the database (readiness checks); rejects like any other query. */
+  ping(): Promise<void>
+  /** Every broken invariant (orphans, half-done operations); empty when the store is sound. */
+  findViolations(options?: InvariantOptions): Promise<Violation[]>
   close(): Promise<void>
 }

@@ -1,6 +1,6 @@
 // The one boundary where driver errors become domain errors (Logto
 // `koa-slonik-error-handler.ts`). Everything else passes through untouched.
-import { Conflict } from '../domain/errors.js'
+import { Conflict, unavailableFrom } from '../domain/errors.js'
 
 // better-sqlite3 reports SQLite's extended result codes; pg reports SQLSTATE codes.
 const uniqueViolations = new Set([
@@ -11,6 +11,8 @@ const uniqueViolations = new Set([
 const foreignKeyViolations = new Set(['SQLITE_CONSTRAINT_FOREIGNKEY', '23503'])
 
 export function translateError(error: unknown): unknown {
+  const unavailable = unavailableFrom(error)
+  if (unavailable) return unavailable
   const code =
     typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : null
   if (typeof code !== 'string') return error

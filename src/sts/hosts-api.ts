@@ -53,7 +53,11 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
               { cause: err },
             )
     if (!e.expose) req.log.error({ err }, 'request failed')
-    return reply.code(e.status).send(errorEnvelope(e))
+    const headers = e.extra?.headers as Record<string, string> | undefined
+    return reply
+      .code(e.status)
+      .headers(headers ?? {})
+      .send(errorEnvelope(e))
   })
 
   const credential = (issued: IssuedHostCredential): HostCredentialResponse => ({

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import { open, type FileHandle } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import { KeylessError } from '../../domain/errors.js'
+import { KeylessError, unavailableFrom } from '../../domain/errors.js'
 import type { BlobRow } from '../../store/schema.js'
 import {
   blobHeaders,
@@ -38,6 +38,9 @@ export async function receiveBody(call: BlobCall): Promise<WrittenFile> {
     return await call.svc.files.write(bodyOf(call), call.svc.o.maxBlobBytes)
   } catch (error) {
     if (error instanceof KeylessError) throw error
+    // A full disk stops the write, which stops reading the body: the disk is the cause (503).
+    const unavailable = unavailableFrom(error)
+    if (unavailable) throw unavailable
     if (call.req.raw.destroyed || (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
       throw BlobErrors.invalidInput()
     }

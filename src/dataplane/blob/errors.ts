@@ -197,6 +197,14 @@ export const BlobErrors = {
       'Public access is not permitted on this storage account.',
     ),
   invalidInput: () => blobError(400, 'InvalidInput', 'One of the request inputs is not valid.'),
+  /** Azure Storage's answer while it cannot serve: 503 ServerBusy, with the Retry-After. */
+  serverBusy: (unavailable: KeylessError) =>
+    blobError(
+      503,
+      'ServerBusy',
+      'The server is currently unable to receive requests. Please retry your request.',
+      { headers: (unavailable.extra?.headers as Record<string, string> | undefined) ?? {} },
+    ),
   internal: () =>
     blobError(
       500,

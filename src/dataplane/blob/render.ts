@@ -2,7 +2,7 @@
 // <Error> with <Code> and a <Message> ending in the request id and time, plus the
 // `x-ms-error-code` header (the only trace of the code on HEAD, which has no body).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { KeylessError } from '../../domain/errors.js'
+import { KeylessError, unavailableFrom } from '../../domain/errors.js'
 import { BlobErrors, type BlobErrorExtra } from './errors.js'
 import { XML_DECLARATION, element } from './xml.js'
 
@@ -37,8 +37,12 @@ export function createErrorRenderer(now: () => number) {
     request: FastifyRequest,
     reply: FastifyReply,
   ) {
-    let e = error instanceof KeylessError ? error : fromFastify(error)
-    if (e.status >= 500) {
+    // A full disk under the content files is as temporary as a store outage.
+    let e = error instanceof KeylessError ? error : (unavailableFrom(error) ?? fromFastify(error))
+    if (e.status === 503) {
+      request.log.warn({ err: error }, 'blob request failed: store unavailable')
+      e = BlobErrors.serverBusy(e)
+    } else if (e.status >= 500) {
       request.log.error({ err: error }, 'blob request failed')
       e = BlobErrors.internal()
     } else {

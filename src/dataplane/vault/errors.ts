@@ -99,6 +99,11 @@ export function createVaultErrorHandler(challenge: () => string) {
     const e = toVaultError(err)
     if (!e.expose) request.log.error({ err }, 'vault request failed')
     if (e.extra?.challenge === true) reply.header('www-authenticate', challenge())
-    return reply.code(e.status).type('application/json; charset=utf-8').send(vaultErrorBody(e))
+    const headers = e.extra?.headers as Record<string, string> | undefined
+    return reply
+      .headers(headers ?? {})
+      .code(e.status)
+      .type('application/json; charset=utf-8')
+      .send(vaultErrorBody(e))
   }
 }
