@@ -128,16 +128,16 @@ export async function measureVaultVerification(
       for (const [code, n] of Object.entries(s.statuses)) statuses[code] = (statuses[code] ?? 0) + n
       return s
     }
+    const measured = async (id: string) => {
+      const s = await slice(id)
+      return { ops: s.completed, ms: s.elapsedMs, samplesMs: s.samplesMs, slice: s }
+    }
+    const paired = { rounds: ctx.rounds, slicesPerRound: 2, warmupMs: ctx.quick ? 600 : 1000 }
     const result = await pairedSlices({
-      rounds: ctx.rounds,
-      slicesPerRound: 2,
-      warmupMs: ctx.quick ? 600 : 1000,
-      subject: async () => {
-        const s = await slice('vault repeated')
-        return { ops: s.completed, ms: s.elapsedMs, samplesMs: s.samplesMs }
-      },
+      ...paired,
+      subject: () => measured('vault repeated'),
       baseline: async () => {
-        const s = await slice('vault new')
+        const s = (await measured('vault new')).slice
         pool -= s.completed + s.errors
         fastest = Math.max(fastest, (s.completed * 1000) / s.elapsedMs)
         const need = Math.ceil((fastest * sliceMs * 3) / 1000)
@@ -149,17 +149,9 @@ export async function measureVaultVerification(
       },
     })
     const againstBare = await pairedSlices({
-      rounds: ctx.rounds,
-      slicesPerRound: 2,
-      warmupMs: ctx.quick ? 600 : 1000,
-      subject: async () => {
-        const s = await slice('vault repeated')
-        return { ops: s.completed, ms: s.elapsedMs, samplesMs: s.samplesMs }
-      },
-      baseline: async () => {
-        const s = await slice('vault bare')
-        return { ops: s.completed, ms: s.elapsedMs, samplesMs: s.samplesMs }
-      },
+      ...paired,
+      subject: () => measured('vault repeated'),
+      baseline: () => measured('vault bare'),
     })
     if (successShare({ statuses }) < 0.99) {
       throw new Error(`vault reads failed: ${JSON.stringify(statuses)}`)
