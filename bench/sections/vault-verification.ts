@@ -3,7 +3,10 @@
 // request (the verified-token cache answers) beside a token never presented before on each
 // request (full signature verification). Everything else the vault does per request (principal
 // lookup, RBAC decision, secret read) is the same on both sides, so the ratio is what the cache
-// saves of a whole request.
+// saves of a whole request. Beside both, a bare node:https server on the same core answers the
+// same JSON over the same kind of certificate (P-256): what Node's TLS and HTTP cost alone.
+import { createCertificateAuthority, issueCertificate } from '../../src/common/pki.js'
+import { startBareServer } from '../lib/bare.js'
 import { client, operatorToken, operatorTokens, armClient, type Keyless } from '../lib/keyless.js'
 import { rawRequest, successShare } from '../lib/load.js'
 import { pairedSlices } from '../lib/paired.js'
@@ -21,6 +24,26 @@ import {
 } from '../lib/vault.js'
 
 const CONNECTIONS = 16
+/** Vault GET (token cached) over bare node:https answering the same JSON. */
+const BARE_TARGET = 0.5
+
+/** A bare node:https server answering `body` at `path`, with a fresh P-256 certificate. */
+async function startBareVault(path: string, body: string) {
+  const now = Date.now()
+  const ca = await createCertificateAuthority('bench bare CA', { now, validityDays: 1 })
+  const leaf = await issueCertificate(ca, {
+    now,
+    validityDays: 1,
+    commonName: '127.0.0.1',
+    ipAddresses: ['127.0.0.1'],
+    usage: 'server',
+  })
+  const server = await startBareServer(
+    {},
+    { exact: { [path]: body }, tls: { certPem: leaf.certPem, keyPem: leaf.keyPem! } },
+  )
+  return { ...server, ca: ca.certPem }
+}
 
 export type VaultVerification =
   { available: false; reason: string } | { available: true; rows: Row[]; data: unknown }
@@ -73,11 +96,24 @@ export async function measureVaultVerification(
   // Each new token is presented once: the pool is topped up ahead of the fastest slice seen.
   let pool = ctx.quick ? 1500 : 3000
   let fastest = 1000
+  const repeated = (await mint(1))[0]!
+  const sample = await c.send('GET', url, { authorization: `Bearer ${repeated}` })
+  if (sample.status !== 200) throw new Error(`vault GET: ${sample.status} ${sample.text}`)
+  const bare = await startBareVault(target.pathname, sample.text)
   try {
     await lg.open('vault repeated', {
       ...spec,
       connections: CONNECTIONS,
-      requests: [get((await mint(1))[0]!)],
+      requests: [get(repeated)],
+      reuse: true,
+    })
+    const bareUrl = new URL(`https://127.0.0.1:${bare.port}${target.pathname}${target.search}`)
+    await lg.open('vault bare', {
+      host: '127.0.0.1',
+      port: bare.port,
+      ca: bare.ca,
+      connections: CONNECTIONS,
+      requests: [rawRequest('GET', bareUrl, { authorization: `Bearer ${repeated}` })],
       reuse: true,
     })
     await lg.open('vault new', {
@@ -92,16 +128,16 @@ export async function measureVaultVerification(
       for (const [code, n] of Object.entries(s.statuses)) statuses[code] = (statuses[code] ?? 0) + n
       return s
     }
+    const measured = async (id: string) => {
+      const s = await slice(id)
+      return { ops: s.completed, ms: s.elapsedMs, samplesMs: s.samplesMs, slice: s }
+    }
+    const paired = { rounds: ctx.rounds, slicesPerRound: 2, warmupMs: ctx.quick ? 600 : 1000 }
     const result = await pairedSlices({
-      rounds: ctx.rounds,
-      slicesPerRound: 2,
-      warmupMs: ctx.quick ? 600 : 1000,
-      subject: async () => {
-        const s = await slice('vault repeated')
-        return { ops: s.completed, ms: s.elapsedMs, samplesMs: s.samplesMs }
-      },
+      ...paired,
+      subject: () => measured('vault repeated'),
       baseline: async () => {
-        const s = await slice('vault new')
+        const s = (await measured('vault new')).slice
         pool -= s.completed + s.errors
         fastest = Math.max(fastest, (s.completed * 1000) / s.elapsedMs)
         const need = Math.ceil((fastest * sliceMs * 3) / 1000)
@@ -112,11 +148,17 @@ export async function measureVaultVerification(
         return { ops: s.completed, ms: s.elapsedMs, samplesMs: s.samplesMs }
       },
     })
+    const againstBare = await pairedSlices({
+      ...paired,
+      subject: () => measured('vault repeated'),
+      baseline: () => measured('vault bare'),
+    })
     if (successShare({ statuses }) < 0.99) {
       throw new Error(`vault reads failed: ${JSON.stringify(statuses)}`)
     }
     ctx.log(
-      `vault GET: repeated ${fmt(result.subject)}/s vs new ${fmt(result.baseline)}/s → ${fmt(result.ratio, 2)}`,
+      `vault GET: repeated ${fmt(result.subject)}/s vs new ${fmt(result.baseline)}/s → ${fmt(result.ratio, 2)}; ` +
+        `vs bare node:https ${fmt(againstBare.baseline)}/s → ${fmt(againstBare.ratio, 2)}`,
     )
     const latency = (l?: { p50: number; p99: number }) =>
       l ? `${sig(l.p50)} / ${sig(l.p99)} ms` : ''
@@ -129,11 +171,26 @@ export async function measureVaultVerification(
         baselineValue: `${fmt(result.baseline)} req/s, ${latency(result.baselineLatencyMs)}`,
         ratio: result.ratio,
       },
+      {
+        measure: `vault GET secret, the same token each time (${CONNECTIONS} connections)`,
+        value: `${fmt(againstBare.subject)} req/s`,
+        latency: latency(againstBare.latencyMs),
+        baseline: `bare node:https, the same ${Buffer.byteLength(sample.text)} B JSON`,
+        baselineValue: `${fmt(againstBare.baseline)} req/s, ${latency(againstBare.baselineLatencyMs)}`,
+        ratio: againstBare.ratio,
+        target: BARE_TARGET,
+      },
     ]
-    return { available: true, rows, data: { ...result, statuses, sliceMs } }
+    return {
+      available: true,
+      rows,
+      data: { ...result, againstBare, statuses, sliceMs },
+    }
   } finally {
     c.close()
     await lg.drop('vault repeated').catch(() => undefined)
     await lg.drop('vault new').catch(() => undefined)
+    await lg.drop('vault bare').catch(() => undefined)
+    await bare.dispose()
   }
 }

@@ -4,7 +4,11 @@ import { BUILT_IN_ROLES, BUILT_IN_ROLE_IDS } from '../domain/rbac/built-in-roles
 import { createRoleCatalog } from '../domain/rbac/compiled-role.js'
 import { evaluate } from '../domain/rbac/evaluate.js'
 import { EVERYONE, type DenyAssignmentRule, type RoleDefinition } from '../domain/rbac/types.js'
-import { AssignmentIndex, type IndexedAssignment } from './assignment-index.js'
+import {
+  ANCESTOR_CACHE_BYTES,
+  AssignmentIndex,
+  type IndexedAssignment,
+} from './assignment-index.js'
 
 const SUB = '/subscriptions/s1'
 const RG1 = `${SUB}/resourceGroups/RG1`
@@ -365,5 +369,35 @@ describe('AssignmentIndex', () => {
     }
     assert.equal(index.size, all.size)
     compare(1000)
+  })
+})
+
+describe('AssignmentIndex scope cache', () => {
+  it('stays within its byte budget when a caller checks thousands of 4 KB scopes', () => {
+    const index = freshIndex()
+    index.add({
+      name: guid(1),
+      scope: RG1,
+      principalId: P,
+      roleDefinitionId: BUILT_IN_ROLE_IDS.reader,
+    })
+    const read = 'Microsoft.Compute/virtualMachines/read'
+    const long = (i: number) =>
+      `${RG1}/providers/Microsoft.Compute/virtualMachines/${String(i).padStart(4096, 'v')}`
+    let checked = 0
+    for (let i = 0; i < 5000; i++) {
+      assert.equal(index.checkAccess(P, read, long(i)), true)
+      checked += long(i).length
+      assert.ok(index.scopeCacheBytes <= ANCESTOR_CACHE_BYTES)
+    }
+    // The caller sent ~20 M characters of scopes (and their ancestors): far more than the bound.
+    assert.ok(checked * 2 > (2 * ANCESTOR_CACHE_BYTES) / 3)
+    assert.ok(index.scopeCacheBytes > ANCESTOR_CACHE_BYTES / 2, 'the cache is still used')
+    // Evicted scopes are computed again, with the same answer.
+    assert.equal(index.checkAccess(P, read, long(0)), true)
+    assert.equal(
+      index.checkAccess(P, read, `${RG10}/providers/Microsoft.Compute/virtualMachines/x`),
+      false,
+    )
   })
 })

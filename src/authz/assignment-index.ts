@@ -17,14 +17,20 @@ import type {
   RoleAssignmentGrant,
   RoleDefinition,
 } from '../domain/rbac/types.js'
+import { ByteBoundedMap, stringBytes } from './byte-bounded-map.js'
 import { DenyIndex } from './deny-index.js'
 import { Interner } from './interner.js'
 import { SlotTable } from './slot-table.js'
 
-/** Decided actions kept per role and plane before that cache starts over. */
-const ROLE_CACHE_LIMIT = 4096
-/** Scopes whose ancestors are kept; checks repeat scopes, and computing them allocates. */
-const ANCESTOR_CACHE_LIMIT = 65_536
+/** Bytes of decided actions kept per role and plane (actions come from callers of checks). */
+const ROLE_CACHE_BYTES = 256 * 1024
+/**
+ * Bytes of scopes and their ancestors kept; checks repeat scopes, and computing them allocates.
+ * Bounded by bytes since any authenticated caller picks the scopes it asks about.
+ */
+export const ANCESTOR_CACHE_BYTES = 32 * 1024 * 1024
+/** Spellings of role definition ids remembered (they come from stored, validated assignments). */
+const ROLE_NUMBER_LIMIT = 4096
 /** A principal with more assignments than this gets a per-scope map of them. */
 const SCOPE_MAP_THRESHOLD = 32
 /** Role numbers of assignments with a condition are stored offset by this: they never grant. */
@@ -47,7 +53,7 @@ export interface CheckOptions {
 
 interface RoleEntry {
   compiled: CompiledRole
-  decided: [Map<string, boolean>, Map<string, boolean>]
+  decided: [ByteBoundedMap<boolean>, ByteBoundedMap<boolean>]
 }
 
 interface Ancestors {
@@ -80,7 +86,7 @@ export class AssignmentIndex {
   /** Scope numbers by resource group key ('' for scopes above groups). */
   readonly #groups = new Map<string, Set<number>>()
   readonly #denies = new DenyIndex()
-  readonly #ancestorCache = new Map<string, Ancestors>()
+  readonly #ancestorCache = new ByteBoundedMap<Ancestors>(ANCESTOR_CACHE_BYTES)
   /** Bumped whenever a scope number is handed out or freed: cached ids are then stale. */
   #generation = 0
   /** Scratch space for packing a name. */
@@ -90,11 +96,19 @@ export class AssignmentIndex {
     return this.#slots.size
   }
 
+  /** Bytes held by the cache of checked scopes (at most ANCESTOR_CACHE_BYTES). */
+  get scopeCacheBytes(): number {
+    return this.#ancestorCache.bytes
+  }
+
   // ---- role definitions
 
   setRole(definition: RoleDefinition): void {
     const id = this.#internRole(definition.id)
-    this.#roles[id] = { compiled: compileRole(definition), decided: [new Map(), new Map()] }
+    this.#roles[id] = {
+      compiled: compileRole(definition),
+      decided: [new ByteBoundedMap(ROLE_CACHE_BYTES), new ByteBoundedMap(ROLE_CACHE_BYTES)],
+    }
   }
 
   deleteRole(roleDefinitionId: string): void {
@@ -114,7 +128,7 @@ export class AssignmentIndex {
     const guid = roleGuidOf(roleDefinitionId)
     const id = this.#roleIds.lookup(guid) ?? this.#roleIds.intern(guid)
     while (this.#roles.length <= id) this.#roles.push(undefined)
-    if (this.#roleNumbers.size < ROLE_CACHE_LIMIT) this.#roleNumbers.set(roleDefinitionId, id)
+    if (this.#roleNumbers.size < ROLE_NUMBER_LIMIT) this.#roleNumbers.set(roleDefinitionId, id)
     return id
   }
 
@@ -267,8 +281,9 @@ export class AssignmentIndex {
     if (a === undefined) {
       const keys = ancestorKeys(scope)
       a = { keys, ids: keys.map(() => -1), generation: -1 }
-      if (this.#ancestorCache.size >= ANCESTOR_CACHE_LIMIT) this.#ancestorCache.clear()
-      this.#ancestorCache.set(scope, a)
+      let bytes = 48
+      for (const key of keys) bytes += stringBytes(key) + 8 // the key, and its id in `ids`
+      this.#ancestorCache.set(scope, a, bytes)
     }
     return a
   }
@@ -302,8 +317,7 @@ export class AssignmentIndex {
     let granted = cache.get(action)
     if (granted === undefined) {
       granted = entry.compiled.decide(action, isData).granted
-      if (cache.size >= ROLE_CACHE_LIMIT) cache.clear()
-      cache.set(action, granted)
+      cache.set(action, granted, 8)
     }
     return granted
   }

@@ -1,4 +1,5 @@
 // Managed-identity service principals: created and deleted only here, by the lifecycle rules.
+import { HOST_IDS } from '../domain/host-events.js'
 import { randomUUID } from 'node:crypto'
 import {
   principalAlternativeNames,
@@ -36,10 +37,15 @@ export async function createIdentityPrincipal(
   return objectId
 }
 
-/** Deletes the principal a resource owns, if any (its credentials go with it by cascade). */
+/**
+ * Deletes the principal a resource owns, if any (its credentials go with it by cascade).
+ * `hostIds`: the hosts that may hold its tokens (domain/host-events.ts); a user-assigned
+ * identity's callers are told by their own `identity.detached` events first.
+ */
 export async function deleteOwnedPrincipal(
   { tx, now }: PrincipalContext,
   resourceKey: string,
+  hostIds: string[] = [],
 ): Promise<void> {
   const principal = await tx.principals.fetchByResource(resourceKey)
   if (!principal) return
@@ -48,5 +54,6 @@ export async function deleteOwnedPrincipal(
   await recordChange(tx, now, 'principal.deleted', principal.object_id, {
     kind: principal.identity_kind,
     resourceKey,
+    [HOST_IDS]: hostIds,
   })
 }

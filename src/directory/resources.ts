@@ -1,4 +1,5 @@
 // Resources: PUT, PATCH and DELETE with the identity lifecycle applied in the same transaction.
+import { HOST_IDS, hostIdsOf } from '../domain/host-events.js'
 import {
   assertCanHoldIdentity,
   consequencesOfDeleting,
@@ -130,13 +131,22 @@ async function assertIdentitiesExist(tx: Repositories, plan: IdentityPlan): Prom
   }
 }
 
-async function applyIdentityPlan(ctx: PrincipalContext, resource: ResourceId, plan: IdentityPlan) {
+/** `hostIds`: the hosts running the resource, before and after this change (host-events.ts). */
+async function applyIdentityPlan(
+  ctx: PrincipalContext,
+  resource: ResourceId,
+  plan: IdentityPlan,
+  hostIds: string[],
+) {
   const { tx, now } = ctx
-  if (plan.deleteSystem) await deleteOwnedPrincipal(ctx, resource.key)
+  if (plan.deleteSystem) await deleteOwnedPrincipal(ctx, resource.key, hostIds)
   if (plan.createSystem) await createIdentityPrincipal(ctx, 'SystemAssigned', resource)
   for (const key of plan.detach) {
     await tx.attachments.delete(resource.key, key)
-    await recordChange(tx, now, 'identity.detached', resource.key, { identityKey: key })
+    await recordChange(tx, now, 'identity.detached', resource.key, {
+      identityKey: key,
+      [HOST_IDS]: hostIds,
+    })
   }
   for (const id of plan.attach) {
     await tx.attachments.create({
@@ -198,10 +208,12 @@ export async function putResource(
     })
     if (id.type!.toLowerCase() === UAMI_KEY) await createIdentityPrincipal(ctx, 'UserAssigned', id)
   }
+  const hostIds = hostIdsOf(existing?.host_id, hostId)
   await recordChange(tx, now, existing ? 'resource.updated' : 'resource.created', id.key, {
     type: id.type,
+    [HOST_IDS]: hostIds,
   })
-  if (plan) await applyIdentityPlan(ctx, id, plan)
+  if (plan) await applyIdentityPlan(ctx, id, plan, hostIds)
   return { row: (await tx.resources.fetch(id.key))!, created: !existing }
 }
 
@@ -237,8 +249,12 @@ export async function patchResource(
     ...(merged ? { properties: JSON.stringify(merged.properties), host_id: merged.hostId } : {}),
     updated_at: now,
   })
-  await recordChange(tx, now, 'resource.updated', id.key, { type: existing.type })
-  if (plan) await applyIdentityPlan(ctx, parseResourceId(existing.id), plan)
+  const hostIds = hostIdsOf(existing.host_id, merged ? merged.hostId : existing.host_id)
+  await recordChange(tx, now, 'resource.updated', id.key, {
+    type: existing.type,
+    [HOST_IDS]: hostIds,
+  })
+  if (plan) await applyIdentityPlan(ctx, parseResourceId(existing.id), plan, hostIds)
   return (await tx.resources.fetch(id.key))!
 }
 
@@ -251,16 +267,24 @@ export async function deleteResourceRow(ctx: PrincipalContext, row: ResourceRow)
   }
   if (rules.detachEverywhere) {
     for (const a of await tx.attachments.listByIdentity(row.key)) {
+      const caller = await tx.resources.fetch(a.resource_key)
       await tx.attachments.delete(a.resource_key, row.key)
-      await recordChange(tx, now, 'identity.detached', a.resource_key, { identityKey: row.key })
+      await recordChange(tx, now, 'identity.detached', a.resource_key, {
+        identityKey: row.key,
+        [HOST_IDS]: hostIdsOf(caller?.host_id),
+      })
     }
   }
   if (rules.dropAttachments) await tx.attachments.deleteByResource(row.key)
   if (rules.deleteSystemPrincipal || rules.deleteIdentityPrincipal)
-    await deleteOwnedPrincipal(ctx, row.key)
+    await deleteOwnedPrincipal(ctx, row.key, hostIdsOf(row.host_id))
   await deleteRoleAssignmentsAtOrBelow(ctx, row.key)
   await tx.resources.delete(row.key)
-  await recordChange(tx, now, 'resource.deleted', row.key, { type: row.type, id: row.id })
+  await recordChange(tx, now, 'resource.deleted', row.key, {
+    type: row.type,
+    id: row.id,
+    [HOST_IDS]: hostIdsOf(row.host_id),
+  })
 }
 
 async function listAll(tx: Repositories, parentKey: string): Promise<ResourceRow[]> {

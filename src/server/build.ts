@@ -6,6 +6,7 @@ import type { Clock } from '../domain/clock.js'
 import type { RotationPolicy } from '../domain/key-rotation.js'
 import { issueCertificate, type PemPair } from '../common/pki.js'
 import { createChangeFeed, type ChangeFeed } from '../directory/change-feed.js'
+import { createPrincipalPresence } from '../directory/principal-presence.js'
 import { createHostRegistry, type HostRegistry } from '../directory/hosts.js'
 import type { PublicUrl } from '../common/public-url.js'
 import type { Store } from '../store/store.js'
@@ -149,6 +150,7 @@ export async function build(o: BuildOptions): Promise<Built> {
   // identity is refused at the next request, whatever the age of the caller's token.
   // The index's fast path decides; only a refusal, whose message names the reason, pays for
   // the explanation.
+  const principals = createPrincipalPresence({ store: o.store, subscribe: feed.subscribe })
   const decide =
     (dataAction: boolean): AuthorizeDataAction =>
     (principalId, action, scope) =>
@@ -158,7 +160,7 @@ export async function build(o: BuildOptions): Promise<Built> {
   const dataPlane = {
     verifyToken,
     authorize: decide(true),
-    principalExists: async (oid: string) => (await o.store.principals.fetch(oid)) !== undefined,
+    principalExists: principals.exists,
     directory,
     store: o.store,
     clock: o.clock,
@@ -234,6 +236,7 @@ export async function build(o: BuildOptions): Promise<Built> {
   app.addHook('onClose', async () => {
     keyRing.stop()
     feed.stop()
+    principals.close()
     await vault.stop()
     await blob.stop()
   })

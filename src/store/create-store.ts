@@ -13,10 +13,10 @@ export function createStore(db: Kysely<Database>, dialect: Store['dialect']): St
   let closing: Promise<void> | undefined
   return {
     dialect,
-    ...createRepositories(db, dialect),
+    ...createRepositories(db),
     async transaction(fn) {
       try {
-        return await db.transaction().execute((trx) => fn(createRepositories(trx, dialect)))
+        return await db.transaction().execute((trx) => fn(createRepositories(trx)))
       } catch (error) {
         throw translateError(error)
       }

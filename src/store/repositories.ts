@@ -14,14 +14,14 @@ import { createRoleAssignmentStore } from './role-assignment-store.js'
 import { createRoleDefinitionStore } from './role-definition-store.js'
 import type { Database } from './schema.js'
 import { createSigningKeyStore } from './signing-key-store.js'
-import type { Repositories, Store } from './store.js'
+import type { Repositories } from './store.js'
 import { createSubscriptionStore } from './subscription-store.js'
 import { createTenantStore } from './tenant-store.js'
 import { withTranslatedErrors } from './translate-error.js'
 import { createVaultEndpointStore, createVaultSecretStore } from './vault-secret-store.js'
 
 /** Every repository over one handle: the pool, or a transaction (a Transaction is a Kysely). */
-export function createRepositories(db: Kysely<Database>, dialect: Store['dialect']): Repositories {
+export function createRepositories(db: Kysely<Database>): Repositories {
   return {
     tenants: withTranslatedErrors(createTenantStore(db)),
     subscriptions: withTranslatedErrors(createSubscriptionStore(db)),
@@ -33,8 +33,8 @@ export function createRepositories(db: Kysely<Database>, dialect: Store['dialect
     signingKeys: withTranslatedErrors(createSigningKeyStore(db)),
     events: withTranslatedErrors(createEventStore(db)),
     roleDefinitions: withTranslatedErrors(createRoleDefinitionStore(db)),
-    roleAssignments: withTranslatedErrors(createRoleAssignmentStore(db, dialect)),
-    denyAssignments: withTranslatedErrors(createDenyAssignmentStore(db, dialect)),
+    roleAssignments: withTranslatedErrors(createRoleAssignmentStore(db)),
+    denyAssignments: withTranslatedErrors(createDenyAssignmentStore(db)),
     hosts: withTranslatedErrors(createHostStore(db)),
     joinTokens: withTranslatedErrors(createJoinTokenStore(db)),
     vaultSecrets: withTranslatedErrors(createVaultSecretStore(db)),

@@ -3,13 +3,11 @@ import { affectedRows, assertFound, hasChanges } from './changes.js'
 import { readPage } from './paging.js'
 import type { Database } from './schema.js'
 import { scopeCondition } from './scope-filter.js'
-import type { RoleAssignmentFilter, RoleAssignmentStore, Store } from './store.js'
-
-type Dialect = Store['dialect']
+import type { RoleAssignmentFilter, RoleAssignmentStore } from './store.js'
 
 // Names, scope keys, role definition ids and principal ids are GUIDs or keys that ARM compares
 // case-insensitively: kept lower-cased, so lookups and the unique constraint need no lower().
-function matching(filter: RoleAssignmentFilter, dialect: Dialect) {
+function matching(filter: RoleAssignmentFilter) {
   return (eb: ExpressionBuilder<Database, 'role_assignments'>) => {
     const conditions = []
     if (filter.principalId !== undefined) {
@@ -18,23 +16,18 @@ function matching(filter: RoleAssignmentFilter, dialect: Dialect) {
     if (filter.roleDefinitionId !== undefined) {
       conditions.push(eb('role_definition_id', '=', filter.roleDefinitionId.toLowerCase()))
     }
-    const scope = scopeCondition(filter, dialect)
+    const scope = scopeCondition(filter)
     if (scope) conditions.push(scope)
     return eb.and(conditions)
   }
 }
 
-export function createRoleAssignmentStore(
-  db: Kysely<Database>,
-  dialect: Dialect,
-): RoleAssignmentStore {
+export function createRoleAssignmentStore(db: Kysely<Database>): RoleAssignmentStore {
   const rows = () => db.selectFrom('role_assignments').selectAll()
-  const all = (filter: RoleAssignmentFilter) =>
-    rows().where(matching(filter, dialect)).orderBy('name')
+  const all = (filter: RoleAssignmentFilter) => rows().where(matching(filter)).orderBy('name')
   const remove = async (filter: RoleAssignmentFilter) => {
     const gone = await all(filter).execute()
-    if (gone.length > 0)
-      await db.deleteFrom('role_assignments').where(matching(filter, dialect)).execute()
+    if (gone.length > 0) await db.deleteFrom('role_assignments').where(matching(filter)).execute()
     return gone
   }
 
@@ -58,7 +51,7 @@ export function createRoleAssignmentStore(
         (row) => row.name,
         (after, take) =>
           rows()
-            .where(matching(filter, dialect))
+            .where(matching(filter))
             .$if(after !== undefined, (qb) => qb.where('name', '>', after as string))
             .orderBy('name')
             .limit(take)
@@ -68,7 +61,7 @@ export function createRoleAssignmentStore(
       const { count } = await db
         .selectFrom('role_assignments')
         .select((eb) => eb.fn.countAll().as('count'))
-        .where(matching(filter, dialect))
+        .where(matching(filter))
         .executeTakeFirstOrThrow()
       return Number(count)
     },

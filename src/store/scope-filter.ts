@@ -1,11 +1,9 @@
 // "At one of these scopes, or below that one" as SQL over a lower-cased `scope_key` column.
-// Below means whole segments: `k/...`, never `k0`. On SQLite (binary collation) that is the
-// range ['k/', 'k0'), which the scope index answers; an OR with LIKE would scan the table on every
-// deletion. PostgreSQL's collation may not order bytes, so there it stays LIKE, whose wildcards
-// are escaped since resource names may contain `_`.
+// Below means whole segments: `k/...`, never `k0`. The column orders bytes in both dialects
+// (binary collation on SQLite, "C" on PostgreSQL: 2026-12-07T130-scope-key-collation.ts), so that
+// is the range ['k/', 'k0'), which the scope index answers; an OR with LIKE would scan the table
+// on every deletion.
 import { sql, type Expression, type SqlBool } from 'kysely'
-
-const escapeLike = (s: string): string => s.replace(/[\\%_]/g, '\\$&')
 
 export interface ScopeFilter {
   scopeKeys?: readonly string[]
@@ -13,10 +11,7 @@ export interface ScopeFilter {
 }
 
 /** The condition, or undefined when the filter does not restrict scopes. */
-export function scopeCondition(
-  filter: ScopeFilter,
-  dialect: 'sqlite' | 'postgres',
-): Expression<SqlBool> | undefined {
+export function scopeCondition(filter: ScopeFilter): Expression<SqlBool> | undefined {
   const parts: Expression<SqlBool>[] = []
   const keys = filter.scopeKeys?.map((k) => k.toLowerCase())
   if (keys !== undefined) {
@@ -29,9 +24,7 @@ export function scopeCondition(
     parts.push(
       below === '/'
         ? sql<SqlBool>`scope_key <> '/'`
-        : dialect === 'sqlite'
-          ? sql<SqlBool>`(scope_key >= ${below + '/'} and scope_key < ${below + '0'})`
-          : sql<SqlBool>`scope_key like ${escapeLike(below) + '/%'} escape '\\'`,
+        : sql<SqlBool>`(scope_key >= ${below + '/'} and scope_key < ${below + '0'})`,
     )
   }
   if (parts.length === 0) return undefined

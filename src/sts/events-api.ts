@@ -1,10 +1,13 @@
 // The change stream agents follow (server-sent events). A client resumes after `?after=` or the
 // `Last-Event-ID` header; it first receives what it missed from the log, then live events from
-// the change feed. A revoked host receives its own `host.revoked` event and is disconnected.
+// the change feed. A host receives only the events that concern it (domain/host-events.ts); the
+// operator's stream is complete. A revoked host receives its own `host.revoked` event and is
+// disconnected.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { EVENTS_PATH } from '../common/agent-protocol.js'
 import { bearerToken } from '../common/access-token.js'
 import { Unauthenticated } from '../domain/errors.js'
+import { hostView, isEventForHost } from '../domain/host-events.js'
 import type { ChangeEvent, ChangeFeed } from '../directory/change-feed.js'
 import type { HostAuthenticator } from './host-assertion.js'
 
@@ -16,8 +19,8 @@ export interface EventsApiOptions {
   heartbeatMs?: number
 }
 
-const frame = (e: ChangeEvent) =>
-  `id: ${e.seq}\nevent: ${e.kind}\ndata: ${JSON.stringify({ subject: e.subject, at: e.at, ...e.data })}\n\n`
+const frame = (e: ChangeEvent, data: Record<string, unknown>) =>
+  `id: ${e.seq}\nevent: ${e.kind}\ndata: ${JSON.stringify({ subject: e.subject, at: e.at, ...data })}\n\n`
 
 export function registerEventsApi(app: FastifyInstance, o: EventsApiOptions): void {
   // Streams never end on their own: a server that is closing ends them, or it would wait forever.
@@ -56,7 +59,10 @@ export function registerEventsApi(app: FastifyInstance, o: EventsApiOptions): vo
     const send = (e: ChangeEvent) => {
       if (closed || e.seq <= cursor) return
       cursor = e.seq
-      res.write(frame(e))
+      // Ids are the log's: a host that reconnects after its last delivered event replays the
+      // events it was not sent and is again not sent them.
+      if (hostId === undefined) res.write(frame(e, e.data))
+      else if (isEventForHost(e, hostId)) res.write(frame(e, hostView(e.data)))
       if (e.kind === 'host.revoked' && e.subject === hostId) close()
     }
     const buffered: ChangeEvent[] = []

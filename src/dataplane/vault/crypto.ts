@@ -2,7 +2,21 @@
 // directory's master key, as the token service keeps its signing keys (sts/key-material.ts).
 // Neither a value nor the master key enters the database in the clear. The vault's key goes
 // into the authenticated header, so a value copied to another row does not decrypt there.
+import { webcrypto } from 'node:crypto'
 import { CompactEncrypt, compactDecrypt } from 'jose'
+
+// The master key as a WebCrypto key, imported once per key: given raw bytes, jose imports them
+// again on every value read and written.
+const cryptoKeys = new WeakMap<Uint8Array, Promise<webcrypto.CryptoKey>>()
+
+function aesKey(masterKey: Uint8Array): Promise<webcrypto.CryptoKey> {
+  let key = cryptoKeys.get(masterKey)
+  if (key === undefined) {
+    key = webcrypto.subtle.importKey('raw', masterKey, 'AES-GCM', false, ['encrypt', 'decrypt'])
+    cryptoKeys.set(masterKey, key)
+  }
+  return key
+}
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -15,11 +29,15 @@ const ALGORITHMS = {
 async function seal(plaintext: string, masterKey: Uint8Array, kind: string, bind: string) {
   return new CompactEncrypt(encoder.encode(plaintext))
     .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', cty: kind, kl: bind })
-    .encrypt(masterKey)
+    .encrypt(await aesKey(masterKey))
 }
 
 async function open(jwe: string, masterKey: Uint8Array, kind: string, bind?: string) {
-  const { plaintext, protectedHeader } = await compactDecrypt(jwe, masterKey, ALGORITHMS)
+  const { plaintext, protectedHeader } = await compactDecrypt(
+    jwe,
+    await aesKey(masterKey),
+    ALGORITHMS,
+  )
   if (protectedHeader.cty !== kind || (bind !== undefined && protectedHeader.kl !== bind)) {
     throw new Error('sealed value of another kind or place')
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { actionMatches, compilePatternList } from './action-match.js'
+import { performance } from 'node:perf_hooks'
+import { actionMatches, compilePatternList, countWildcards } from './action-match.js'
 
 const MI = 'Microsoft.ManagedIdentity/userAssignedIdentities'
 
@@ -41,6 +42,21 @@ describe('actionMatches', () => {
     ['Microsoft.KeyVault/vaults/*/read', 'Microsoft.KeyVault/vaults/secrets/read', true],
     ['Microsoft.KeyVault/vaults/*/read', 'Microsoft.KeyVault/vaults/read', true],
     ['Microsoft.Web/sites*', 'Microsoft.Web/sites/slots/read', true],
+    ['Microsoft.*/*/read', 'Microsoft.Web/read', true],
+    ['a*b*c', 'abc', true],
+    ['a*b*c', 'axxbyyc', true],
+    ['a*b*c', 'acb', false],
+    ['a*b*c', 'abcb', false],
+    ['a*bc*bc', 'abcbc', true],
+    ['a*bc*bc', 'abc', false],
+    ['*ab*', 'xxaxxab', true],
+    ['a*a', 'a', false],
+    ['a*a', 'aa', true],
+    ['*/*/read', 'a/read', true],
+    ['*/*/read', 'read', false],
+    ['a/*/b/*/c', 'a/b/c', true],
+    ['a/*/b/*/c', 'a/x/b/y/c', true],
+    ['a/*/b/*/c', 'a/bc', false],
   ]
   for (const [pattern, action, want] of cases) {
     it(`${want ? 'matches' : 'does not match'} '${action}' against '${pattern}'`, () => {
@@ -60,4 +76,34 @@ describe('compilePatternList', () => {
   it('finds nothing in an empty list', () => {
     assert.equal(compilePatternList([]).find('a/read'), undefined)
   })
+})
+
+describe('wildcard matching cost', () => {
+  // A hang guard, not a speed assertion: the RegExp matcher this replaced took seconds (hours at
+  // 1,024 characters) on these, and blocked the event loop for every other request meanwhile.
+  const action = `Microsoft.${'a'.repeat(1024 - 'Microsoft./y'.length)}/y`
+  const patterns = [
+    'Microsoft.a*a*a*a*a*/x',
+    `Microsoft.${'a*'.repeat(40)}/x`,
+    `*${'a*'.repeat(100)}b`,
+    `${'*/'.repeat(50)}*/x`,
+  ]
+  for (const pattern of patterns) {
+    it(`rejects a 1,024-character action against '${pattern.slice(0, 40)}' without backtracking`, () => {
+      const started = performance.now()
+      for (let i = 0; i < 10; i++) assert.equal(actionMatches(pattern, action), false)
+      assert.ok(performance.now() - started < 50, 'matching must not backtrack')
+    })
+  }
+})
+
+describe('countWildcards', () => {
+  for (const [pattern, n] of [
+    ['a/read', 0],
+    ['*', 1],
+    ['Microsoft.Compute/*/read', 1],
+    ['Microsoft.CostManagement/*/query/*', 2],
+  ] as const) {
+    it(`counts ${n} in '${pattern}'`, () => assert.equal(countWildcards(pattern), n))
+  }
 })

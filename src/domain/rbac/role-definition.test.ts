@@ -105,6 +105,27 @@ describe('validateCustomRoleDefinition', () => {
       "'Microsoft.Storage//read' does not match any of the actions supported by the providers.",
     ],
     [
+      'an action with two wildcards',
+      (p) => ({ ...p, permissions: [{ actions: ['Microsoft.CostManagement/*/query/*'] }] }),
+      'InvalidActionOrNotAction',
+      "'Microsoft.CostManagement/*/query/*' contains multiple wildcards. Only one is allowed.",
+    ],
+    [
+      'a not-action with five wildcards',
+      (p) => ({
+        ...p,
+        permissions: [{ actions: ['*/read'], notActions: ['Microsoft.a*a*a*a*a*/x'] }],
+      }),
+      'InvalidActionOrNotAction',
+      "'Microsoft.a*a*a*a*a*/x' contains multiple wildcards. Only one is allowed.",
+    ],
+    [
+      'a data action with two wildcards',
+      (p) => ({ ...p, permissions: [{ dataActions: ['Microsoft.Storage/*/blobs/*'] }] }),
+      'InvalidDataActionOrNotDataAction',
+      "'Microsoft.Storage/*/blobs/*' contains multiple wildcards. Only one is allowed.",
+    ],
+    [
       'a non-string action',
       (p) => ({ ...p, permissions: [{ actions: [7] }] }),
       'InvalidActionOrNotAction',

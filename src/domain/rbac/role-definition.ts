@@ -5,11 +5,14 @@
 // for an unknown operation. Keyless has no operation catalog, so it checks the form only.
 import { BadRequest } from '../errors.js'
 import { parseScope } from '../resource-id.js'
+import { countWildcards } from './action-match.js'
 import type { Permission } from './types.js'
 
 /** Limits of the custom-roles doc (https://learn.microsoft.com/azure/role-based-access-control/custom-roles#custom-role-properties). */
 export const MAX_ROLE_NAME_LENGTH = 512
 export const MAX_ROLE_DESCRIPTION_LENGTH = 2048
+/** ARM refuses a permission string with more than one `*` (see actionList). */
+export const MAX_WILDCARDS_PER_ACTION = 1
 
 export interface CustomRoleInput {
   roleName: string
@@ -34,13 +37,20 @@ export function isWellFormedAction(action: string): boolean {
 function actionList(value: unknown, field: keyof Permission, isData: boolean): string[] {
   if (value === undefined || value === null) return []
   if (!Array.isArray(value)) throw invalid(`permissions.${field} must be an array of strings`)
+  const code = isData ? 'InvalidDataActionOrNotDataAction' : 'InvalidActionOrNotAction'
   return value.map((a) => {
-    if (typeof a === 'string' && isWellFormedAction(a)) return a
-    const code = isData ? 'InvalidDataActionOrNotDataAction' : 'InvalidActionOrNotAction'
-    throw new BadRequest(
-      code,
-      `'${String(a)}' does not match any of the actions supported by the providers.`,
-    )
+    if (typeof a !== 'string' || !isWellFormedAction(a)) {
+      throw new BadRequest(
+        code,
+        `'${String(a)}' does not match any of the actions supported by the providers.`,
+      )
+    }
+    // ARM's answer for `Microsoft.CostManagement/*/query/*` (MicrosoftDocs/azure-docs#74428).
+    // One star also bounds what matching one action can cost (action-match.ts).
+    if (countWildcards(a) > MAX_WILDCARDS_PER_ACTION) {
+      throw new BadRequest(code, `'${a}' contains multiple wildcards. Only one is allowed.`)
+    }
+    return a
   })
 }
 

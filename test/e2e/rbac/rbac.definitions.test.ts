@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import type { RoleDefinition } from '@azure/arm-authorization'
+import type { Permission, RoleDefinition } from '@azure/arm-authorization'
 import { collect, restError, ROLES, startRbac, type Rbac } from './rbac.config.js'
 
 describe('role definitions over the Azure SDK', () => {
@@ -138,6 +138,36 @@ describe('role definitions over the Azure SDK', () => {
     )
     assert.equal(name.statusCode, 409)
     assert.equal(name.code, 'RoleDefinitionWithSameNameExists')
+  })
+
+  it("refuses a permission with several wildcards with ARM's error, creating nothing", async () => {
+    const id = randomUUID()
+    const permissions = (p: Partial<Permission>) => [
+      { actions: ['*/read'], notActions: [], dataActions: [], notDataActions: [], ...p },
+    ]
+    const freezing = await restError(
+      r.client.roleDefinitions.createOrUpdate(
+        r.sub,
+        id,
+        custom({ permissions: permissions({ actions: ['Microsoft.a*a*a*a*a*/x'] }) }),
+      ),
+    )
+    assert.equal(freezing.statusCode, 400)
+    assert.equal(freezing.code, 'InvalidActionOrNotAction')
+    assert.equal(
+      freezing.message,
+      "'Microsoft.a*a*a*a*a*/x' contains multiple wildcards. Only one is allowed.",
+    )
+    const data = await restError(
+      r.client.roleDefinitions.createOrUpdate(
+        r.sub,
+        id,
+        custom({ permissions: permissions({ notDataActions: ['Microsoft.Storage/*/blobs/*'] }) }),
+      ),
+    )
+    assert.equal(data.code, 'InvalidDataActionOrNotDataAction')
+    const gone = await restError(r.client.roleDefinitions.get(r.sub, id))
+    assert.equal(gone.statusCode, 404)
   })
 
   it('creates a custom role, then updates it, answering 201 both times', async () => {
