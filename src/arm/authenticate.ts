@@ -50,6 +50,8 @@ function rejection(e: TokenRejected, o: AuthenticatorOptions): Unauthenticated {
         'The access token is invalid: its signature could not be verified.',
         o,
       ),
+    claims: () =>
+      fail('InvalidAuthenticationToken', `The access token is invalid: ${e.message}.`, o),
     'not-yet-valid': () =>
       fail('InvalidAuthenticationToken', 'The access token is not valid yet.', o),
     expired: () =>

@@ -92,7 +92,9 @@ export async function build(o: BuildOptions): Promise<Built> {
     keyRing,
     clock: o.clock,
     issuer: () => v1Issuer(o.publicUrl(), o.installation.tenantId),
+    tenantId: o.installation.tenantId,
     algorithm: o.config.signingAlgorithm,
+    maxLifetimeSeconds: policy.maxTokenLifetimeMs / 1000,
   })
   const feed = createChangeFeed({
     store: o.store,
