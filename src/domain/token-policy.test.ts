@@ -68,7 +68,7 @@ describe('token policy', () => {
   }
 
   it('refuses before parsing a token or header over the limits, and JWE', () => {
-    assert.equal(decodeToken('a'.repeat(8193), policy).hasOwnProperty('reason'), true)
+    assert.equal('reason' in decodeToken('a'.repeat(8193), policy), true)
     assert.match(
       (decodeToken(`${'a'.repeat(600)}.b.c`, policy) as { message: string }).message,
       /header is too long/,
