@@ -21,6 +21,8 @@ export interface Caller {
 
 export interface AuthenticatorOptions {
   verifyToken: VerifyAccessToken
+  /** A deleted principal's tokens are invalid tokens (401), as for any verifier, not a 403. */
+  principalExists: (objectId: string) => Promise<boolean>
   /** Read per request: they include the public URL, known only once the server listens. */
   audiences: () => readonly string[]
   /** `https://host:port`, the token authority. */
@@ -108,6 +110,13 @@ export function createAuthenticator(o: AuthenticatorOptions): Authenticate {
     }
     if (typeof claims.oid !== 'string' || claims.oid === '') {
       throw fail('InvalidAuthenticationToken', "The access token has no 'oid' claim.", o)
+    }
+    if (!(await o.principalExists(claims.oid))) {
+      throw fail(
+        'InvalidAuthenticationToken',
+        'The access token is invalid: its principal no longer exists.',
+        o,
+      )
     }
     return { objectId: claims.oid, appId: claims.appid, tenantId: claims.tid, claims }
   }

@@ -132,8 +132,11 @@ export async function build(o: BuildOptions): Promise<Built> {
         })
       ).certPem,
   })
+  const principalExists = async (oid: string) =>
+    (await o.store.principals.fetch(oid)) !== undefined
   const authorizeOperator = createOperatorAuthorizer({
     verifyToken,
+    principalExists,
     audiences: () => [...o.config.managementAudiences, o.publicUrl(), `${o.publicUrl()}/`],
     checkAccess: (principalId, action, scope) => authz.checkAccess(principalId, action, scope),
   })
@@ -151,7 +154,7 @@ export async function build(o: BuildOptions): Promise<Built> {
   const dataPlane = {
     verifyToken,
     authorize: decide(true),
-    principalExists: async (oid: string) => (await o.store.principals.fetch(oid)) !== undefined,
+    principalExists,
     directory,
     store: o.store,
     clock: o.clock,
@@ -194,6 +197,7 @@ export async function build(o: BuildOptions): Promise<Built> {
   await app.register(armPlugin, {
     directory,
     verifyToken,
+    principalExists,
     audiences: o.config.managementAudiences,
     operatorObjectId: o.installation.operator.objectId,
     clock: o.clock,

@@ -7,10 +7,12 @@
 import type { FetchImplementation, JWTPayload } from 'jose'
 import { TokenRejected } from '../common/access-token.js'
 import { isKeySourceFailure, verifyUnderPolicy } from '../common/token-verification.js'
+import { revocationFeedPath } from '../common/revocation-feed.js'
 import { checkPolicy } from '../domain/token-policy.js'
 import { KeylessVerifyError, type VerifyErrorCode } from './errors.js'
 import { createHttpsFetch } from './https-fetch.js'
 import { createJwksKeys } from './jwks-keys.js'
+import { createRevocationFollower } from './revocations.js'
 import { Doorkeeper, VerifiedTokenCache } from './token-cache.js'
 
 export interface VerifierOptions {
@@ -33,6 +35,13 @@ export interface VerifierOptions {
   cacheSize?: number
   /** Minimum time between JWKS refetches caused by unknown key ids. Default 30 s. */
   jwksCooldownMs?: number
+  /** Follow Keyless's revocation feed, refusing tokens of principals deleted after they were
+   * issued (within about a second of the deletion). Default true; when the feed cannot be
+   * reached, verification answers 503 (fail closed). */
+  revocation?: boolean
+  /** How old the last revocation page may be before verification answers 503. Default 60 s
+   * (the feed answers at least every 25 s). */
+  revocationStaleAfterMs?: number
   /** For tests: the current time. */
   now?: () => number
 }
@@ -67,6 +76,42 @@ export function createVerifier(options: VerifierOptions) {
     cacheMaxAge: 10 * 60_000,
     fetch: createHttpsFetch({ ca: options.ca }) as FetchImplementation,
   })
+  const revocations =
+    options.revocation === false
+      ? undefined
+      : createRevocationFollower({
+          url: new URL(`${authority}${revocationFeedPath(options.tenantId)}`),
+          fetch: createHttpsFetch({ ca: options.ca, timeoutMs: 35_000, unref: true }),
+          getKey: keys.getKey,
+          issuer,
+          algorithms: policy.algorithms,
+          retainSeconds: policy.maxLifetimeSeconds + policy.skewSeconds,
+          staleAfterMs: options.revocationStaleAfterMs ?? 60_000,
+          now,
+        })
+  const notRevoked = async (claims: KeylessPrincipal['claims']) => {
+    if (!revocations) return
+    if (!revocations.isCurrent()) {
+      try {
+        await revocations.ensureCurrent(5_000)
+      } catch (e) {
+        throw new KeylessVerifyError(
+          'ERR_KEYLESS_UNAVAILABLE',
+          'the revocation feed is unavailable',
+          {
+            cause: e,
+          },
+        )
+      }
+    }
+    const revokedAt = revocations.revokedAt(String(claims.oid))
+    if (revokedAt !== undefined && Number(claims.iat) <= revokedAt) {
+      throw new KeylessVerifyError(
+        'ERR_KEYLESS_TOKEN_REVOKED',
+        'the principal of the token has been deleted',
+      )
+    }
+  }
   const cacheSize = options.cacheSize ?? 10_000
   const cache = new VerifiedTokenCache<KeylessPrincipal['claims']>(cacheSize)
   const doorkeeper = new Doorkeeper(cacheSize)
@@ -103,7 +148,10 @@ export function createVerifier(options: VerifierOptions) {
     async verify(token: string): Promise<KeylessPrincipal> {
       const nowMs = now()
       const hit = cache.get(token, Math.floor(nowMs / 1000), tolerance)
-      if (hit) return principalOf(hit)
+      if (hit) {
+        await notRevoked(hit)
+        return principalOf(hit)
+      }
       const claims = await verifyFresh(token, nowMs)
       if (!audiences.includes(String(claims.aud))) {
         throw new KeylessVerifyError(
@@ -111,8 +159,14 @@ export function createVerifier(options: VerifierOptions) {
           'the token is for another audience',
         )
       }
+      await notRevoked(claims)
       if (cacheSize > 0 && doorkeeper.admit(token)) cache.set(token, claims)
       return principalOf(claims)
+    },
+
+    /** Stops following the revocation feed (the process may exit without it). */
+    close(): void {
+      revocations?.stop()
     },
   }
 }
