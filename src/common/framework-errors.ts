@@ -71,3 +71,31 @@ export function classifyFrameworkError(
     ...(kind === 'body-too-large' ? { limitBytes: request.routeOptions?.bodyLimit ?? 0 } : {}),
   }
 }
+
+/** What a protocol answers for a request Node's HTTP parser refused (no request object). */
+export type ClientErrorBody = (status: 400 | 408 | 431) => { contentType: string; body: string }
+
+/**
+ * A Fastify `clientErrorHandler`: Node refuses a request it cannot parse (an unknown method,
+ * headers over the size limit, a malformed request line) before Fastify has a request; the
+ * answer is still in the protocol's format, and the connection is closed.
+ */
+export function clientErrorResponder(render: ClientErrorBody) {
+  return (err: NodeJS.ErrnoException, socket: import('node:net').Socket): void => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy()
+      return
+    }
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+    const reason = {
+      400: 'Bad Request',
+      408: 'Request Timeout',
+      431: 'Request Header Fields Too Large',
+    }[status]
+    const { contentType, body } = render(status)
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    )
+  }
+}

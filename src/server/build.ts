@@ -15,6 +15,10 @@ import { createAccessTokenVerifier } from '../sts/verify-token.js'
 import { createDirectory } from '../directory/create-directory.js'
 import type { Directory } from '../directory/directory.js'
 import { armPlugin } from '../arm/index.js'
+import { renderArmError } from '../arm/envelope.js'
+import { errorEnvelope } from '../common/error-envelope.js'
+import { clientErrorResponder } from '../common/framework-errors.js'
+import { KeylessError } from '../domain/errors.js'
 import { createAuthz, type Authz } from '../authz/index.js'
 import { createBlobService, type BlobService } from '../dataplane/blob/index.js'
 import type { AuthorizeDataAction, DataDecision } from '../dataplane/options.js'
@@ -72,6 +76,20 @@ export async function build(o: BuildOptions): Promise<Built> {
     logger: { level: o.config.logLevel, redact: REDACT },
     genReqId: () => randomUUID(),
     bodyLimit: 1_048_576,
+    // Errors the router raises before any plugin (a URL it cannot decode) use the same table.
+    frameworkErrors: (err, req, reply) => void renderArmError(err, req, reply),
+    clientErrorHandler: clientErrorResponder((status) => ({
+      contentType: 'application/json; charset=utf-8',
+      body: JSON.stringify(
+        errorEnvelope(
+          new KeylessError(
+            status,
+            status === 431 ? 'RequestHeadersTooLarge' : 'BadRequest',
+            'the request could not be parsed',
+          ),
+        ),
+      ),
+    })),
   })
   const policy = rotationPolicy(o.config)
   const keyRing = createKeyRing({
@@ -132,8 +150,7 @@ export async function build(o: BuildOptions): Promise<Built> {
         })
       ).certPem,
   })
-  const principalExists = async (oid: string) =>
-    (await o.store.principals.fetch(oid)) !== undefined
+  const principalExists = async (oid: string) => (await o.store.principals.fetch(oid)) !== undefined
   const authorizeOperator = createOperatorAuthorizer({
     verifyToken,
     principalExists,
@@ -218,6 +235,9 @@ export async function build(o: BuildOptions): Promise<Built> {
     },
   })
 
+  // What no plugin claims (a URL the router cannot read, a path no plugin serves) is answered in
+  // the control plane's envelope, through the same table of framework errors.
+  app.setErrorHandler(renderArmError)
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({
       error: { code: 'NotFound', message: `no route for ${req.method} ${req.url.split('?')[0]}` },
