@@ -82,7 +82,10 @@ export type ClientErrorBody = (status: 400 | 408 | 431) => { contentType: string
  */
 export function clientErrorResponder(render: ClientErrorBody) {
   return (err: NodeJS.ErrnoException, socket: import('node:net').Socket): void => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
+    // As Node's own handler: nothing to say on a dead socket, nor once a response has begun
+    // (a second one on the same connection would corrupt it).
+    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage
+    if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
       socket.destroy()
       return
     }

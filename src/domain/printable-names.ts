@@ -28,6 +28,7 @@ const SCRIPTS: [string, RegExp][] = [
 /** Marks shared by scripts (the long vowel mark ー, combining accents) belong to none. */
 const SHARED = /[\p{Script=Common}\p{Script=Inherited}]/u
 const LETTER = /\p{L}/u
+// eslint-disable-next-line no-control-regex -- ASCII is every code point below 0x80
 const ASCII = /^[\x00-\x7f]*$/
 
 function scriptOf(c: string): string | undefined {
