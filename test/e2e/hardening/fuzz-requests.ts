@@ -239,12 +239,15 @@ export function send(base: string, r: FuzzRequest, ca: string): Promise<FuzzAnsw
       res.on('error', reject)
     })
     req.on('timeout', () => req.destroy(new Error(`no answer to ${r.method} ${r.path}`)))
-    req.on('error', (e: NodeJS.ErrnoException) =>
+    req.on('error', (e: NodeJS.ErrnoException) => {
       // The server may close a connection on a body it refuses before reading all of it.
-      e.code === 'ECONNRESET' || e.code === 'EPIPE'
-        ? resolve({ status: 0, headers: {}, body: '' })
-        : reject(e),
-    )
+      if (e.code === 'ECONNRESET' || e.code === 'EPIPE')
+        return resolve({ status: 0, headers: {}, body: '' })
+      // A HEAD request with a body can leave bytes the client's parser does not expect after
+      // the answer (seen once in the long fuzz): counted apart (-1), not a server failure.
+      if (e.code?.startsWith('HPE_')) return resolve({ status: -1, headers: {}, body: e.message })
+      reject(e)
+    })
     if (r.body) req.write(r.body)
     req.end()
   })
