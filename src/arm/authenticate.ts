@@ -21,6 +21,8 @@ export interface Caller {
 
 export interface AuthenticatorOptions {
   verifyToken: VerifyAccessToken
+  /** A deleted principal's tokens are invalid tokens (401), as for any verifier, not a 403. */
+  principalExists: (objectId: string) => Promise<boolean>
   /** Read per request: they include the public URL, known only once the server listens. */
   audiences: () => readonly string[]
   /** `https://host:port`, the token authority. */
@@ -50,6 +52,8 @@ function rejection(e: TokenRejected, o: AuthenticatorOptions): Unauthenticated {
         'The access token is invalid: its signature could not be verified.',
         o,
       ),
+    claims: () =>
+      fail('InvalidAuthenticationToken', `The access token is invalid: ${e.message}.`, o),
     'not-yet-valid': () =>
       fail('InvalidAuthenticationToken', 'The access token is not valid yet.', o),
     expired: () =>
@@ -106,6 +110,13 @@ export function createAuthenticator(o: AuthenticatorOptions): Authenticate {
     }
     if (typeof claims.oid !== 'string' || claims.oid === '') {
       throw fail('InvalidAuthenticationToken', "The access token has no 'oid' claim.", o)
+    }
+    if (!(await o.principalExists(claims.oid))) {
+      throw fail(
+        'InvalidAuthenticationToken',
+        'The access token is invalid: its principal no longer exists.',
+        o,
+      )
     }
     return { objectId: claims.oid, appId: claims.appid, tenantId: claims.tid, claims }
   }

@@ -2,21 +2,29 @@
 // envelope `{error:{code,message,target,details,additionalInfo}}` (reference §2). Foreign errors
 // are translated here (Fastify's body parsing), anything unknown becomes a 500 that shows no
 // internals and is logged once, here.
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { errorEnvelope } from '../common/error-envelope.js'
+import {
+  classifyFrameworkError,
+  type FrameworkError,
+  type FrameworkFailure,
+} from '../common/framework-errors.js'
 import { KeylessError } from '../domain/errors.js'
 import { ArmErrors } from './errors.js'
 
-/** Fastify's own errors (content-type parsing, body limits), by code. */
-const FASTIFY_ERRORS: Record<string, (err: FastifyError, req: FastifyRequest) => KeylessError> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: (_e, req) =>
+/** The framework's errors in ARM's terms, one row per kind of the shared table. */
+const FRAMEWORK: Record<
+  FrameworkFailure,
+  (f: FrameworkError, req: FastifyRequest) => KeylessError
+> = {
+  'unsupported-media-type': (_f, req) =>
     ArmErrors.unsupportedMediaType(String(req.headers['content-type'] ?? '')),
-  FST_ERR_CTP_BODY_TOO_LARGE: (_e, req) =>
-    ArmErrors.contentTooLarge(req.routeOptions.bodyLimit ?? 0),
-  FST_ERR_CTP_INVALID_JSON_BODY: () => invalidJson(),
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
+  'body-too-large': (f) => ArmErrors.contentTooLarge(f.limitBytes ?? 0),
+  'invalid-json': () => invalidJson(),
+  'invalid-content-length': () =>
     ArmErrors.invalidContent('the request content length does not match its Content-Length'),
-  FST_ERR_VALIDATION: (e) => ArmErrors.invalidContent(`the request is invalid: ${e.message}`),
+  validation: (f) => ArmErrors.invalidContent(`the request is invalid: ${f.detail}`),
+  'bad-request': () => ArmErrors.invalidContent('the request could not be read'),
 }
 
 export function invalidJson(): KeylessError {
@@ -28,12 +36,8 @@ export function invalidJson(): KeylessError {
 /** Translates any error into a KeylessError; unknown errors become an unexposed 500. */
 export function toKeylessError(err: unknown, request: FastifyRequest): KeylessError {
   if (err instanceof KeylessError) return err
-  const fe = err as FastifyError
-  const mapped = typeof fe?.code === 'string' ? FASTIFY_ERRORS[fe.code] : undefined
-  if (mapped) return mapped(fe, request)
-  if (fe?.statusCode === 400 && typeof fe.code === 'string' && fe.code.startsWith('FST_')) {
-    return ArmErrors.invalidContent('the request could not be read')
-  }
+  const framework = classifyFrameworkError(err, request)
+  if (framework) return FRAMEWORK[framework.kind](framework, request)
   return new KeylessError(500, 'InternalServerError', 'internal error', { cause: err })
 }
 

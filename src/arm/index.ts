@@ -45,6 +45,7 @@ export async function armPlugin(app: FastifyInstance, o: ArmPluginOptions): Prom
   )
   const authOptions = {
     verifyToken: o.verifyToken,
+    principalExists: o.principalExists,
     authority: o.publicUrl,
     tenantId: o.directory.tenantId,
     clock: o.clock,

@@ -8,6 +8,8 @@ import type { Authz } from '../authz/index.js'
 export interface ArmPluginOptions {
   directory: Directory
   verifyToken: VerifyAccessToken
+  /** Whether a token's principal still exists: a deleted one's tokens are refused with 401. */
+  principalExists: (objectId: string) => Promise<boolean>
   /** Audiences a management token may carry; the plugin adds its own public URL. */
   audiences: readonly string[]
   /** The operator: Owner at `/` through RBAC, and alone allowed to write deny assignments. */

@@ -3,7 +3,8 @@
 import type { AccessTokenClaims } from '../domain/token-claims.js'
 
 export type TokenRejection =
-  | 'malformed' // not a JWS, or a header the allow-list refuses
+  | 'malformed' // not a JWS, too large, or a header the policy refuses
+  | 'claims' // a required claim missing or invalid, or a lifetime longer than issued
   | 'signature' // unknown key or bad signature
   | 'expired'
   | 'not-yet-valid'

@@ -3,6 +3,11 @@
 // repeats it in `error_codes`; clients log these, and tests assert them.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { KeylessError, BadRequest, Unauthenticated, PayloadTooLarge } from '../domain/errors.js'
+import {
+  classifyFrameworkError,
+  type FrameworkError,
+  type FrameworkFailure,
+} from './framework-errors.js'
 
 export interface OAuthErrorBody {
   error: string
@@ -111,6 +116,19 @@ function timestamp(now: number): string {
     .replace(/\.\d+Z$/, 'Z')
 }
 
+const malformed = () =>
+  oauthError(400, 'invalid_request', 900144, 'The request is not properly formatted.')
+
+/** The framework's errors in OAuth's terms, one row per kind of the shared table. */
+const FRAMEWORK: Record<FrameworkFailure, (f: FrameworkError) => KeylessError> = {
+  'unsupported-media-type': () => OAuthErrors.unsupportedContentType(),
+  'body-too-large': (f) => OAuthErrors.bodyTooLarge(f.limitBytes ?? 0),
+  'invalid-json': malformed,
+  'invalid-content-length': malformed,
+  validation: malformed,
+  'bad-request': malformed,
+}
+
 /** Renders any error thrown inside an OAuth plugin; installed with setErrorHandler. */
 export function renderOAuthError(
   err: FastifyError | KeylessError | Error,
@@ -118,17 +136,13 @@ export function renderOAuthError(
   reply: FastifyReply,
   now: number,
 ): FastifyReply {
-  let e: KeylessError
-  if (err instanceof KeylessError) e = err
-  else if ((err as FastifyError).statusCode === 413)
-    e = OAuthErrors.bodyTooLarge(request.routeOptions.bodyLimit ?? 0)
-  else if ((err as FastifyError).statusCode === 415) e = OAuthErrors.unsupportedContentType()
-  else if (
-    (err as FastifyError).statusCode === 400 &&
-    (err as FastifyError).code?.startsWith('FST_')
-  )
-    e = oauthError(400, 'invalid_request', 900144, 'The request is not properly formatted.')
-  else e = new KeylessError(500, 'server_error', 'internal error', { cause: err })
+  const framework = classifyFrameworkError(err, request)
+  const e =
+    err instanceof KeylessError
+      ? err
+      : framework
+        ? FRAMEWORK[framework.kind](framework)
+        : new KeylessError(500, 'server_error', 'internal error', { cause: err })
   if (!e.expose) request.log.error({ err }, 'request failed')
   const aadsts = (e.extra?.aadsts as number | undefined) ?? 50000
   const traceId = String(request.id)

@@ -2,6 +2,7 @@
 // Azure resources" (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules).
 // Lengths count UTF-16 code units, as .NET (and so ARM) does.
 import { BadRequest } from './errors.js'
+import { ambiguityOf } from './printable-names.js'
 
 export interface NameRule {
   pattern: RegExp
@@ -77,4 +78,6 @@ export function validateResourceGroupName(name: string): void {
     )
   }
   if (name.endsWith('.')) fail("is invalid: it must not end with '.'")
+  const ambiguity = ambiguityOf(name)
+  if (ambiguity) fail(`is invalid: it could print like another name (${ambiguity})`)
 }

@@ -3,6 +3,7 @@
 // was empty (reference/arm-rbac-dataplane.md §2), so ids are normalized here once: `id` keeps the
 // caller's casing with canonical keywords, `key` is its lower-case form for lookups.
 import { BadRequest } from './errors.js'
+import { foldIdCase } from './printable-names.js'
 
 export type ResourceKind = 'subscription' | 'resourceGroup' | 'resource'
 
@@ -151,7 +152,7 @@ function toResourceId(w: Walk, depth: number): ResourceId {
     const kind = w.resourceGroup === undefined ? 'subscription' : 'resourceGroup'
     return {
       id,
-      key: id.toLowerCase(),
+      key: foldIdCase(id),
       kind,
       subscriptionId,
       resourceGroup: w.resourceGroup,
@@ -162,7 +163,7 @@ function toResourceId(w: Walk, depth: number): ResourceId {
   const names = w.names.slice(0, depth)
   return {
     id,
-    key: id.toLowerCase(),
+    key: foldIdCase(id),
     kind: 'resource',
     subscriptionId,
     resourceGroup: w.resourceGroup,
@@ -184,13 +185,13 @@ export function parseResourceId(raw: string): ResourceId {
 export function parseScope(raw: string): Scope {
   const w = walk(split(raw, 'scope'), raw, 'scope', true)
   const id = '/' + w.segments.join('/')
-  return { id, key: id.toLowerCase(), segments: w.segments }
+  return { id, key: foldIdCase(id), segments: w.segments }
 }
 
 /** Keys of the scope itself, then of each enclosing scope up to `/`, cut at type/name pairs. */
 export function scopeAncestors(key: string): string[] {
   const w = walk(split(key, 'scope'), key, 'scope', true)
-  const prefix = (b: number) => ('/' + w.segments.slice(0, b).join('/')).toLowerCase()
+  const prefix = (b: number) => foldIdCase('/' + w.segments.slice(0, b).join('/'))
   const out = w.boundaries.map(prefix).reverse()
   out.push('/')
   return out

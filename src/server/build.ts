@@ -16,6 +16,10 @@ import { createAccessTokenVerifier } from '../sts/verify-token.js'
 import { createDirectory } from '../directory/create-directory.js'
 import type { Directory } from '../directory/directory.js'
 import { armPlugin } from '../arm/index.js'
+import { renderArmError } from '../arm/envelope.js'
+import { errorEnvelope } from '../common/error-envelope.js'
+import { clientErrorResponder } from '../common/framework-errors.js'
+import { KeylessError } from '../domain/errors.js'
 import { createAuthz, type Authz } from '../authz/index.js'
 import { createBlobService, type BlobService } from '../dataplane/blob/index.js'
 import type { AuthorizeDataAction, DataDecision } from '../dataplane/options.js'
@@ -82,6 +86,20 @@ export async function build(o: BuildOptions): Promise<Built> {
     },
     genReqId: () => randomUUID(),
     bodyLimit: 1_048_576,
+    // Errors the router raises before any plugin (a URL it cannot decode) use the same table.
+    frameworkErrors: (err, req, reply) => void renderArmError(err, req, reply),
+    clientErrorHandler: clientErrorResponder((status) => ({
+      contentType: 'application/json; charset=utf-8',
+      body: JSON.stringify(
+        errorEnvelope(
+          new KeylessError(
+            status,
+            status === 431 ? 'RequestHeadersTooLarge' : 'BadRequest',
+            'the request could not be parsed',
+          ),
+        ),
+      ),
+    })),
   })
   const policy = rotationPolicy(o.config)
   const keyRing = createKeyRing({
@@ -102,7 +120,9 @@ export async function build(o: BuildOptions): Promise<Built> {
     keyRing,
     clock: o.clock,
     issuer: () => v1Issuer(o.publicUrl(), o.installation.tenantId),
+    tenantId: o.installation.tenantId,
     algorithm: o.config.signingAlgorithm,
+    maxLifetimeSeconds: policy.maxTokenLifetimeMs / 1000,
   })
   const feed = createChangeFeed({
     store: o.store,
@@ -140,8 +160,13 @@ export async function build(o: BuildOptions): Promise<Built> {
         })
       ).certPem,
   })
+  // Every verifier asks the same question; the presence cache answers from memory and forgets a
+  // principal as soon as the change feed delivers its deletion.
+  const principals = createPrincipalPresence({ store: o.store, subscribe: feed.subscribe })
+  const principalExists = principals.exists
   const authorizeOperator = createOperatorAuthorizer({
     verifyToken,
+    principalExists,
     audiences: () => [...o.config.managementAudiences, o.publicUrl(), `${o.publicUrl()}/`],
     checkAccess: (principalId, action, scope) => authz.checkAccess(principalId, action, scope),
   })
@@ -150,7 +175,6 @@ export async function build(o: BuildOptions): Promise<Built> {
   // identity is refused at the next request, whatever the age of the caller's token.
   // The index's fast path decides; only a refusal, whose message names the reason, pays for
   // the explanation.
-  const principals = createPrincipalPresence({ store: o.store, subscribe: feed.subscribe })
   const decide =
     (dataAction: boolean): AuthorizeDataAction =>
     (principalId, action, scope) =>
@@ -160,7 +184,7 @@ export async function build(o: BuildOptions): Promise<Built> {
   const dataPlane = {
     verifyToken,
     authorize: decide(true),
-    principalExists: principals.exists,
+    principalExists,
     directory,
     store: o.store,
     clock: o.clock,
@@ -208,6 +232,7 @@ export async function build(o: BuildOptions): Promise<Built> {
   await app.register(armPlugin, {
     directory,
     verifyToken,
+    principalExists,
     audiences: o.config.managementAudiences,
     operatorObjectId: o.installation.operator.objectId,
     clock: o.clock,
@@ -228,6 +253,9 @@ export async function build(o: BuildOptions): Promise<Built> {
     },
   })
 
+  // What no plugin claims (a URL the router cannot read, a path no plugin serves) is answered in
+  // the control plane's envelope, through the same table of framework errors.
+  app.setErrorHandler(renderArmError)
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({
       error: { code: 'NotFound', message: `no route for ${req.method} ${req.url.split('?')[0]}` },

@@ -7,6 +7,7 @@ import { Forbidden, Unauthenticated } from '../domain/errors.js'
 
 export interface OperatorAuthOptions {
   verifyToken: VerifyAccessToken
+  principalExists: (objectId: string) => Promise<boolean>
   audiences: () => string[]
   checkAccess: (principalId: string, action: string, scope: string) => boolean
 }
@@ -31,6 +32,12 @@ export function createOperatorAuthorizer(o: OperatorAuthOptions) {
         )
       }
       throw e
+    }
+    if (!(await o.principalExists(oid))) {
+      throw new Unauthenticated(
+        'InvalidAuthenticationToken',
+        'The access token is invalid: its principal no longer exists.',
+      )
     }
     if (!o.checkAccess(oid, action, '/')) {
       throw new Forbidden(

@@ -13,7 +13,8 @@ import {
 } from '../common/agent-protocol.js'
 import { bearerToken } from '../common/access-token.js'
 import { errorEnvelope } from '../common/error-envelope.js'
-import { BadRequest, KeylessError, Unauthenticated } from '../domain/errors.js'
+import { classifyFrameworkError } from '../common/framework-errors.js'
+import { BadRequest, KeylessError, PayloadTooLarge, Unauthenticated } from '../domain/errors.js'
 import type { HostRegistry, IssuedHostCredential } from '../directory/hosts.js'
 import type { ChangeFeed } from '../directory/change-feed.js'
 import type { HostAuthenticator } from './host-assertion.js'
@@ -40,18 +41,7 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
     body === '' ? done(null, undefined) : parseJson(req, body as string, done),
   )
   app.setErrorHandler((err, req, reply) => {
-    const fe = err as { statusCode?: number; validation?: unknown; message?: string }
-    const e =
-      err instanceof KeylessError
-        ? err
-        : fe.validation || fe.statusCode === 400 || fe.statusCode === 415
-          ? new BadRequest('InvalidRequestContent', `the request is invalid: ${fe.message ?? ''}`)
-          : new KeylessError(
-              fe.statusCode === 413 ? 413 : 500,
-              'InternalServerError',
-              'internal error',
-              { cause: err },
-            )
+    const e = toKeylessError(err, req)
     if (!e.expose) req.log.error({ err }, 'request failed')
     const headers = e.extra?.headers as Record<string, string> | undefined
     return reply
@@ -134,4 +124,27 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
       return credential(await o.hosts.renew(host.id, req.body.publicKey))
     },
   )
+}
+
+/** Keyless's own errors as they are; the framework's in the envelope's terms; the rest a 500. */
+function toKeylessError(err: unknown, req: FastifyRequest): KeylessError {
+  if (err instanceof KeylessError) return err
+  const framework = classifyFrameworkError(err, req)
+  if (framework?.kind === 'body-too-large') {
+    return new PayloadTooLarge(
+      'RequestContentTooLarge',
+      `the request body is larger than ${framework.limitBytes ?? 0} bytes`,
+    )
+  }
+  if (framework?.kind === 'unsupported-media-type') {
+    return new KeylessError(
+      415,
+      'UnsupportedMediaType',
+      'the request content type is not supported',
+    )
+  }
+  if (framework) {
+    return new BadRequest('InvalidRequestContent', `the request is invalid: ${framework.detail}`)
+  }
+  return new KeylessError(500, 'InternalServerError', 'internal error', { cause: err })
 }

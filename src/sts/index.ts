@@ -13,7 +13,8 @@ import { createDirectoryView } from './directory-view.js'
 import { createHostAuthenticator } from './host-assertion.js'
 import { hostsApi } from './hosts-api.js'
 import { createManagedIdentityGrant } from './managed-identity-grant.js'
-import { registerDiscovery } from './discovery.js'
+import { registerDiscovery, v1Issuer } from './discovery.js'
+import { registerRevocationFeed } from './revocation-feed.js'
 import type { KeyRing } from './key-ring.js'
 import { createTenantGuard } from './tenant.js'
 import { registerTokenEndpoint } from './token-endpoint.js'
@@ -61,6 +62,14 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
     tenant,
     keyRing: o.keyRing,
     algorithm: o.algorithm,
+  })
+  registerRevocationFeed(app, {
+    feed: o.feed,
+    keyRing: o.keyRing,
+    clock: o.clock,
+    tenant,
+    issuer: () => v1Issuer(o.authority(), o.tenantId),
+    retainMs: o.policy.maxTokenLifetimeMs + o.policy.skewMs,
   })
   // Token requests are forms and nothing else: in their own scope, any other body type is a
   // 415, rendered as OAuth `invalid_request` by the error handler.

@@ -22,7 +22,8 @@ const policy: RotationPolicy = {
   maxTokenLifetimeMs: HOUR,
   skewMs: 60_000,
 }
-const ISSUER = 'https://127.0.0.1:8443/72f988bf-86f1-41af-91ab-2d7cd011db47/'
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47'
+const ISSUER = `https://127.0.0.1:8443/${TENANT}/`
 
 describe('access token verifier', () => {
   let dir: string
@@ -56,7 +57,14 @@ describe('access token verifier', () => {
   }
 
   const verifier = () =>
-    createAccessTokenVerifier({ keyRing: ring, clock, issuer: () => ISSUER, algorithm: 'ES256' })
+    createAccessTokenVerifier({
+      keyRing: ring,
+      clock,
+      issuer: () => ISSUER,
+      tenantId: TENANT,
+      algorithm: 'ES256',
+      maxLifetimeSeconds: 3600,
+    })
 
   const rejection = (reason: string) => (e: unknown) =>
     e instanceof TokenRejected && e.reason === reason
@@ -75,7 +83,9 @@ describe('access token verifier', () => {
       keyRing: ring,
       clock,
       issuer: () => issuer,
+      tenantId: TENANT,
       algorithm: 'ES256',
+      maxLifetimeSeconds: 3600,
     })
     const token = await mint('api://a')
     await verify(token, ['api://a'])

@@ -1,7 +1,6 @@
-// Verifying Keyless's own tokens for the services in this process: the JWKS comes straight from
-// the key ring (no HTTP), algorithms are the one configured (an allow-list of one, so `none`,
-// HS256-with-the-public-key and other confusions are refused), and issuer and lifetime are
-// checked with a small clock tolerance.
+// Verifying Keyless's own tokens for the services in this process, under the one token policy
+// (common/token-verification.ts): the JWKS comes straight from the key ring (no HTTP), the
+// algorithm is the one configured, and the lifetime cap is the longest the installation issues.
 //
 // ARM and the data planes verify a bearer token on every request, and clients send the same
 // token for as long as it lives: a token that verified is remembered (by its exact string, until
@@ -9,22 +8,27 @@
 // depends on the token's bytes is remembered: lifetime, issuer and audience are checked on every
 // request against the claims, and callers still make their live checks (principal, RBAC). A
 // change of published keys (rotation, pruning) forgets every token verified before it.
-import { createLocalJWKSet, errors, jwtVerify } from 'jose'
+import { createLocalJWKSet } from 'jose'
 import {
   TokenRejected,
   VerifiedTokenCache,
   type VerifiedClaims,
   type VerifyAccessToken,
 } from '../common/access-token.js'
+import { verifyUnderPolicy } from '../common/token-verification.js'
 import type { Clock } from '../domain/clock.js'
 import { sameAudience } from '../domain/token-claims.js'
+import { checkPolicy, MAX_CLOCK_SKEW_SECONDS, type TokenPolicy } from '../domain/token-policy.js'
 import type { KeyRing } from './key-ring.js'
 
 export interface VerifierOptions {
   keyRing: KeyRing
   clock: Clock
   issuer: () => string
+  tenantId: string
   algorithm: string
+  /** The longest lifetime this installation issues a token for. */
+  maxLifetimeSeconds: number
   clockToleranceSeconds?: number
   /** Verified tokens remembered at most (0 disables). Default 10,000. */
   cacheSize?: number
@@ -33,6 +37,23 @@ export interface VerifierOptions {
 export function createAccessTokenVerifier(o: VerifierOptions): VerifyAccessToken {
   const tolerance = o.clockToleranceSeconds ?? 300
   const verified = new VerifiedTokenCache<VerifiedClaims>(o.cacheSize ?? 10_000)
+  // The issuer is known once the server listens: the policy is rebuilt when it changes.
+  let policy: TokenPolicy | undefined
+  const policyNow = () => {
+    const issuer = o.issuer()
+    if (policy?.issuer !== issuer) {
+      policy = checkPolicy({
+        issuer,
+        tenantId: o.tenantId,
+        algorithms: [o.algorithm],
+        maxLifetimeSeconds: o.maxLifetimeSeconds,
+        skewSeconds: tolerance,
+      })
+      verified.clear()
+    }
+    return policy
+  }
+  if (tolerance > MAX_CLOCK_SKEW_SECONDS) throw new TypeError('clock tolerance above 5 minutes')
   // Rebuild the local JWKS only when the published key ids change (rotation, pruning).
   let kids: string | undefined
   let jwks: ReturnType<typeof createLocalJWKSet>
@@ -47,49 +68,20 @@ export function createAccessTokenVerifier(o: VerifierOptions): VerifyAccessToken
     return jwks
   }
 
-  async function verifySignature(token: string, now: number): Promise<VerifiedClaims> {
-    try {
-      const result = await jwtVerify(token, currentJwks(), {
-        algorithms: [o.algorithm],
-        currentDate: new Date(now),
-        clockTolerance: tolerance,
-        typ: 'JWT',
-      })
-      return result.payload as VerifiedClaims
-    } catch (e) {
-      if (e instanceof errors.JWTExpired) {
-        throw new TokenRejected('expired', 'the token has expired', { exp: e.payload.exp })
-      }
-      if (e instanceof errors.JWTClaimValidationFailed && e.claim === 'nbf') {
-        throw new TokenRejected('not-yet-valid', 'the token is not valid yet')
-      }
-      if (
-        e instanceof errors.JWKSNoMatchingKey ||
-        e instanceof errors.JWSSignatureVerificationFailed
-      ) {
-        throw new TokenRejected('signature', 'the token signature is invalid')
-      }
-      throw new TokenRejected('malformed', 'the token is malformed')
-    }
-  }
-
   return async (token, audiences) => {
     const now = o.clock.now()
-    currentJwks() // forgets remembered tokens if the published keys changed
+    const p = policyNow()
+    const keys = currentJwks() // forgets remembered tokens if the published keys changed
     // A remembered token is returned only inside its lifetime (exp and nbf, with the same
-    // tolerance); outside it, jose decides again and reports why.
+    // tolerance); outside it, the policy decides again and reports why.
     let payload = verified.get(token, Math.floor(now / 1000), tolerance)
     if (!payload) {
+      const { claims } = await verifyUnderPolicy(token, keys, p, now)
       // Frozen: one object now answers many requests.
-      payload = Object.freeze(await verifySignature(token, now))
+      payload = Object.freeze(claims) as VerifiedClaims
       verified.set(token, payload)
     }
-    if (payload.iss !== o.issuer()) {
-      throw new TokenRejected('issuer', 'the token is from another issuer', {
-        actual: String(payload.iss),
-      })
-    }
-    const aud = typeof payload.aud === 'string' ? payload.aud : ''
+    const aud = payload.aud
     if (!audiences.some((a) => sameAudience(a, aud))) {
       throw new TokenRejected('audience', 'the token is for another audience', { actual: aud })
     }

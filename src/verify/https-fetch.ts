@@ -6,9 +6,11 @@ export interface HttpsFetchOptions {
   /** PEM of the CA to trust; replaces the system CAs for these requests when given. */
   ca?: string | Buffer
   timeoutMs?: number
+  /** Let the process exit while a request is in flight (for long polls in the background). */
+  unref?: boolean
 }
 
-export function createHttpsFetch({ ca, timeoutMs = 5_000 }: HttpsFetchOptions = {}) {
+export function createHttpsFetch({ ca, timeoutMs = 5_000, unref = false }: HttpsFetchOptions = {}) {
   return (
     url: string,
     init: {
@@ -42,6 +44,7 @@ export function createHttpsFetch({ ca, timeoutMs = 5_000 }: HttpsFetchOptions = 
           res.on('error', reject)
         },
       )
+      if (unref) req.on('socket', (socket) => socket.unref())
       req.on('timeout', () => req.destroy(new Error(`request to ${url} timed out`)))
       req.on('error', reject)
       init.signal?.addEventListener('abort', () => req.destroy(new Error('aborted')))

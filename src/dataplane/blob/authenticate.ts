@@ -41,6 +41,7 @@ export function blobAudiences(accountUrl: string, extra: readonly string[] = [])
 
 const DETAILS: Record<Exclude<CallerFailure, 'missing'>, string> = {
   malformed: 'The token is malformed and could not be parsed.',
+  claims: 'The token claims are invalid: a required claim is missing or its value is not valid.',
   signature: 'Signature validation failed. The signing key is unknown or the signature is invalid.',
   expired: 'Lifetime validation failed. The token is expired.',
   'not-yet-valid': 'Lifetime validation failed. The token is not yet valid.',

@@ -60,6 +60,10 @@ async function authorize(call: Call, operation: Operation): Promise<void> {
 }
 
 export async function blobPlugin(app: FastifyInstance, svc: Service): Promise<void> {
+  // Every body, whatever its Content-Type, reaches the operation as the raw stream: Fastify's
+  // own JSON and text parsers would hand it an object or a string instead (a 500 once, for Put
+  // Block List sent as text/plain or application/json).
+  app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
   app.setErrorHandler(createErrorRenderer(() => svc.o.clock.now()))
   app.addHook('onRequest', commonHeaders(svc))

@@ -2,6 +2,11 @@
 // <Error> with <Code> and a <Message> ending in the request id and time, plus the
 // `x-ms-error-code` header (the only trace of the code on HEAD, which has no body).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import {
+  classifyFrameworkError,
+  type FrameworkError,
+  type FrameworkFailure,
+} from '../../common/framework-errors.js'
 import { KeylessError, unavailableFrom } from '../../domain/errors.js'
 import { BlobErrors, type BlobErrorExtra } from './errors.js'
 import { XML_DECLARATION, element } from './xml.js'
@@ -22,12 +27,23 @@ export function errorXml(error: KeylessError, requestId: string, now: number): s
   return `${XML_DECLARATION}<Error>${element('Code', error.code)}${element('Message', message)}${detail}${fields}</Error>`
 }
 
-/** Fastify's own errors (a bad media type, a malformed URL) in Azure's terms. */
-function fromFastify(error: FastifyError): KeylessError {
-  if (error.statusCode === 415) return BlobErrors.invalidHeader('Content-Type', '')
-  if (error.statusCode === 413) return BlobErrors.bodyTooLarge(0)
-  if (error.statusCode !== undefined && error.statusCode < 500) return BlobErrors.invalidInput()
-  return BlobErrors.internal()
+/** The framework's errors in Azure Storage's terms, one row per kind of the shared table. */
+const FRAMEWORK: Record<
+  FrameworkFailure,
+  (f: FrameworkError, req: FastifyRequest) => KeylessError
+> = {
+  'unsupported-media-type': (_f, req) =>
+    BlobErrors.invalidHeader('Content-Type', String(req.headers['content-type'] ?? '')),
+  'body-too-large': (f) => BlobErrors.bodyTooLarge(f.limitBytes ?? 0),
+  'invalid-json': () => BlobErrors.invalidInput(),
+  'invalid-content-length': () => BlobErrors.invalidInput(),
+  validation: () => BlobErrors.invalidInput(),
+  'bad-request': () => BlobErrors.invalidInput(),
+}
+
+function fromFastify(error: unknown, request: FastifyRequest): KeylessError {
+  const framework = classifyFrameworkError(error, request)
+  return framework ? FRAMEWORK[framework.kind](framework, request) : BlobErrors.internal()
 }
 
 export function createErrorRenderer(now: () => number) {
@@ -38,7 +54,10 @@ export function createErrorRenderer(now: () => number) {
     reply: FastifyReply,
   ) {
     // A full disk under the content files is as temporary as a store outage.
-    let e = error instanceof KeylessError ? error : (unavailableFrom(error) ?? fromFastify(error))
+    let e =
+      error instanceof KeylessError
+        ? error
+        : (unavailableFrom(error) ?? fromFastify(error, request))
     if (e.status === 503) {
       request.log.warn({ err: error }, 'blob request failed: store unavailable')
       e = BlobErrors.serverBusy(e)

@@ -13,6 +13,9 @@ import type { Service } from './call.js'
 import { ContentFiles } from './content-files.js'
 import { collectGarbage } from './gc.js'
 import { resolveBlobOptions, type BlobServiceOptions } from './options.js'
+import { clientErrorResponder } from '../../common/framework-errors.js'
+import { BlobErrors } from './errors.js'
+import { createErrorRenderer, errorXml } from './render.js'
 import { blobPlugin } from './plugin.js'
 
 export interface BlobService {
@@ -58,6 +61,7 @@ export function createBlobService(options: BlobServiceOptions): BlobService {
       if (app !== undefined) throw new TypeError('the blob service is already started')
       await files.init()
       await collect(o.store.dialect === 'sqlite' ? 0 : o.gcGraceMs)
+      const renderFrameworkError = createErrorRenderer(() => o.clock.now())
       app = Fastify({
         https: { key: o.tls.keyPem, cert: o.tls.certPem },
         ...(o.logger
@@ -65,6 +69,12 @@ export function createBlobService(options: BlobServiceOptions): BlobService {
           : { logger: { level: o.logLevel ?? 'warn', redact: REDACT } }),
         genReqId: () => randomUUID(),
         exposeHeadRoutes: false,
+        // Errors the router raises before the plugin (a URL it cannot decode) use its renderer.
+        frameworkErrors: (err, req, reply) => void renderFrameworkError(err, req, reply),
+        clientErrorHandler: clientErrorResponder(() => ({
+          contentType: 'application/xml',
+          body: errorXml(BlobErrors.invalidInput(), randomUUID(), o.clock.now()),
+        })),
       })
       await app.register(blobPlugin, svc)
       await app.listen({ host: o.host, port: o.port })

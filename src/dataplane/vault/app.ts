@@ -7,7 +7,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type { VerifiedClaims } from '../../common/access-token.js'
 import { authenticate, challengeHeader, vaultAudiences } from './authenticate.js'
 import { authorizeSecretAction } from './authorize.js'
-import { createVaultErrorHandler, VaultErrors } from './errors.js'
+import { clientErrorResponder } from '../../common/framework-errors.js'
+import { createVaultErrorHandler, vaultErrorBody, VaultErrors } from './errors.js'
 import type { VaultServiceOptions } from './options.js'
 import { apiVersionOf } from './requests.js'
 import { ROUTES, type Operation } from './routes.js'
@@ -43,6 +44,19 @@ export async function buildVaultApp(x: VaultAppOptions): Promise<FastifyInstance
     bodyLimit: BODY_LIMIT,
     // While closing, requests in flight still get the vault's answer, not Fastify's bare 503.
     return503OnClosing: false,
+    clientErrorHandler: clientErrorResponder(() => ({
+      contentType: 'application/json; charset=utf-8',
+      body: JSON.stringify(
+        vaultErrorBody(VaultErrors.badParameter('The request could not be parsed.')),
+      ),
+    })),
+    // Errors the router raises before any route (a URL it cannot decode) use the vault's table.
+    frameworkErrors: (err, req, reply) =>
+      void createVaultErrorHandler(() => challengeHeader(o.authority(), o.tenantId, x.resource))(
+        err,
+        req,
+        reply,
+      ),
     routerOptions: {
       ignoreTrailingSlash: true,
       ignoreDuplicateSlashes: true,

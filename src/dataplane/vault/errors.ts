@@ -1,7 +1,12 @@
 // Key Vault's error JSON, `{"error":{"code","message","innererror":{"code"}}}` (reference §7):
 // the refusals the vault raises, as domain errors, and the one renderer that writes them.
 // `extra.innerCode` carries the innererror code; `extra.challenge` asks for WWW-Authenticate.
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import {
+  classifyFrameworkError,
+  type FrameworkError,
+  type FrameworkFailure,
+} from '../../common/framework-errors.js'
 import {
   BadRequest,
   Conflict,
@@ -81,22 +86,30 @@ export function vaultErrorBody(e: KeylessError): VaultErrorBody {
   }
 }
 
+/** The framework's errors in Key Vault's terms, one row per kind of the shared table. */
+const FRAMEWORK: Record<FrameworkFailure, (f: FrameworkError) => KeylessError> = {
+  'unsupported-media-type': () =>
+    VaultErrors.badParameter('The request content type is not supported.'),
+  'body-too-large': () =>
+    new PayloadTooLarge('RequestEntityTooLarge', 'The request body is too large.'),
+  'invalid-json': () => VaultErrors.badParameter('The request body is not valid JSON.'),
+  'invalid-content-length': () =>
+    VaultErrors.badParameter('The request body is not as long as its Content-Length.'),
+  validation: (f) => VaultErrors.badParameter(`The request is not valid: ${f.detail}.`),
+  'bad-request': (f) => VaultErrors.badParameter(`The request is not valid: ${f.detail}.`),
+}
+
 /** Foreign errors (Fastify's body parsing and limits, bugs) as domain errors. */
-export function toVaultError(err: unknown): KeylessError {
+export function toVaultError(err: unknown, request: FastifyRequest): KeylessError {
   if (err instanceof KeylessError) return err
-  const e = err as Partial<FastifyError>
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return new PayloadTooLarge('RequestEntityTooLarge', 'The request body is too large.')
-  }
-  if (e.validation !== undefined || (e.statusCode !== undefined && e.statusCode < 500)) {
-    return VaultErrors.badParameter(`The request is not valid: ${e.message ?? 'bad input'}.`)
-  }
+  const framework = classifyFrameworkError(err, request)
+  if (framework) return FRAMEWORK[framework.kind](framework)
   return new KeylessError(500, 'InternalServerError', 'internal error', { cause: err })
 }
 
 export function createVaultErrorHandler(challenge: () => string) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const e = toVaultError(err)
+    const e = toVaultError(err, request)
     if (!e.expose) request.log.error({ err }, 'vault request failed')
     if (e.extra?.challenge === true) reply.header('www-authenticate', challenge())
     const headers = e.extra?.headers as Record<string, string> | undefined

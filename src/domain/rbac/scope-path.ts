@@ -2,6 +2,7 @@
 // scopeAncestors validates with regular expressions per segment (~3 µs); this scans a plain key
 // once, without splitting it, and hands anything unusual to scopeAncestors, so the two always
 // agree (scope-path.test.ts compares them) and invalid scopes still fail with its errors.
+import { foldIdCase } from '../printable-names.js'
 import { scopeAncestors } from '../resource-id.js'
 
 const SLASH = 47
@@ -100,7 +101,7 @@ function slashesOf(key: string): number[] | undefined {
  * Accepts a key or an id in any casing; throws BadRequest `InvalidResourceId` when invalid.
  */
 export function ancestorKeys(scope: string): string[] {
-  const key = scope.toLowerCase()
+  const key = foldIdCase(scope)
   if (key === '/') return ['/']
   const slashes = slashesOf(key)
   const cuts = slashes && boundaries(key, slashes)
