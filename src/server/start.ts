@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Clock } from '../domain/clock.js'
 import { ensureDir, writeFileAtomic, writeSecretFile } from '../common/files.js'
+import { deriveKeyHierarchy } from '../common/key-hierarchy.js'
 import { latePublicUrl, urlHost } from '../common/public-url.js'
 import { openStore } from '../store/index.js'
 import type { Store } from '../store/store.js'
@@ -76,7 +77,7 @@ export async function startServer(
   // A previous run's file names ports nobody listens on any more; it is rewritten once ready.
   rmSync(paths.endpoints, { force: true })
   const now = clock.now()
-  const masterKey = ensureMasterKey(paths)
+  const keys = deriveKeyHierarchy(ensureMasterKey(paths))
   const ca = await ensureCertificateAuthority(paths, now)
   const tls = await ensureTlsCertificate(
     paths,
@@ -115,7 +116,7 @@ export async function startServer(
       clock,
       tls,
       ca,
-      masterKey,
+      keys,
       installation,
       publicUrl,
     })

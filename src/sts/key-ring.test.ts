@@ -14,6 +14,7 @@ import type { RotationPolicy } from '../domain/key-rotation.js'
 import { buildAccessTokenClaims } from '../domain/token-claims.js'
 import { createKeyRing } from './key-ring.js'
 import { signAccessToken } from './mint.js'
+import { deriveKeyHierarchy } from '../common/key-hierarchy.js'
 
 const MIN = 60_000
 const policy: RotationPolicy = {
@@ -41,7 +42,7 @@ describe('signing key rotation', () => {
     const clock = { now: () => now }
     const ring = createKeyRing({
       store,
-      masterKey: randomBytes(32),
+      wrappingKey: deriveKeyHierarchy(randomBytes(32)).forPurpose('signing-keys'),
       clock,
       policy,
       algorithm: 'ES256',

@@ -12,6 +12,7 @@ import { createCertificateAuthority, issueCertificate } from '../../common/pki.j
 import { openSqliteStore } from '../../store/sqlite.js'
 import type { Store } from '../../store/store.js'
 import { createBlobService, type BlobService } from './index.js'
+import { deriveKeyHierarchy } from '../../common/key-hierarchy.js'
 
 export const TENANT = '11111111-2222-3333-4444-555555555555'
 const GROUP = '/subscriptions/s1/resourceGroups/rg1'
@@ -136,7 +137,7 @@ export async function startTestService(maxBlobBytes: number): Promise<TestServic
     tenantId: TENANT,
     authority: () => 'https://login.keyless.test',
     dataDir: dir,
-    masterKey: new Uint8Array(32),
+    keys: deriveKeyHierarchy(new Uint8Array(32)),
     tls: { certPem: leaf.certPem, keyPem: leaf.keyPem as string },
     maxBlobBytes,
     logLevel: 'silent',
