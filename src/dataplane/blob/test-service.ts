@@ -14,6 +14,8 @@ import type { Store } from '../../store/store.js'
 import { createBlobService, type BlobService } from './index.js'
 import { deriveKeyHierarchy } from '../../common/key-hierarchy.js'
 
+/** The service's keys (a fixed master key), for tests that read content files themselves. */
+export const TEST_KEYS = deriveKeyHierarchy(new Uint8Array(32))
 export const TENANT = '11111111-2222-3333-4444-555555555555'
 const GROUP = '/subscriptions/s1/resourceGroups/rg1'
 export const ACCOUNT = `${GROUP}/providers/Microsoft.Storage/storageAccounts/acct1`
@@ -137,7 +139,7 @@ export async function startTestService(maxBlobBytes: number): Promise<TestServic
     tenantId: TENANT,
     authority: () => 'https://login.keyless.test',
     dataDir: dir,
-    keys: deriveKeyHierarchy(new Uint8Array(32)),
+    keys: TEST_KEYS,
     tls: { certPem: leaf.certPem, keyPem: leaf.keyPem as string },
     maxBlobBytes,
     logLevel: 'silent',
