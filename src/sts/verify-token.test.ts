@@ -35,7 +35,13 @@ describe('access token verifier', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keyless-verify-token-'))
     store = await openStore({ sqliteFile: join(dir, 'k.db') })
-    ring = createKeyRing({ store, wrappingKey: deriveKeyHierarchy(randomBytes(32)).forPurpose('signing-keys'), clock, policy, algorithm: 'ES256' })
+    ring = createKeyRing({
+      store,
+      wrappingKey: deriveKeyHierarchy(randomBytes(32)).forPurpose('signing-keys'),
+      clock,
+      policy,
+      algorithm: 'ES256',
+    })
     await ring.rotate()
   })
   after(async () => {

@@ -66,11 +66,7 @@ export async function setSecret(
   const now = c.clock.now()
   const version = randomBytes(16).toString('hex')
   const nameKey = name.toLowerCase()
-  const value_enc = await encryptValue(
-    input.value,
-    c.key,
-    place(v, { name_key: nameKey, version }),
-  )
+  const value_enc = await encryptValue(input.value, c.key, place(v, { name_key: nameKey, version }))
   const row = await c.store.transaction(async (tx) => {
     const latest = await latestInUse(tx, v, name, now)
     if (latest !== undefined && isDeleted(latest)) throw VaultErrors.deletedButRecoverable(name)

@@ -3,7 +3,6 @@
 // data directory as only an insider could) expired, not yet valid, for another audience, from
 // another issuer or tenant. Each must be refused although every other claim is genuine.
 import { createHmac, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SignJWT, type JWTPayload } from 'jose'
 import { openStore } from '../../../src/store/index.js'

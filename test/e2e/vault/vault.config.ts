@@ -3,7 +3,6 @@
 // them), role assignments made through ARM, SecretClients and raw HTTPS. The vaults are the ones
 // `keyless up` serves, at the `properties.vaultUri` ARM returns; the tests reach the store only
 // to read what was persisted.
-import { readFileSync } from 'node:fs'
 import type { Agent } from 'node:https'
 import { join } from 'node:path'
 import type { AccessToken, TokenCredential } from '@azure/core-auth'
