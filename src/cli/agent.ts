@@ -11,6 +11,7 @@ interface AgentFlags {
   server: string
   joinToken?: string
   caFile?: string
+  trustSystemRoots?: boolean
   stateDir?: string
   listen?: string
   port?: number
@@ -50,7 +51,14 @@ export function registerAgent(program: Command): void {
       '--join-token <token>',
       'one-time join token (first start only; or $KEYLESS_JOIN_TOKEN)',
     )
-    .option('--ca-file <pem>', "CA certificate of the server's TLS certificate")
+    .option(
+      '--ca-file <pem>',
+      "CA certificate of the server's TLS certificate (default: the one saved at enrollment)",
+    )
+    .option(
+      '--trust-system-roots',
+      'trust the system roots besides the CA (server behind a public certificate)',
+    )
     .option(
       '--state-dir <dir>',
       'agent state (default: $KEYLESS_AGENT_HOME, else ./.keyless-agent)',
@@ -97,6 +105,7 @@ export function registerAgent(program: Command): void {
       const agent = await startAgent({
         serverUrl: flags.server,
         caCertPem,
+        trustSystemRoots: flags.trustSystemRoots === true,
         stateDir: resolveAgentStateDir(flags.stateDir, process.env),
         joinToken: flags.joinToken ?? process.env.KEYLESS_JOIN_TOKEN,
         logger,

@@ -78,13 +78,9 @@ export async function startServer(
   rmSync(paths.endpoints, { force: true })
   const now = clock.now()
   const keys = deriveKeyHierarchy(ensureMasterKey(paths))
-  const ca = await ensureCertificateAuthority(paths, now)
-  const tls = await ensureTlsCertificate(
-    paths,
-    ca,
-    tlsNames(config.host, config.vaultHostSuffix?.toLowerCase()),
-    now,
-  )
+  const names = tlsNames(config.host, config.vaultHostSuffix?.toLowerCase())
+  const ca = await ensureCertificateAuthority(paths, now, names)
+  const tls = await ensureTlsCertificate(paths, ca, names, now)
   const store = await openStore(
     config.databaseUrl ? { postgresUrl: config.databaseUrl } : { sqliteFile: paths.database },
   )

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { TokenRejected } from '../../common/access-token.js'
-import { createCertificateAuthority, issueCertificate } from '../../common/pki.js'
+import { LOCAL_NAMES, createCertificateAuthority, issueCertificate } from '../../common/pki.js'
 import { openSqliteStore } from '../../store/sqlite.js'
 import type { Store } from '../../store/store.js'
 import { createBlobService, type BlobService } from './index.js'
@@ -116,6 +116,7 @@ export async function startTestService(maxBlobBytes: number): Promise<TestServic
   const authority = await createCertificateAuthority('Blob Test CA', {
     now: Date.now(),
     validityDays: 1,
+    permitted: LOCAL_NAMES,
   })
   const leaf = await issueCertificate(authority, {
     commonName: '127.0.0.1',
