@@ -117,12 +117,14 @@ export class ContentFiles {
     let pending: Buffer[] = []
     let pendingBytes = 0
     const flushFull = async (fh: FileHandle) => {
-      while (pendingBytes > CHUNK_BYTES) {
-        const all = Buffer.concat(pending)
-        await fh.write(seal(all.subarray(0, CHUNK_BYTES), index++, false))
-        pending = [all.subarray(CHUNK_BYTES)]
-        pendingBytes -= CHUNK_BYTES
+      if (pendingBytes <= CHUNK_BYTES) return
+      const all = Buffer.concat(pending, pendingBytes)
+      let at = 0
+      for (; pendingBytes - at > CHUNK_BYTES; at += CHUNK_BYTES) {
+        await fh.write(seal(all.subarray(at, at + CHUNK_BYTES), index++, false))
       }
+      pending = [all.subarray(at)]
+      pendingBytes -= at
     }
     const add = async (fh: FileHandle, chunk: Buffer) => {
       size += chunk.length

@@ -119,7 +119,7 @@ export async function startTestService(maxBlobBytes: number): Promise<TestServic
     permitted: LOCAL_NAMES,
   })
   const leaf = await issueCertificate(authority, {
-    commonName: '127.0.0.1',
+    commonName: 'Blob test server',
     ipAddresses: ['127.0.0.1'],
     usage: 'server',
     now: Date.now(),
