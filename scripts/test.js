@@ -4,7 +4,7 @@
 import { readdirSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { createCertificateAuthority } from '../dist/src/common/pki.js'
+import { createCertificateAuthority, installationNameScope } from '../dist/src/common/pki.js'
 
 const filters = process.argv.slice(2)
 const files = readdirSync('dist', { recursive: true, encoding: 'utf8' })
@@ -23,7 +23,12 @@ if (files.length === 0) {
 // One directory per run, so two runs at once never swap each other's CA.
 const caDir = resolve('dist/test-ca', String(process.pid))
 mkdirSync(caDir, { recursive: true })
-const ca = await createCertificateAuthority('Keyless Test CA', { now: Date.now(), validityDays: 2 })
+// Constrained like an installation's own CA; `keyless.test` covers the tests' vault host names.
+const ca = await createCertificateAuthority('Keyless Test CA', {
+  now: Date.now(),
+  validityDays: 2,
+  permitted: installationNameScope({ dnsNames: ['keyless.test'], ipAddresses: [] }),
+})
 writeFileSync(join(caDir, 'ca.crt'), ca.certPem)
 writeFileSync(join(caDir, 'ca.key'), ca.keyPem, { mode: 0o600 })
 process.env.NODE_EXTRA_CA_CERTS = join(caDir, 'ca.crt')

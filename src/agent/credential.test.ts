@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { jwtVerify } from 'jose'
 import { ENROLL_PATH, RENEW_PATH, type HostCredentialResponse } from '../common/agent-protocol.js'
-import { createCertificateAuthority, issueCertificate, type PemPair } from '../common/pki.js'
+import {
+  LOCAL_NAMES,
+  createCertificateAuthority,
+  issueCertificate,
+  type PemPair,
+} from '../common/pki.js'
 import { openCredential } from './credential.js'
 import { rebase } from './credential-files.js'
 import { createHttpsClient } from './https-client.js'
@@ -22,6 +27,7 @@ async function fakeServer(clock: FakeClock) {
   const ca: PemPair = await createCertificateAuthority('Test CA', {
     now: Date.now(),
     validityDays: 30,
+    permitted: LOCAL_NAMES,
   })
   const tls = await issueCertificate(ca, {
     now: Date.now(),

@@ -1,6 +1,8 @@
-// HTTPS to the Keyless server: the system roots plus the Keyless CA (added, not substituted, so
-// a server behind a publicly trusted certificate works too), and a keep-alive agent so token
-// requests reuse connections.
+// HTTPS to the Keyless server, and a keep-alive agent so token requests reuse connections.
+// With the installation's CA known, the agent trusts that CA alone: a publicly trusted
+// certificate for the server's name (a compromised or coerced public CA) cannot impersonate it.
+// `trustSystemRoots` adds the system roots, for a server behind a publicly trusted certificate;
+// without a CA, the system roots are all there is.
 import { Agent, request, type RequestOptions } from 'node:https'
 import type { IncomingMessage } from 'node:http'
 import { rootCertificates } from 'node:tls'
@@ -17,8 +19,19 @@ export interface HttpsRequest {
 
 export type HttpsClient = ReturnType<typeof createHttpsClient>
 
-export function createHttpsClient(options: { caPem?: string } = {}) {
-  const ca = options.caPem ? [...rootCertificates, options.caPem] : undefined
+export interface HttpsTrust {
+  caPem?: string
+  trustSystemRoots?: boolean
+}
+
+/** The CA list for node:https: undefined means Node's default (the system roots). */
+export function trustedCas(o: HttpsTrust): string[] | undefined {
+  if (!o.caPem) return undefined
+  return o.trustSystemRoots ? [...rootCertificates, o.caPem] : [o.caPem]
+}
+
+export function createHttpsClient(options: HttpsTrust = {}) {
+  const ca = trustedCas(options)
   const agent = new Agent({ keepAlive: true, maxSockets: 32, ca })
 
   const checkUrl = (url: string): URL => {

@@ -1,6 +1,7 @@
 // The agent's composition root: host credential → token client → cache → change stream →
 // local endpoints. Used in-process by `keyless up` (enrolling over HTTPS with a join token the
 // server created, like any other host) and by `keyless agent` on other hosts.
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Clock } from '../domain/clock.js'
 import { signAssertion } from './assertion.js'
@@ -19,8 +20,11 @@ import { TokenRequestError, type TokenSource } from './token-source.js'
 export interface AgentOptions {
   /** The Keyless server, e.g. https://keyless.example:8443 (enrollment and renewal). */
   serverUrl: string
-  /** PEM of the CA that signed the server's TLS certificate, trusted besides the system roots. */
+  /** PEM of the CA that signed the server's TLS certificate; default the one enrollment saved.
+   * The agent trusts it alone (pinned) unless `trustSystemRoots`. */
   caCertPem?: string
+  /** Trust the system roots besides the CA (a server behind a publicly trusted certificate). */
+  trustSystemRoots?: boolean
   /** Where the credential, runs and control socket live (created 0700). */
   stateDir: string
   /** One-time join token: needed on first start only. */
@@ -66,7 +70,10 @@ export const systemClock: Clock = { now: () => Date.now() }
 export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const clock = o.clock ?? systemClock
   const log = o.logger ?? silentLogger
-  const http = createHttpsClient({ caPem: o.caCertPem })
+  const http = createHttpsClient({
+    caPem: o.caCertPem ?? savedCa(o.stateDir),
+    trustSystemRoots: o.trustSystemRoots,
+  })
   const credential = await openCredential({
     stateDir: o.stateDir,
     serverUrl: o.serverUrl,
@@ -192,3 +199,9 @@ export { ARC_TOKENS_DIR } from './arc-challenges.js'
 export { RUN_PROTOCOLS, type Run, type RunProtocol } from './runs.js'
 export type { Logger } from './respond.js'
 export const controlSocketPath = (stateDir: string): string => join(stateDir, 'control.sock')
+
+/** The installation's CA as enrollment saved it, once the host is enrolled. */
+function savedCa(stateDir: string): string | undefined {
+  const file = credentialPaths(stateDir).ca
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined
+}

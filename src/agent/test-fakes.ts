@@ -3,7 +3,7 @@
 import type { RequestListener } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { createCertificateAuthority, issueCertificate } from '../common/pki.js'
+import { LOCAL_NAMES, createCertificateAuthority, issueCertificate } from '../common/pki.js'
 import type { Clock } from '../domain/clock.js'
 import {
   TokenRequestError,
@@ -74,7 +74,11 @@ export const refused = () =>
 
 /** An HTTPS server on 127.0.0.1 with a certificate from a fresh CA, for client tests. */
 export async function fakeHttpsServer(handler: RequestListener) {
-  const ca = await createCertificateAuthority('Fake CA', { now: Date.now(), validityDays: 2 })
+  const ca = await createCertificateAuthority('Fake CA', {
+    now: Date.now(),
+    validityDays: 2,
+    permitted: LOCAL_NAMES,
+  })
   const tls = await issueCertificate(ca, {
     now: Date.now(),
     validityDays: 2,

@@ -13,6 +13,7 @@ interface AgentFlags {
   joinToken?: string
   joinTokenFile?: string
   caFile?: string
+  trustSystemRoots?: boolean
   stateDir?: string
   listen?: string
   port?: number
@@ -80,7 +81,14 @@ export function registerAgent(program: Command): void {
       '--join-token-file <file>',
       'read the join token from a file (or $KEYLESS_JOIN_TOKEN_FILE); the file may be deleted after the first start',
     )
-    .option('--ca-file <pem>', "CA certificate of the server's TLS certificate")
+    .option(
+      '--ca-file <pem>',
+      "CA certificate of the server's TLS certificate (default: the one saved at enrollment)",
+    )
+    .option(
+      '--trust-system-roots',
+      'trust the system roots besides the CA (server behind a public certificate)',
+    )
     .option(
       '--state-dir <dir>',
       'agent state (default: $KEYLESS_AGENT_HOME, else ./.keyless-agent)',
@@ -127,6 +135,7 @@ export function registerAgent(program: Command): void {
       const agent = await startAgent({
         serverUrl: flags.server,
         caCertPem,
+        trustSystemRoots: flags.trustSystemRoots === true,
         stateDir: resolveAgentStateDir(flags.stateDir, process.env),
         joinToken: resolveJoinToken(flags, process.env),
         logger,

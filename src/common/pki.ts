@@ -2,6 +2,14 @@
 // (and, for agents, host certificates). Built on @peculiar/x509 over WebCrypto; ECDSA P-256
 // keeps keys small and signing fast, and every TLS client in use accepts it.
 import { webcrypto, randomBytes, X509Certificate as NodeX509 } from 'node:crypto'
+import { AsnConvert } from '@peculiar/asn1-schema'
+import {
+  GeneralName,
+  GeneralSubtree,
+  GeneralSubtrees,
+  id_ce_nameConstraints,
+  NameConstraints,
+} from '@peculiar/asn1-x509'
 import * as x509 from '@peculiar/x509'
 
 x509.cryptoProvider.set(webcrypto as never)
@@ -45,9 +53,75 @@ function generateEcKeys(): Promise<CryptoKeyPair> {
   return webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']) as Promise<CryptoKeyPair>
 }
 
+/** Names a certificate covers, or a CA may certify. */
+export interface NameScope {
+  dnsNames: string[]
+  ipAddresses: string[]
+}
+
+/**
+ * What a Keyless CA may certify: loopback, the IMDS address, and the installation's own names.
+ * A name constraint (RFC 5280 §4.2.1.10) holds a CA to these, so whoever reads its key still
+ * cannot mint a certificate for another site that a workload trusting the CA would accept.
+ */
+export function installationNameScope(names: NameScope): NameScope {
+  const dns = new Set(['localhost'])
+  for (const n of names.dnsNames) dns.add(n.toLowerCase().replace(/^\*\./, ''))
+  const ips = new Set(['127.0.0.1', '::1', '169.254.169.254', ...names.ipAddresses])
+  return { dnsNames: [...dns], ipAddresses: [...ips] }
+}
+
+/** Loopback and IMDS only: CAs of tests and of hosts' own fakes. */
+export const LOCAL_NAMES: NameScope = installationNameScope({ dnsNames: [], ipAddresses: [] })
+
+function nameConstraints(scope: NameScope): x509.Extension {
+  const subtree = (base: GeneralName) => new GeneralSubtree({ base })
+  const permitted = new GeneralSubtrees([
+    ...scope.dnsNames.map((dNSName) => subtree(new GeneralName({ dNSName }))),
+    ...scope.ipAddresses.map((ip) =>
+      subtree(new GeneralName({ iPAddress: `${ip}/${ip.includes(':') ? 128 : 32}` })),
+    ),
+  ])
+  const der = AsnConvert.serialize(new NameConstraints({ permittedSubtrees: permitted }))
+  return new x509.Extension(id_ce_nameConstraints, true, der)
+}
+
+/** The names a CA is constrained to, or undefined for a CA without a name constraint. */
+export function permittedNames(caCertPem: string): NameScope | undefined {
+  const ext = new x509.X509Certificate(caCertPem).extensions.find(
+    (e) => e.type === id_ce_nameConstraints,
+  )
+  if (ext === undefined) return undefined
+  const nc = AsnConvert.parse(ext.value, NameConstraints)
+  const bases = Array.from(nc.permittedSubtrees ?? [], (t) => t.base)
+  return {
+    dnsNames: bases.flatMap((b) => (b.dNSName === undefined ? [] : [b.dNSName])),
+    ipAddresses: bases.flatMap((b) => (b.iPAddress === undefined ? [] : [b.iPAddress])),
+  }
+}
+
+/** The names of `wanted` that a CA constrained to `scope` cannot certify. */
+export function namesOutside(scope: NameScope, wanted: NameScope): string[] {
+  const dnsOk = (n: string) => {
+    const name = n.toLowerCase().replace(/^\*\./, '')
+    return scope.dnsNames.some((d) => name === d || name.endsWith(`.${d}`))
+  }
+  const ipOk = (ip: string) =>
+    scope.ipAddresses.some((p) => p.replace(/\/\d+$/, '') === ip && /\/(32|128)$/.test(p))
+  return [
+    ...wanted.dnsNames.filter((n) => !dnsOk(n)),
+    ...wanted.ipAddresses.filter((n) => !ipOk(n)),
+  ]
+}
+
+export interface AuthorityOptions extends IssueOptions {
+  /** The only names the CA may certify (see installationNameScope). */
+  permitted: NameScope
+}
+
 export async function createCertificateAuthority(
   commonName: string,
-  { now, validityDays }: IssueOptions,
+  { now, validityDays, permitted }: AuthorityOptions,
 ): Promise<PemPair> {
   const keys = await generateEcKeys()
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -64,6 +138,7 @@ export async function createCertificateAuthority(
         true,
       ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      nameConstraints(permitted),
     ],
   })
   return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) }

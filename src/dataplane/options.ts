@@ -1,6 +1,7 @@
 // What a data-plane service (vault, blob) receives from the composition root: a token verifier
 // and a live access decision. Both consult live state, so a deleted assignment or identity is
 // refused at the next request, even with a token issued before the change.
+import type { KeyHierarchy } from '../common/key-hierarchy.js'
 import type { VerifyAccessToken } from '../common/access-token.js'
 import type { Clock } from '../domain/clock.js'
 import type { Directory } from '../directory/directory.js'
@@ -35,5 +36,6 @@ export interface DataPlaneOptions {
   /** The token service's base URL, for challenges (`authorization="<authority>/<tenant>"`). */
   authority: () => string
   dataDir: string
-  masterKey: Uint8Array
+  /** Keys derived from the master key, one per purpose. */
+  keys: KeyHierarchy
 }

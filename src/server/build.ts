@@ -8,6 +8,7 @@ import { issueCertificate, type PemPair } from '../common/pki.js'
 import { createChangeFeed, type ChangeFeed } from '../directory/change-feed.js'
 import { createPrincipalPresence } from '../directory/principal-presence.js'
 import { createHostRegistry, type HostRegistry } from '../directory/hosts.js'
+import type { KeyHierarchy } from '../common/key-hierarchy.js'
 import type { PublicUrl } from '../common/public-url.js'
 import type { Store } from '../store/store.js'
 import type { Installation } from '../directory/bootstrap.js'
@@ -37,7 +38,7 @@ export interface BuildOptions {
   clock: Clock
   tls: PemPair
   ca: PemPair
-  masterKey: Uint8Array
+  keys: KeyHierarchy
   installation: Installation
   publicUrl: PublicUrl
   /** Where request logs go (a file in the data directory for `keyless up`); stdout if unset. */
@@ -104,7 +105,7 @@ export async function build(o: BuildOptions): Promise<Built> {
   const policy = rotationPolicy(o.config)
   const keyRing = createKeyRing({
     store: o.store,
-    masterKey: o.masterKey,
+    wrappingKey: o.keys.forPurpose('signing-keys'),
     clock: o.clock,
     policy,
     algorithm: o.config.signingAlgorithm,
@@ -191,7 +192,7 @@ export async function build(o: BuildOptions): Promise<Built> {
     tenantId: o.installation.tenantId,
     authority: o.publicUrl,
     dataDir: o.config.dataDir,
-    masterKey: o.masterKey,
+    keys: o.keys,
     tls: o.tls,
     host: o.config.host,
     logger: app.log,

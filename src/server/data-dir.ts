@@ -7,7 +7,11 @@ import { randomBytes } from 'node:crypto'
 import {
   createCertificateAuthority,
   describeCertificate,
+  installationNameScope,
   issueCertificate,
+  namesOutside,
+  permittedNames,
+  type NameScope,
   type PemPair,
 } from '../common/pki.js'
 import { ensureDir, writeFileAtomic, writeSecretFile } from '../common/files.js'
@@ -41,23 +45,39 @@ export function ensureMasterKey(paths: DataPaths): Uint8Array {
   return key
 }
 
-export async function ensureCertificateAuthority(paths: DataPaths, now: number): Promise<PemPair> {
+/**
+ * The local CA, created constrained to the installation's names (pki installationNameScope).
+ * A CA found with a name constraint that does not cover `names` is refused at startup: the
+ * server's certificate would be one that clients must reject.
+ */
+export async function ensureCertificateAuthority(
+  paths: DataPaths,
+  now: number,
+  names: TlsNames,
+): Promise<PemPair> {
   if (existsSync(paths.caCert) && existsSync(paths.caKey)) {
-    return {
-      certPem: readFileSync(paths.caCert, 'utf8'),
-      keyPem: readFileSync(paths.caKey, 'utf8'),
+    const certPem = readFileSync(paths.caCert, 'utf8')
+    const scope = permittedNames(certPem)
+    const outside = scope === undefined ? [] : namesOutside(scope, names)
+    if (outside.length > 0) {
+      throw new TypeError(
+        `the CA in ${paths.caCert} may not certify ${outside.join(', ')}: its name constraint ` +
+          'predates this configuration; move ca.crt and ca.key aside to create a new CA',
+      )
     }
+    return { certPem, keyPem: readFileSync(paths.caKey, 'utf8') }
   }
-  const ca = await createCertificateAuthority('Keyless Local CA', { now, validityDays: 3650 })
+  const ca = await createCertificateAuthority('Keyless Local CA', {
+    now,
+    validityDays: 3650,
+    permitted: installationNameScope(names),
+  })
   writeSecretFile(paths.caKey, ca.keyPem)
   writeFileAtomic(paths.caCert, ca.certPem)
   return ca
 }
 
-export interface TlsNames {
-  dnsNames: string[]
-  ipAddresses: string[]
-}
+export type TlsNames = NameScope
 
 export async function ensureTlsCertificate(
   paths: DataPaths,

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Clock } from '../domain/clock.js'
 import { writeSecretFile } from '../common/files.js'
+import { deriveKeyHierarchy } from '../common/key-hierarchy.js'
 import { latePublicUrl, urlHost } from '../common/public-url.js'
 import { openStore } from '../store/index.js'
 import type { Store } from '../store/store.js'
@@ -130,14 +131,10 @@ async function startLocked(
     blobPort: choosePort(configured.blobPort, remembered.blobPort),
   })
   const now = clock.now()
-  const masterKey = ensureMasterKey(paths)
-  const ca = await ensureCertificateAuthority(paths, now)
-  const tls = await ensureTlsCertificate(
-    paths,
-    ca,
-    tlsNames(config.host, config.vaultHostSuffix?.toLowerCase()),
-    now,
-  )
+  const keys = deriveKeyHierarchy(ensureMasterKey(paths))
+  const names = tlsNames(config.host, config.vaultHostSuffix?.toLowerCase())
+  const ca = await ensureCertificateAuthority(paths, now, names)
+  const tls = await ensureTlsCertificate(paths, ca, names, now)
   {
     const installation = await bootstrapInstallation(store, {
       now,
@@ -174,7 +171,7 @@ async function startLocked(
       clock,
       tls,
       ca,
-      masterKey,
+      keys,
       installation,
       publicUrl,
       logDestination,

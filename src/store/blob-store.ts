@@ -36,6 +36,13 @@ export interface BlobStore {
   /** Discards the staged blocks of a blob; returns them (for their files). */
   deleteBlocks(containerId: string, blobName: string): Promise<BlobBlockRow[]>
 
+  /**
+   * Discards the staged blocks of every blob that has had no block staged after `before`
+   * (Azure: uncommitted blocks go when a blob sees no Put Block or Put Block List for a week).
+   * Returns how many blocks went; their files are then unreferenced, for the collector.
+   */
+  pruneBlocks(before: number): Promise<number>
+
   /** Content files of every blob and staged block of a container. */
   listContainerFiles(containerId: string): Promise<string[]>
   /** Content files referenced by any blob or staged block, in order, after `after`. */
@@ -126,6 +133,26 @@ export function createBlobStore(db: Kysely<Database>): BlobStore {
           .execute()
       }
       return gone
+    },
+
+    async pruneBlocks(before) {
+      // One statement: a block staged meanwhile either is seen (and keeps its blob's blocks)
+      // or is committed after the statement's snapshot and is not deleted.
+      const result = await db
+        .deleteFrom('blob_blocks as b')
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('blob_blocks as n')
+                .select('n.block_id')
+                .whereRef('n.container_id', '=', 'b.container_id')
+                .whereRef('n.blob_name', '=', 'b.blob_name')
+                .where('n.created_at', '>', before),
+            ),
+          ),
+        )
+        .executeTakeFirst()
+      return affectedRows(result.numDeletedRows)
     },
 
     async listContainerFiles(containerId) {

@@ -1,9 +1,12 @@
 // Token-signing key pairs: generated with WebCrypto, each wrapped in a self-signed certificate
 // so JWKS can carry `x5c`/`x5t` as Entra's does, and encrypted at rest as a compact JWE
-// (`dir` + A256GCM) under the data directory's master key, which never enters the database.
+// (`dir` + A256GCM) under the signing-keys key derived from the data directory's master key
+// (common/key-hierarchy.ts); neither key enters the database.
 import { createHash, createPrivateKey, KeyObject, randomBytes, webcrypto } from 'node:crypto'
 import * as x509 from '@peculiar/x509'
-import { CompactEncrypt, compactDecrypt, exportJWK, type JWK } from 'jose'
+import { exportJWK, type JWK } from 'jose'
+import type { PurposeKey } from '../common/key-hierarchy.js'
+import { openJwe, sealJwe } from '../common/sealed-jwe.js'
 
 x509.cryptoProvider.set(webcrypto as never)
 
@@ -61,17 +64,11 @@ export async function generateSigningKey(
   }
 }
 
-export async function encryptPrivateKey(key: KeyObject, masterKey: Uint8Array): Promise<string> {
-  const pkcs8 = key.export({ format: 'der', type: 'pkcs8' })
-  return new CompactEncrypt(pkcs8)
-    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
-    .encrypt(masterKey)
+export function encryptPrivateKey(key: KeyObject, wrappingKey: PurposeKey): Promise<string> {
+  return sealJwe(key.export({ format: 'der', type: 'pkcs8' }), wrappingKey)
 }
 
-export async function decryptPrivateKey(jwe: string, masterKey: Uint8Array): Promise<KeyObject> {
-  const { plaintext } = await compactDecrypt(jwe, masterKey, {
-    keyManagementAlgorithms: ['dir'],
-    contentEncryptionAlgorithms: ['A256GCM'],
-  })
+export async function decryptPrivateKey(jwe: string, wrappingKey: PurposeKey): Promise<KeyObject> {
+  const { plaintext } = await openJwe(jwe, wrappingKey)
   return createPrivateKey({ key: Buffer.from(plaintext), format: 'der', type: 'pkcs8' })
 }

@@ -7,15 +7,18 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { createLocalJWKSet, jwtVerify, type JWK } from 'jose'
+import { CompactEncrypt, createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from 'jose'
 import { openStore } from '../store/index.js'
 import type { Store } from '../store/store.js'
 import type { RotationPolicy } from '../domain/key-rotation.js'
 import { buildAccessTokenClaims } from '../domain/token-claims.js'
 import { createKeyRing } from './key-ring.js'
+import { generateSigningKey } from './key-material.js'
 import { signAccessToken } from './mint.js'
+import { deriveKeyHierarchy } from '../common/key-hierarchy.js'
 
 const MIN = 60_000
+const DAY = 24 * 60 * MIN
 const policy: RotationPolicy = {
   intervalMs: 60 * MIN,
   prePublishMs: 10 * MIN,
@@ -41,7 +44,7 @@ describe('signing key rotation', () => {
     const clock = { now: () => now }
     const ring = createKeyRing({
       store,
-      masterKey: randomBytes(32),
+      wrappingKey: deriveKeyHierarchy(randomBytes(32)).forPurpose('signing-keys'),
       clock,
       policy,
       algorithm: 'ES256',
@@ -96,6 +99,46 @@ describe('signing key rotation', () => {
       assert.equal(r.private_key_enc.split('.').length, 5, 'a compact JWE')
       assert.doesNotMatch(r.private_key_enc, /PRIVATE KEY/)
       assert.equal((JSON.parse(r.public_jwk) as JWK).d, undefined)
+    }
+  })
+
+  it('signs with a key wrapped under the raw master key by an installation from before', async () => {
+    const master = randomBytes(32)
+    const now = Date.UTC(2027, 0, 1)
+    const legacyStore = await openStore({ sqliteFile: join(dir, 'legacy.db') })
+    try {
+      const key = await generateSigningKey('ES256', now, now + 30 * DAY)
+      // Exactly what the code before key derivation stored: `dir` + A256GCM, no kid.
+      const pkcs8 = key.privateKey.export({ format: 'der', type: 'pkcs8' })
+      const wrapped = await new CompactEncrypt(pkcs8)
+        .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+        .encrypt(master)
+      await legacyStore.signingKeys.create({
+        kid: key.kid,
+        alg: 'ES256',
+        public_jwk: JSON.stringify(key.publicJwk),
+        private_key_enc: wrapped,
+        created_at: now - DAY,
+        activate_at: now - DAY,
+        retire_at: now + 10 * DAY,
+        expire_at: now + 30 * DAY,
+      })
+      const ring = createKeyRing({
+        store: legacyStore,
+        wrappingKey: deriveKeyHierarchy(master).forPurpose('signing-keys'),
+        clock: { now: () => now },
+        policy,
+        algorithm: 'ES256',
+      })
+      await ring.rotate()
+      assert.equal((await ring.signingKey()).kid, key.kid)
+      // Keys it creates from now on are wrapped under the derived key.
+      const created = (await legacyStore.signingKeys.list()).filter((r) => r.kid !== key.kid)
+      for (const r of created) {
+        assert.equal(decodeProtectedHeader(r.private_key_enc).kid, 'keyless/signing-keys/v1')
+      }
+    } finally {
+      await legacyStore.close()
     }
   })
 })

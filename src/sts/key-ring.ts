@@ -4,6 +4,7 @@
 // keys another replica created, long before they activate (they are pre-published for days).
 import type { KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
+import type { PurposeKey } from '../common/key-hierarchy.js'
 import type { Clock } from '../domain/clock.js'
 import { Internal } from '../domain/errors.js'
 import {
@@ -29,7 +30,8 @@ export interface LoadedKey extends KeyTimes {
 
 export interface KeyRingOptions {
   store: Pick<Store, 'signingKeys'>
-  masterKey: Uint8Array
+  /** The signing-keys purpose key (common/key-hierarchy.ts). */
+  wrappingKey: PurposeKey
   clock: Clock
   policy: RotationPolicy
   algorithm: SigningAlgorithm
@@ -39,7 +41,7 @@ export interface KeyRingOptions {
 
 export function createKeyRing({
   store,
-  masterKey,
+  wrappingKey,
   clock,
   policy,
   algorithm,
@@ -64,7 +66,7 @@ export function createKeyRing({
           retireAt: r.retire_at,
           expireAt: r.expire_at,
           publicJwk: JSON.parse(r.public_jwk) as JWK,
-          privateKey: await decryptPrivateKey(r.private_key_enc, masterKey),
+          privateKey: await decryptPrivateKey(r.private_key_enc, wrappingKey),
         }
       }),
     )
@@ -81,7 +83,7 @@ export function createKeyRing({
         kid: key.kid,
         alg: key.alg,
         public_jwk: JSON.stringify(key.publicJwk),
-        private_key_enc: await encryptPrivateKey(key.privateKey, masterKey),
+        private_key_enc: await encryptPrivateKey(key.privateKey, wrappingKey),
         created_at: times.createdAt,
         activate_at: times.activateAt,
         retire_at: times.retireAt,

@@ -14,6 +14,7 @@ import type { Store } from '../store/store.js'
 import { createKeyRing, type KeyRing } from './key-ring.js'
 import { signAccessToken } from './mint.js'
 import { createAccessTokenVerifier } from './verify-token.js'
+import { deriveKeyHierarchy } from '../common/key-hierarchy.js'
 
 const HOUR = 3_600_000
 const policy: RotationPolicy = {
@@ -35,7 +36,13 @@ describe('access token verifier', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keyless-verify-token-'))
     store = await openStore({ sqliteFile: join(dir, 'k.db') })
-    ring = createKeyRing({ store, masterKey: randomBytes(32), clock, policy, algorithm: 'ES256' })
+    ring = createKeyRing({
+      store,
+      wrappingKey: deriveKeyHierarchy(randomBytes(32)).forPurpose('signing-keys'),
+      clock,
+      policy,
+      algorithm: 'ES256',
+    })
     await ring.rotate()
   })
   after(async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Endpoints as ServerEndpoints } from '../../src/server/start.js'
+import { deriveKeyHierarchy, type PurposeKey } from '../../src/common/key-hierarchy.js'
 
 export const ROOT = resolve(import.meta.dirname, '../../..')
 export const BIN = join(ROOT, 'bin/keyless.js')
@@ -31,6 +32,13 @@ export interface KeylessProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>
   /** Stops the process and deletes its data directory. */
   dispose(): Promise<void>
+}
+
+/** The key that wraps signing keys in `dataDir`'s store, derived from its master.key, for tests
+ * that sign as the server would (to prove that a refusal comes from claim checks). */
+export function signingWrapKey(dataDir: string): PurposeKey {
+  const master = Buffer.from(readFileSync(join(dataDir, 'master.key'), 'utf8').trim(), 'base64url')
+  return deriveKeyHierarchy(master).forPurpose('signing-keys')
 }
 
 /** A fresh data directory, seeded with the test run's CA when there is one (scripts/test.js),

@@ -3,7 +3,7 @@
 // (https://learn.microsoft.com/rest/api/storageservices/operations-on-blobs).
 import { createHash } from 'node:crypto'
 import { open, type FileHandle } from 'node:fs/promises'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { KeylessError, unavailableFrom } from '../../domain/errors.js'
 import type { BlobRow } from '../../store/schema.js'
 import {
@@ -157,15 +157,25 @@ async function openCurrent(
   }
 }
 
-async function rangeMd5(fh: FileHandle, start: number, length: number): Promise<string> {
-  const buffer = Buffer.alloc(length)
-  let read = 0
-  while (read < length) {
-    const { bytesRead } = await fh.read(buffer, read, length - read, start + read)
-    if (bytesRead === 0) break
-    read += bytesRead
-  }
-  return createHash('md5').update(buffer.subarray(0, read)).digest('base64')
+/** MD5 of a range, read (and decrypted) the way the response body is. */
+async function rangeMd5(pieces: AsyncIterable<Buffer>): Promise<string> {
+  const hash = createHash('md5')
+  for await (const piece of pieces) hash.update(piece)
+  return hash.digest('base64')
+}
+
+/** The range's bytes as a stream. The first piece is read before any header goes out, so a
+ * blob whose content fails authentication is a 500, not a 200 with a broken body; a later
+ * chunk that fails aborts the response. */
+async function contentStream(pieces: AsyncGenerator<Buffer>): Promise<Readable> {
+  const first = await pieces.next()
+  return Readable.from(
+    (async function* () {
+      if (!first.done) yield first.value
+      yield* pieces
+    })(),
+    { objectMode: false },
+  )
 }
 
 /** Get Blob (GET) and Get Blob Properties (HEAD). */
@@ -190,6 +200,7 @@ export async function getBlob(call: BlobCall): Promise<void> {
   const opened = await openCurrent(call, container.id, row)
   row = opened.row
   const { fh } = opened
+  const files = call.svc.files
   try {
     const headers = blobHeaders(row)
     if (range === undefined) {
@@ -203,17 +214,19 @@ export async function getBlob(call: BlobCall): Promise<void> {
         .header('content-length', String(length))
         .header('content-range', `bytes ${range.start}-${range.end}/${row.size}`)
       if (row.content_md5 !== null) call.reply.header('x-ms-blob-content-md5', row.content_md5)
-      if (wantsMd5) call.reply.header('content-md5', await rangeMd5(fh, range.start, length))
+      if (wantsMd5) {
+        const md5 = await rangeMd5(files.read(fh, row.content_file, range.start, range.end))
+        call.reply.header('content-md5', md5)
+      }
     }
     if (row.size === 0) {
       await fh.close()
       return void call.reply.send()
     }
-    const stream = fh.createReadStream({
-      start: range?.start ?? 0,
-      end: range?.end ?? row.size - 1,
-      autoClose: true,
-    })
+    const stream = await contentStream(
+      files.read(fh, row.content_file, range?.start ?? 0, range?.end ?? row.size - 1),
+    )
+    stream.once('close', () => void fh.close().catch(() => undefined))
     return void call.reply.send(stream)
   } catch (error) {
     await fh.close()

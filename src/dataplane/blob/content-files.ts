@@ -5,11 +5,22 @@
 // A crash before 3 leaves a file no row names, removed by the collector (gc.ts). A file is
 // never rewritten: an overwrite writes a new file and deletes the old one after the commit, so
 // a reader streaming the old version keeps its open descriptor and is never torn.
+//
+// Content is encrypted in chunks (content-cipher.ts). The format is marked per file by its
+// name: 40 hex digits for an encrypted file; the 32 hex digits of files written before
+// encryption at rest name plain content, which still reads as it is.
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
+import type { PurposeKey } from '../../common/key-hierarchy.js'
+import {
+  CHUNK_BYTES,
+  CHUNK_OVERHEAD,
+  ChunkAuthenticationError,
+  chunkOffset,
+  ContentCipher,
+} from './content-cipher.js'
 import { BlobErrors } from './errors.js'
 
 export interface WrittenFile {
@@ -25,17 +36,20 @@ export interface Part {
   length: number
 }
 
-const COPY_CHUNK = 1024 * 1024
+const SEALED_NAME = /^[0-9a-f]{40}$/
+const PLAIN_READ = 1024 * 1024
 
 export class ContentFiles {
   readonly root: string
   readonly tmpDir: string
   readonly dataDir: string
+  readonly #cipher: ContentCipher
 
-  constructor(root: string) {
+  constructor(root: string, key: PurposeKey) {
     this.root = root
     this.tmpDir = join(root, 'tmp')
     this.dataDir = join(root, 'data')
+    this.#cipher = new ContentCipher(key)
   }
 
   async init(): Promise<void> {
@@ -43,9 +57,14 @@ export class ContentFiles {
     await mkdir(this.dataDir, { recursive: true, mode: 0o700 })
   }
 
-  /** Lower-case hex, so names sort the same in every collation (store listReferencedFiles). */
+  /** Lower-case hex, so names sort the same in every collation (store listReferencedFiles);
+   * 160 random bits, whose length marks the file as encrypted. */
   static newName(): string {
-    return randomBytes(16).toString('hex')
+    return randomBytes(20).toString('hex')
+  }
+
+  static isSealed(name: string): boolean {
+    return SEALED_NAME.test(name)
   }
 
   path(name: string): string {
@@ -71,12 +90,15 @@ export class ContentFiles {
     return this.#writeWith(maxBytes, async (fh, add) => {
       for (const part of parts) {
         if (part.length === 0) continue
-        const stream = createReadStream(this.path(part.file), {
-          start: part.start,
-          end: part.start + part.length - 1,
-          highWaterMark: COPY_CHUNK,
-        })
-        for await (const chunk of stream) await add(fh, chunk as Buffer)
+        const source = await open(this.path(part.file), 'r')
+        try {
+          const end = part.start + part.length - 1
+          for await (const chunk of this.read(source, part.file, part.start, end)) {
+            await add(fh, chunk)
+          }
+        } finally {
+          await source.close()
+        }
       }
     })
   }
@@ -88,17 +110,35 @@ export class ContentFiles {
     const name = ContentFiles.newName()
     const tmp = this.tmpPath(name)
     const hash = createHash('md5')
+    const seal = this.#cipher.sealer(name)
     let size = 0
+    let index = 0
+    // A full chunk is sealed only once more bytes follow it: the last chunk is marked as such.
+    let pending: Buffer[] = []
+    let pendingBytes = 0
+    const flushFull = async (fh: FileHandle) => {
+      if (pendingBytes <= CHUNK_BYTES) return
+      const all = Buffer.concat(pending, pendingBytes)
+      let at = 0
+      for (; pendingBytes - at > CHUNK_BYTES; at += CHUNK_BYTES) {
+        await fh.write(seal(all.subarray(at, at + CHUNK_BYTES), index++, false))
+      }
+      pending = [all.subarray(at)]
+      pendingBytes -= at
+    }
     const add = async (fh: FileHandle, chunk: Buffer) => {
       size += chunk.length
       if (size > maxBytes) throw BlobErrors.bodyTooLarge(maxBytes)
       hash.update(chunk)
-      await fh.write(chunk)
+      pending.push(chunk)
+      pendingBytes += chunk.length
+      await flushFull(fh)
     }
     const fh = await open(tmp, 'wx', 0o600)
     try {
       try {
         await fill(fh, add)
+        await fh.write(seal(Buffer.concat(pending), index, true))
         await fh.sync()
       } finally {
         await fh.close()
@@ -114,10 +154,49 @@ export class ContentFiles {
     return { name, size, md5: hash.digest() }
   }
 
+  /**
+   * The plaintext bytes `start`..`end` (inclusive) of the open content file `name`. An encrypted
+   * file is read and decrypted chunk by chunk, only the chunks the range touches; a chunk that
+   * fails authentication throws ChunkAuthenticationError, never yields its bytes.
+   */
+  async *read(fh: FileHandle, name: string, start: number, end: number): AsyncGenerator<Buffer> {
+    if (!ContentFiles.isSealed(name)) {
+      for (let at = start; at <= end;) {
+        const buffer = await readExactly(fh, at, Math.min(PLAIN_READ, end - at + 1))
+        if (buffer.length === 0) return
+        yield buffer
+        at += buffer.length
+      }
+      return
+    }
+    const stored = (await fh.stat()).size
+    const chunks = Math.ceil(stored / (CHUNK_BYTES + CHUNK_OVERHEAD))
+    const open = this.#cipher.opener(name)
+    for (let i = Math.floor(start / CHUNK_BYTES); i <= Math.floor(end / CHUNK_BYTES); i++) {
+      if (i >= chunks) throw new ChunkAuthenticationError(name, i)
+      const length = Math.min(CHUNK_BYTES + CHUNK_OVERHEAD, stored - chunkOffset(i))
+      const plain = open(await readExactly(fh, chunkOffset(i), length), i, i === chunks - 1)
+      const from = Math.max(0, start - i * CHUNK_BYTES)
+      const to = Math.min(plain.length, end - i * CHUNK_BYTES + 1)
+      yield plain.subarray(from, to)
+    }
+  }
+
   /** Best effort: a file left behind is collected later. */
   async remove(names: Iterable<string>): Promise<void> {
     for (const name of names) await rm(this.path(name), { force: true }).catch(() => undefined)
   }
+}
+
+async function readExactly(fh: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(length)
+  let read = 0
+  while (read < length) {
+    const { bytesRead } = await fh.read(buffer, read, length - read, position + read)
+    if (bytesRead === 0) break
+    read += bytesRead
+  }
+  return buffer.subarray(0, read)
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -1,7 +1,8 @@
 // Collects content files that no committed row names: uploads cut off by a crash between the
 // rename and the commit, files of blobs whose container or account was deleted (the store
 // cascades rows, not files), and temporary files of interrupted uploads. A grace period spares
-// files an upload in flight has just written and is about to commit.
+// files an upload in flight has just written and is about to commit. Staged blocks that were
+// never committed expire first, as Azure's do after a week, so their files are collected too.
 import { readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Store } from '../../store/store.js'
@@ -41,12 +42,16 @@ async function removeIfOlder(path: string, before: number): Promise<boolean> {
   }
 }
 
-/** Removes unreferenced content files last written more than `graceMs` ago; returns how many. */
+/**
+ * Discards staged blocks of blobs idle for `stagedBlockLifetimeMs`, then removes unreferenced
+ * content files last written more than `graceMs` ago; returns how many files it removed.
+ */
 export async function collectGarbage(
   files: ContentFiles,
   store: Pick<Store, 'blobs'>,
-  o: { now: number; graceMs: number },
+  o: { now: number; graceMs: number; stagedBlockLifetimeMs: number },
 ): Promise<number> {
+  await store.blobs.pruneBlocks(o.now - o.stagedBlockLifetimeMs)
   const before = o.now - o.graceMs
   let removed = 0
   for (const name of await entries(files.tmpDir)) {

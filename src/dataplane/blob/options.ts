@@ -26,6 +26,11 @@ export interface BlobOptions {
   gcIntervalMs?: number
   /** Files younger than this are never collected while running; default one hour. */
   gcGraceMs?: number
+  /**
+   * Staged blocks of a blob that sees no Put Block for this long are discarded (Azure: one
+   * week, https://learn.microsoft.com/rest/api/storageservices/put-block#remarks); default 7 days.
+   */
+  stagedBlockLifetimeMs?: number
   logger?: FastifyBaseLogger
   /** Used when no logger is given; default `warn`. */
   logLevel?: string
@@ -39,6 +44,7 @@ export const BLOB_DEFAULTS = {
   maxBlobBytes: 256 * 1024 * 1024,
   gcIntervalMs: 60 * 60 * 1000,
   gcGraceMs: 60 * 60 * 1000,
+  stagedBlockLifetimeMs: 7 * 24 * 60 * 60 * 1000,
   logLevel: 'warn',
 } as const
 
@@ -48,6 +54,7 @@ export type ResolvedBlobOptions = BlobServiceOptions & {
   maxBlobBytes: number
   gcIntervalMs: number
   gcGraceMs: number
+  stagedBlockLifetimeMs: number
 }
 
 function checkInteger(name: string, value: number, min: number): void {
@@ -69,6 +76,7 @@ export function resolveBlobOptions(o: BlobServiceOptions): ResolvedBlobOptions {
   checkInteger('maxBlobBytes', r.maxBlobBytes, 1)
   checkInteger('gcIntervalMs', r.gcIntervalMs, 0)
   checkInteger('gcGraceMs', r.gcGraceMs, 0)
+  checkInteger('stagedBlockLifetimeMs', r.stagedBlockLifetimeMs, 1)
   if (r.publicUrl !== undefined && !/^https:\/\/[^/]+$/.test(r.publicUrl)) {
     throw new TypeError('publicUrl must be https://host[:port] with no path')
   }

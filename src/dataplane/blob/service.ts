@@ -33,7 +33,7 @@ const REDACT = ['req.headers.authorization']
 
 export function createBlobService(options: BlobServiceOptions): BlobService {
   const o = resolveBlobOptions(options)
-  const files = new ContentFiles(join(o.dataDir, 'blobs'))
+  const files = new ContentFiles(join(o.dataDir, 'blobs'), o.keys.forPurpose('blob-content'))
   let endpoint: string | undefined
   let app: FastifyInstance | undefined
   let timer: NodeJS.Timeout | undefined
@@ -48,7 +48,11 @@ export function createBlobService(options: BlobServiceOptions): BlobService {
     },
   }
   const collect = (graceMs: number) =>
-    collectGarbage(files, o.store, { now: o.clock.now(), graceMs })
+    collectGarbage(files, o.store, {
+      now: o.clock.now(),
+      graceMs,
+      stagedBlockLifetimeMs: o.stagedBlockLifetimeMs,
+    })
 
   return {
     get endpoint() {

@@ -8,11 +8,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { TokenRejected } from '../../common/access-token.js'
-import { createCertificateAuthority, issueCertificate } from '../../common/pki.js'
+import { LOCAL_NAMES, createCertificateAuthority, issueCertificate } from '../../common/pki.js'
 import { openSqliteStore } from '../../store/sqlite.js'
 import type { Store } from '../../store/store.js'
 import { createBlobService, type BlobService } from './index.js'
+import { deriveKeyHierarchy } from '../../common/key-hierarchy.js'
 
+/** The service's keys (a fixed master key), for tests that read content files themselves. */
+export const TEST_KEYS = deriveKeyHierarchy(new Uint8Array(32))
 export const TENANT = '11111111-2222-3333-4444-555555555555'
 const GROUP = '/subscriptions/s1/resourceGroups/rg1'
 export const ACCOUNT = `${GROUP}/providers/Microsoft.Storage/storageAccounts/acct1`
@@ -113,9 +116,10 @@ export async function startTestService(maxBlobBytes: number): Promise<TestServic
   const authority = await createCertificateAuthority('Blob Test CA', {
     now: Date.now(),
     validityDays: 1,
+    permitted: LOCAL_NAMES,
   })
   const leaf = await issueCertificate(authority, {
-    commonName: '127.0.0.1',
+    commonName: 'Blob test server',
     ipAddresses: ['127.0.0.1'],
     usage: 'server',
     now: Date.now(),
@@ -136,7 +140,7 @@ export async function startTestService(maxBlobBytes: number): Promise<TestServic
     tenantId: TENANT,
     authority: () => 'https://login.keyless.test',
     dataDir: dir,
-    masterKey: new Uint8Array(32),
+    keys: TEST_KEYS,
     tls: { certPem: leaf.certPem, keyPem: leaf.keyPem as string },
     maxBlobBytes,
     logLevel: 'silent',

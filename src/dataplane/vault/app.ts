@@ -65,7 +65,11 @@ export async function buildVaultApp(x: VaultAppOptions): Promise<FastifyInstance
   }) as unknown as FastifyInstance
   const states = new WeakMap<FastifyRequest, RequestState>()
   const challenge = () => challengeHeader(o.authority(), o.tenantId, x.resource)
-  const c: SecretContext = { store: o.store, masterKey: o.masterKey, clock: o.clock }
+  const c: SecretContext = {
+    store: o.store,
+    key: o.keys.forPurpose('vault-secrets'),
+    clock: o.clock,
+  }
 
   app.setErrorHandler(createVaultErrorHandler(challenge))
   app.setNotFoundHandler((request) => {

@@ -1,6 +1,7 @@
 // Backup blobs: every version of one secret, sealed under the master key, so a blob restores
 // into any vault of the same installation (Azure: the same subscription and geography) and is
 // opaque everywhere else. The client sees base64url bytes, as Key Vault's backup `value`.
+import type { PurposeKey } from '../../common/key-hierarchy.js'
 import type { VaultSecretRow } from '../../store/schema.js'
 import { openBackup, sealBackup } from './crypto.js'
 import { VaultErrors } from './errors.js'
@@ -32,7 +33,7 @@ export type RestoredVersion = {
 export async function encodeBackup(
   name: string,
   versions: { row: VaultSecretRow; value: string }[],
-  masterKey: Uint8Array,
+  key: PurposeKey,
 ): Promise<string> {
   const doc: BackupDocument = {
     format: 'keyless-kv-secret-backup-1',
@@ -49,19 +50,19 @@ export async function encodeBackup(
       updated: row.updated_at,
     })),
   }
-  return Buffer.from(await sealBackup(JSON.stringify(doc), masterKey)).toString('base64url')
+  return Buffer.from(await sealBackup(JSON.stringify(doc), key)).toString('base64url')
 }
 
 const corrupt = () => VaultErrors.badParameter('Backup blob contains invalid or corrupt version.')
 
 export async function decodeBackup(
   blob: string,
-  masterKey: Uint8Array,
+  key: PurposeKey,
 ): Promise<{ name: string; versions: RestoredVersion[] }> {
   let doc: BackupDocument
   try {
     const jwe = Buffer.from(blob, 'base64url').toString('utf8')
-    doc = JSON.parse(await openBackup(jwe, masterKey)) as BackupDocument
+    doc = JSON.parse(await openBackup(jwe, key)) as BackupDocument
   } catch {
     throw corrupt()
   }

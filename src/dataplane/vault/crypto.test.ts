@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
+import { deriveKeyHierarchy } from '../../common/key-hierarchy.js'
 import { decryptValue, encryptValue, openBackup, sealBackup } from './crypto.js'
 
-const key = randomBytes(32)
+const key = deriveKeyHierarchy(randomBytes(32)).forPurpose('vault-secrets')
 const at = { vaultKey: '/subscriptions/s/kv', nameKey: 'db', version: 'a'.repeat(32) }
 
 describe('vault value sealing', () => {
@@ -22,7 +23,8 @@ describe('vault value sealing', () => {
     ]) {
       await assert.rejects(decryptValue(jwe, key, other))
     }
-    await assert.rejects(decryptValue(jwe, randomBytes(32), at))
+    const otherInstallation = deriveKeyHierarchy(randomBytes(32)).forPurpose('vault-secrets')
+    await assert.rejects(decryptValue(jwe, otherInstallation, at))
   })
 
   it('keeps backups and values apart', async () => {

@@ -1,43 +1,19 @@
-// Secret values at rest, and backup blobs, as compact JWEs (`dir` + A256GCM) under the data
-// directory's master key, as the token service keeps its signing keys (sts/key-material.ts).
-// Neither a value nor the master key enters the database in the clear. The vault's key goes
+// Secret values at rest, and backup blobs, as compact JWEs under the vault's purpose key (one
+// key derived from the master key, common/key-hierarchy.ts), as the token service keeps its
+// signing keys. Neither a value nor a key enters the database in the clear. The vault's key goes
 // into the authenticated header, so a value copied to another row does not decrypt there.
-import { webcrypto } from 'node:crypto'
-import { CompactEncrypt, compactDecrypt } from 'jose'
-
-// The master key as a WebCrypto key, imported once per key: given raw bytes, jose imports them
-// again on every value read and written.
-const cryptoKeys = new WeakMap<Uint8Array, Promise<webcrypto.CryptoKey>>()
-
-function aesKey(masterKey: Uint8Array): Promise<webcrypto.CryptoKey> {
-  let key = cryptoKeys.get(masterKey)
-  if (key === undefined) {
-    key = webcrypto.subtle.importKey('raw', masterKey, 'AES-GCM', false, ['encrypt', 'decrypt'])
-    cryptoKeys.set(masterKey, key)
-  }
-  return key
-}
+import type { PurposeKey } from '../../common/key-hierarchy.js'
+import { openJwe, sealJwe } from '../../common/sealed-jwe.js'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-const ALGORITHMS = {
-  keyManagementAlgorithms: ['dir'],
-  contentEncryptionAlgorithms: ['A256GCM'],
+function seal(plaintext: string, key: PurposeKey, kind: string, bind: string) {
+  return sealJwe(encoder.encode(plaintext), key, { cty: kind, kl: bind })
 }
 
-async function seal(plaintext: string, masterKey: Uint8Array, kind: string, bind: string) {
-  return new CompactEncrypt(encoder.encode(plaintext))
-    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', cty: kind, kl: bind })
-    .encrypt(await aesKey(masterKey))
-}
-
-async function open(jwe: string, masterKey: Uint8Array, kind: string, bind?: string) {
-  const { plaintext, protectedHeader } = await compactDecrypt(
-    jwe,
-    await aesKey(masterKey),
-    ALGORITHMS,
-  )
+async function open(jwe: string, key: PurposeKey, kind: string, bind?: string) {
+  const { plaintext, protectedHeader } = await openJwe(jwe, key)
   if (protectedHeader.cty !== kind || (bind !== undefined && protectedHeader.kl !== bind)) {
     throw new Error('sealed value of another kind or place')
   }
@@ -50,25 +26,25 @@ const placeOf = (vaultKey: string, nameKey: string, version: string) =>
 
 export function encryptValue(
   value: string,
-  masterKey: Uint8Array,
+  key: PurposeKey,
   at: { vaultKey: string; nameKey: string; version: string },
 ): Promise<string> {
-  return seal(value, masterKey, 'kv-secret', placeOf(at.vaultKey, at.nameKey, at.version))
+  return seal(value, key, 'kv-secret', placeOf(at.vaultKey, at.nameKey, at.version))
 }
 
 export function decryptValue(
   jwe: string,
-  masterKey: Uint8Array,
+  key: PurposeKey,
   at: { vaultKey: string; nameKey: string; version: string },
 ): Promise<string> {
-  return open(jwe, masterKey, 'kv-secret', placeOf(at.vaultKey, at.nameKey, at.version))
+  return open(jwe, key, 'kv-secret', placeOf(at.vaultKey, at.nameKey, at.version))
 }
 
 /** A backup blob: the sealed JSON, as the bytes the client base64url-encodes. */
-export function sealBackup(json: string, masterKey: Uint8Array): Promise<string> {
-  return seal(json, masterKey, 'kv-secret-backup', 'keyless')
+export function sealBackup(json: string, key: PurposeKey): Promise<string> {
+  return seal(json, key, 'kv-secret-backup', 'keyless')
 }
 
-export function openBackup(jwe: string, masterKey: Uint8Array): Promise<string> {
-  return open(jwe, masterKey, 'kv-secret-backup')
+export function openBackup(jwe: string, key: PurposeKey): Promise<string> {
+  return open(jwe, key, 'kv-secret-backup')
 }

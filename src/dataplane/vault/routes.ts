@@ -155,7 +155,7 @@ export const ROUTES: readonly Route[] = [
     secret: named,
     run: async (op) => {
       const versions = await secrets.readAllVersions(op.c, op.vault, named(op))
-      return { body: { value: await encodeBackup(named(op), versions, op.c.masterKey) } }
+      return { body: { value: await encodeBackup(named(op), versions, op.c.key) } }
     },
   },
   {
@@ -164,7 +164,7 @@ export const ROUTES: readonly Route[] = [
     action: SecretActions.restore,
     // The name is inside the blob: open it (400 when it is not ours) to know the scope.
     secret: async (op) => {
-      op.restored = await decodeBackup(parseRestoreBody(op.body), op.c.masterKey)
+      op.restored = await decodeBackup(parseRestoreBody(op.body), op.c.key)
       return op.restored.name
     },
     run: (op) => {

@@ -3,6 +3,7 @@
 // Soft delete marks every version of a name; the name then answers only to the deleted-secret
 // operations until it is recovered, purged, or its purge date passes.
 import { randomBytes } from 'node:crypto'
+import type { PurposeKey } from '../../common/key-hierarchy.js'
 import type { Clock } from '../../domain/clock.js'
 import type { VaultSecretRow } from '../../store/schema.js'
 import type { Page, PageRequest, Repositories, Store } from '../../store/store.js'
@@ -14,7 +15,8 @@ import type { VaultTarget } from './vaults.js'
 
 export interface SecretContext {
   store: Store
-  masterKey: Uint8Array
+  /** The vault-secrets purpose key (common/key-hierarchy.ts). */
+  key: PurposeKey
   clock: Clock
 }
 
@@ -64,11 +66,7 @@ export async function setSecret(
   const now = c.clock.now()
   const version = randomBytes(16).toString('hex')
   const nameKey = name.toLowerCase()
-  const value_enc = await encryptValue(
-    input.value,
-    c.masterKey,
-    place(v, { name_key: nameKey, version }),
-  )
+  const value_enc = await encryptValue(input.value, c.key, place(v, { name_key: nameKey, version }))
   const row = await c.store.transaction(async (tx) => {
     const latest = await latestInUse(tx, v, name, now)
     if (latest !== undefined && isDeleted(latest)) throw VaultErrors.deletedButRecoverable(name)
@@ -111,7 +109,7 @@ async function fetchLive(c: SecretContext, v: VaultTarget, name: string, version
 export async function getSecret(c: SecretContext, v: VaultTarget, name: string, version?: string) {
   const row = await fetchLive(c, v, name, version)
   if (row.enabled !== 1) throw VaultErrors.secretDisabled()
-  return secretBundle(v, row, await decryptValue(row.value_enc, c.masterKey, place(v, row)))
+  return secretBundle(v, row, await decryptValue(row.value_enc, c.key, place(v, row)))
 }
 
 export async function updateSecret(
@@ -205,7 +203,7 @@ export async function readAllVersions(c: SecretContext, v: VaultTarget, name: st
   return Promise.all(
     rows.map(async (row) => ({
       row,
-      value: await decryptValue(row.value_enc, c.masterKey, place(v, row)),
+      value: await decryptValue(row.value_enc, c.key, place(v, row)),
     })),
   )
 }
@@ -222,7 +220,7 @@ export async function writeRestoredVersions(
     versions.map(async ({ row, value }) => ({
       ...row,
       vault_key: v.key,
-      value_enc: await encryptValue(value, c.masterKey, place(v, row)),
+      value_enc: await encryptValue(value, c.key, place(v, row)),
     })),
   )
   await c.store.transaction(async (tx) => {

@@ -174,6 +174,22 @@ export function describeBlobs(store: () => Store): void {
       assert.equal((await store().blobs.listBlocks(c.id, 'other')).length, 1)
     })
 
+    it('prunes the staged blocks of blobs with no block staged since the cut-off, only those', async () => {
+      const account = await seedAccount(store())
+      const c = containerRow(account.key, 'c1')
+      await store().blobContainers.create(c)
+      // 'stale': every block old. 'busy': an old block, but one staged after the cut-off.
+      await store().blobs.stageBlock(blockRow(c.id, 'stale', 'MDE=', T0))
+      await store().blobs.stageBlock(blockRow(c.id, 'stale', 'MDI=', T0 + 5))
+      await store().blobs.stageBlock(blockRow(c.id, 'busy', 'MDE=', T0))
+      await store().blobs.stageBlock(blockRow(c.id, 'busy', 'MDI=', T0 + 20))
+      // (Earlier tests' blocks, staged at T0 too, may go with them.)
+      assert.ok((await store().blobs.pruneBlocks(T0 + 10)) >= 2)
+      assert.deepEqual(await store().blobs.listBlocks(c.id, 'stale'), [])
+      assert.equal((await store().blobs.listBlocks(c.id, 'busy')).length, 2)
+      assert.equal(await store().blobs.pruneBlocks(T0 + 10), 0)
+    })
+
     it('lists the content files of a container and pages over every referenced file', async () => {
       const account = await seedAccount(store())
       const c = containerRow(account.key, 'c1')

@@ -6,11 +6,10 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { KeyObject } from 'node:crypto'
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT, type JWTPayload } from 'jose'
 import { decryptPrivateKey } from '../../../src/sts/key-material.js'
+import { signingWrapKey } from '../../helpers/keyless.js'
 import { hashClientSecret } from '../../../src/sts/client-secret.js'
 import { https } from '../../helpers/https.js'
 import { LOCATION, startArm, type Arm } from './arm.config.js'
@@ -22,10 +21,7 @@ interface ServerKey {
 }
 
 async function serverKey(arm: Arm, kid: string): Promise<ServerKey> {
-  const masterKey = Buffer.from(
-    readFileSync(join(arm.k.dataDir, 'master.key'), 'utf8').trim(),
-    'base64url',
-  )
+  const masterKey = signingWrapKey(arm.k.dataDir)
   const store = await arm.openStore()
   try {
     const row = (await store.signingKeys.list()).find((r) => r.kid === kid)

@@ -3,11 +3,11 @@
 // data directory as only an insider could) expired, not yet valid, for another audience, from
 // another issuer or tenant. Each must be refused although every other claim is genuine.
 import { createHmac, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SignJWT, type JWTPayload } from 'jose'
 import { openStore } from '../../../src/store/index.js'
 import { decryptPrivateKey } from '../../../src/sts/key-material.js'
+import { signingWrapKey } from '../../helpers/keyless.js'
 
 const b64 = (x: object | string) =>
   Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)).toString('base64url')
@@ -22,10 +22,7 @@ export function decode(token: string): { header: any; payload: any } {
 
 /** The key Keyless signs with now, from the data directory. */
 export async function currentSigningKey(dataDir: string) {
-  const masterKey = Buffer.from(
-    readFileSync(join(dataDir, 'master.key'), 'utf8').trim(),
-    'base64url',
-  )
+  const masterKey = signingWrapKey(dataDir)
   const store = await openStore({ sqliteFile: join(dataDir, 'keyless.db') })
   try {
     const now = Date.now()

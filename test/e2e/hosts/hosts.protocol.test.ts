@@ -6,7 +6,11 @@ import assert from 'node:assert/strict'
 import { X509Certificate } from 'node:crypto'
 import { request } from 'node:https'
 import { createLocalJWKSet, jwtVerify } from 'jose'
-import { createCertificateAuthority, issueCertificate } from '../../../src/common/pki.js'
+import {
+  LOCAL_NAMES,
+  createCertificateAuthority,
+  issueCertificate,
+} from '../../../src/common/pki.js'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
 import { arm } from '../../helpers/arm.js'
 import { https } from '../../helpers/https.js'
@@ -182,6 +186,7 @@ describe('host protocol', () => {
     const foreignCa = await createCertificateAuthority('Mallory CA', {
       now: Date.now(),
       validityDays: 1,
+      permitted: LOCAL_NAMES,
     })
     const keys = newKeyPair()
     const cert = await issueCertificate(foreignCa, {

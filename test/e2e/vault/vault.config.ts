@@ -3,7 +3,6 @@
 // them), role assignments made through ARM, SecretClients and raw HTTPS. The vaults are the ones
 // `keyless up` serves, at the `properties.vaultUri` ARM returns; the tests reach the store only
 // to read what was persisted.
-import { readFileSync } from 'node:fs'
 import type { Agent } from 'node:https'
 import { join } from 'node:path'
 import type { AccessToken, TokenCredential } from '@azure/core-auth'
@@ -11,6 +10,7 @@ import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets'
 import { SignJWT } from 'jose'
 import { openStore } from '../../../src/store/index.js'
 import { decryptPrivateKey } from '../../../src/sts/key-material.js'
+import { signingWrapKey } from '../../helpers/keyless.js'
 import type { Store } from '../../../src/store/store.js'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
 import { https, type HttpResult } from '../../helpers/https.js'
@@ -185,10 +185,7 @@ export function claimsOf(token: string): Record<string, unknown> {
  * only the server can: proves that a refusal comes from the claim checks, not the signature.
  */
 export async function serverSigner(env: VaultEnv) {
-  const masterKey = Buffer.from(
-    readFileSync(join(env.k.dataDir, 'master.key'), 'utf8').trim(),
-    'base64url',
-  )
+  const masterKey = signingWrapKey(env.k.dataDir)
   const now = Date.now()
   const row = (await env.store.signingKeys.list()).find(
     (r) => r.activate_at <= now && now < r.retire_at,
