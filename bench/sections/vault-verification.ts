@@ -5,7 +5,7 @@
 // lookup, RBAC decision, secret read) is the same on both sides, so the ratio is what the cache
 // saves of a whole request. Beside both, a bare node:https server on the same core answers the
 // same JSON over the same kind of certificate (P-256): what Node's TLS and HTTP cost alone.
-import { createCertificateAuthority, issueCertificate } from '../../src/common/pki.js'
+import { createCertificateAuthority, issueCertificate, LOCAL_NAMES } from '../../src/common/pki.js'
 import { startBareServer } from '../lib/bare.js'
 import { client, operatorToken, operatorTokens, armClient, type Keyless } from '../lib/keyless.js'
 import { rawRequest, successShare } from '../lib/load.js'
@@ -30,11 +30,16 @@ const BARE_TARGET = 0.5
 /** A bare node:https server answering `body` at `path`, with a fresh P-256 certificate. */
 async function startBareVault(path: string, body: string) {
   const now = Date.now()
-  const ca = await createCertificateAuthority('bench bare CA', { now, validityDays: 1 })
+  const ca = await createCertificateAuthority('bench bare CA', {
+    now,
+    validityDays: 1,
+    permitted: LOCAL_NAMES,
+  })
   const leaf = await issueCertificate(ca, {
     now,
     validityDays: 1,
-    commonName: '127.0.0.1',
+    // Not the address: a name-constrained CA holds a dotted common name to its DNS rules.
+    commonName: 'bench bare vault',
     ipAddresses: ['127.0.0.1'],
     usage: 'server',
   })
