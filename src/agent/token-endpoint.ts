@@ -1,8 +1,9 @@
 // One request handler for the three identity protocols, as a visible pipeline:
-//   route → headers → query → caller (protocol-specific) → host state → rate limit → cache →
-//   body. A cached token costs the checks and two map lookups, synchronously: queries already
+//   guard (proxy, Host, method, body) → route → headers → query → host state → caller
+//   (protocol-specific) → peer bound to the run → proof (Arc) → rate limit → cache → body. A cached token costs the checks and two map lookups, synchronously: queries already
 //   seen are not parsed again, and bodies are rendered at most once a second (token-body.ts).
 import type { IncomingMessage, RequestListener } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Clock } from '../domain/clock.js'
 import { EndpointErrors } from './endpoint-errors.js'
 import {
@@ -11,7 +12,10 @@ import {
   type IdentityQuery,
   type ProtocolRules,
 } from './identity-request.js'
+import type { Peer, PeerLookup } from './peer-process.js'
 import type { RateLimiter } from './rate-limiter.js'
+import { guardRequest } from './request-guard.js'
+import { refusalOf, type RunBinding } from './run-binding.js'
 import { sendError, sendJsonText, type Logger } from './respond.js'
 import { renderTokenBody } from './token-body.js'
 import type { IssuedToken, TokenRequest } from './token-source.js'
@@ -24,10 +28,15 @@ export interface Caller {
   resourceId: string
   /** Lower-case id: the rate-limit bucket. */
   key: string
+  /** Which local processes may use the run (run-binding.ts); absent: any. */
+  binding?: RunBinding
 }
 
-/** Decides who is calling, or throws the protocol's refusal (a KeylessError). */
+/** Decides which run a request is for, or throws the protocol's refusal (a KeylessError). */
 export type Authenticate = (req: IncomingMessage, query: IdentityQuery, rawQuery: string) => Caller
+
+/** A further proof a protocol asks of an admitted peer (Arc's challenge), or its refusal. */
+export type Prove = (req: IncomingMessage, rawQuery: string, peer: Peer | undefined) => void
 
 export interface TokenEndpointDeps {
   tokens: {
@@ -39,6 +48,7 @@ export interface TokenEndpointDeps {
   clock: Clock
   isRevoked: () => boolean
   log: Logger
+  peers: PeerLookup
 }
 
 /** Clients lower-case the path and add a slash (AZURE_POD_IDENTITY_AUTHORITY_HOST): both match. */
@@ -53,20 +63,44 @@ export function createTokenHandler(
   rules: ProtocolRules,
   path: string,
   authenticate: Authenticate,
+  prove?: Prove,
 ): RequestListener {
   const readQuery = createQueryReader(rules)
+  // Connections already admitted for a run: the process lookup is done once per connection.
+  const admittedSockets = new WeakMap<Socket, Caller>()
+
+  function admitPeer(req: IncomingMessage, caller: Caller): Peer | undefined {
+    const peer = deps.peers.of(req.socket)
+    const now = deps.clock.now()
+    const b = caller.binding
+    const fresh = b?.expiresAt === undefined || now < b.expiresAt
+    if (fresh && admittedSockets.get(req.socket) === caller) return peer
+    const refusal = refusalOf(b, peer, deps.peers, now)
+    if (refusal) {
+      deps.log.warn(
+        { protocol: rules.name, resourceId: caller.resourceId, refusal, peerUid: peer?.uid },
+        'identity request refused: caller not bound to the run',
+      )
+      throw EndpointErrors.identityNotFound()
+    }
+    admittedSockets.set(req.socket, caller)
+    return peer
+  }
+
   return (req, res) => {
     let admitted: (() => void) | undefined
     try {
+      guardRequest(req)
       const url = req.url ?? '/'
       const q = url.indexOf('?')
       if (!samePath(q < 0 ? url : url.slice(0, q), path)) throw EndpointErrors.notFound()
-      if (req.method !== 'GET') throw EndpointErrors.methodNotAllowed()
       checkHeaders(req.headers, rules)
       const rawQuery = q < 0 ? '' : url.slice(q + 1)
       const query = readQuery(rawQuery)
       if (deps.isRevoked()) throw EndpointErrors.revoked()
       const caller = authenticate(req, query, rawQuery)
+      const peer = admitPeer(req, caller)
+      prove?.(req, rawQuery, peer)
       const admission = deps.limiter.admit(caller.key)
       if (!admission.ok) throw EndpointErrors.throttled(admission.retryAfterS)
       admitted = admission.release
