@@ -4,6 +4,7 @@ import { registerUp } from './up.js'
 import { registerAgent } from './agent.js'
 import { registerRun } from './run.js'
 import { registerEnv } from './env.js'
+import { registerRuns } from './runs.js'
 import { addGlobalOptions, inheritGlobalOptions } from './command.js'
 import { CliError, describeError, EXIT } from './errors.js'
 import { registerGroup } from './commands/group.js'
@@ -42,6 +43,7 @@ registerUp(program)
 registerAgent(program)
 registerRun(program)
 registerEnv(program)
+registerRuns(program)
 registerGroup(program)
 registerIdentity(program)
 registerVm(program)
