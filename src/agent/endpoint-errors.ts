@@ -14,7 +14,7 @@ export const EndpointErrors = {
   missingMetadata: () => bad('invalid_request', 'Required metadata header not specified'),
   // IMDS rejects X-Forwarded-For (status undocumented); every proxy header is refused alike.
   forwarded: (header: string) =>
-    bad('invalid_request', `Requests with a ${header} header are not accepted`),
+    bad('invalid_request', `Requests with the ${header} header are not accepted`),
   wrongHost: () =>
     bad('invalid_request', 'The Host header must name this endpoint (loopback or link-local)'),
   // No client sends a body; the connection is closed so that no unread bytes become a request.

@@ -100,7 +100,7 @@ describe('identity endpoint request guard', () => {
           const a = await call(t().url, { headers: { ...t().headers, [name]: value } })
           const body = refusedWithoutToken(a)
           assert.equal(body.error, 'invalid_request')
-          assert.match(body.error_description, new RegExp(`a ${name} header`, 'i'))
+          assert.match(body.error_description, new RegExp(`the ${name} header`))
         }
       }
     })

@@ -2,7 +2,11 @@
 // `keyless run`, of its process tree; a run registered by `keyless env` also expires. Azure's
 // IMDS is safe because each VM has its own network; a loopback port on a shared host is not.
 // A refused caller gets the "Identity not found" Azure gives for an unattached identity.
+import type { Socket } from 'node:net'
+import type { Clock } from '../domain/clock.js'
+import { EndpointErrors } from './endpoint-errors.js'
 import type { Peer, PeerLookup, ProcessStart } from './peer-process.js'
+import type { Logger } from './respond.js'
 
 export interface RunBinding {
   /** Only sockets created by this uid may get tokens. */
@@ -37,4 +41,45 @@ export function refusalOf(
     }
   }
   return undefined
+}
+
+interface Verdict {
+  caller: object
+  refusal?: Refusal
+}
+
+/**
+ * The binding step of the token handler: the verdict for a connection is reached once (the
+ * process lookup reads /proc) and kept for the connection's life; only expiry is checked on
+ * every request. A refusal is logged once per connection and answered "Identity not found".
+ */
+export function createPeerAdmission(o: {
+  peers: PeerLookup
+  clock: Clock
+  log: Logger
+  protocol: string
+}) {
+  const verdicts = new WeakMap<Socket, Verdict>()
+  const log = (caller: { resourceId: string }, refusal: Refusal, peer: Peer | undefined) =>
+    o.log.warn(
+      { protocol: o.protocol, resourceId: caller.resourceId, refusal, peerUid: peer?.uid },
+      'identity request refused: caller not bound to the run',
+    )
+  return (socket: Socket, caller: { resourceId: string; binding?: RunBinding }) => {
+    const peer = o.peers.of(socket)
+    const now = o.clock.now()
+    const expiresAt = caller.binding?.expiresAt
+    if (expiresAt !== undefined && now >= expiresAt) {
+      log(caller, 'expired', peer)
+      throw EndpointErrors.identityNotFound()
+    }
+    let verdict = verdicts.get(socket)
+    if (verdict?.caller !== caller) {
+      verdict = { caller, refusal: refusalOf(caller.binding, peer, o.peers, now) }
+      verdicts.set(socket, verdict)
+      if (verdict.refusal) log(caller, verdict.refusal, peer)
+    }
+    if (verdict.refusal) throw EndpointErrors.identityNotFound()
+    return peer
+  }
 }

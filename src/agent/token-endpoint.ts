@@ -3,7 +3,6 @@
 //   (protocol-specific) → peer bound to the run → proof (Arc) → rate limit → cache → body. A cached token costs the checks and two map lookups, synchronously: queries already
 //   seen are not parsed again, and bodies are rendered at most once a second (token-body.ts).
 import type { IncomingMessage, RequestListener } from 'node:http'
-import type { Socket } from 'node:net'
 import type { Clock } from '../domain/clock.js'
 import { EndpointErrors } from './endpoint-errors.js'
 import {
@@ -15,7 +14,7 @@ import {
 import type { Peer, PeerLookup } from './peer-process.js'
 import type { RateLimiter } from './rate-limiter.js'
 import { guardRequest } from './request-guard.js'
-import { refusalOf, type RunBinding } from './run-binding.js'
+import { createPeerAdmission, type RunBinding } from './run-binding.js'
 import { sendError, sendJsonText, type Logger } from './respond.js'
 import { renderTokenBody } from './token-body.js'
 import type { IssuedToken, TokenRequest } from './token-source.js'
@@ -66,26 +65,7 @@ export function createTokenHandler(
   prove?: Prove,
 ): RequestListener {
   const readQuery = createQueryReader(rules)
-  // Connections already admitted for a run: the process lookup is done once per connection.
-  const admittedSockets = new WeakMap<Socket, Caller>()
-
-  function admitPeer(req: IncomingMessage, caller: Caller): Peer | undefined {
-    const peer = deps.peers.of(req.socket)
-    const now = deps.clock.now()
-    const b = caller.binding
-    const fresh = b?.expiresAt === undefined || now < b.expiresAt
-    if (fresh && admittedSockets.get(req.socket) === caller) return peer
-    const refusal = refusalOf(b, peer, deps.peers, now)
-    if (refusal) {
-      deps.log.warn(
-        { protocol: rules.name, resourceId: caller.resourceId, refusal, peerUid: peer?.uid },
-        'identity request refused: caller not bound to the run',
-      )
-      throw EndpointErrors.identityNotFound()
-    }
-    admittedSockets.set(req.socket, caller)
-    return peer
-  }
+  const admitPeer = createPeerAdmission({ ...deps, protocol: rules.name })
 
   return (req, res) => {
     let admitted: (() => void) | undefined
@@ -99,7 +79,7 @@ export function createTokenHandler(
       const query = readQuery(rawQuery)
       if (deps.isRevoked()) throw EndpointErrors.revoked()
       const caller = authenticate(req, query, rawQuery)
-      const peer = admitPeer(req, caller)
+      const peer = admitPeer(req.socket, caller)
       prove?.(req, rawQuery, peer)
       const admission = deps.limiter.admit(caller.key)
       if (!admission.ok) throw EndpointErrors.throttled(admission.retryAfterS)
