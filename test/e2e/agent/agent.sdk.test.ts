@@ -156,7 +156,8 @@ describe('Azure SDKs under keyless run', () => {
     assert.equal(await exited, 42)
   })
 
-  it('prints shell exports with keyless env, and the run keeps serving', async () => {
+  /** `keyless env` for an IMDS run of vm1: the run's id, expiry, endpoint and the whole output. */
+  const keylessEnv = async (...extra: string[]) => {
     const r = await keyless([
       'env',
       '--as',
@@ -165,15 +166,23 @@ describe('Azure SDKs under keyless run', () => {
       'imds',
       '--state-dir',
       agent.stateDir,
+      ...extra,
     ])
     assert.equal(r.code, 0, r.stderr)
+    const m = /^# keyless run (\S+) as .* until (\S+)$/m.exec(r.stdout)
+    assert.ok(m, r.stdout)
     const host = /^export AZURE_POD_IDENTITY_AUTHORITY_HOST='(http:\/\/127\.0\.0\.1:\d+)'$/m.exec(
       r.stdout,
     )
     assert.ok(host, r.stdout)
-    assert.match(r.stdout, /^export NODE_EXTRA_CA_CERTS='[^']+'$/m)
+    return { id: m[1]!, until: Date.parse(m[2]!), host: host[1]!, stdout: r.stdout }
+  }
+
+  it('prints shell exports with keyless env, and the run keeps serving', async () => {
+    const { host, stdout } = await keylessEnv()
+    assert.match(stdout, /^export NODE_EXTRA_CA_CERTS='[^']+'$/m)
     const res = await fetch(
-      `${host[1]}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(
+      `${host}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(
         'https://vault.azure.net',
       )}`,
       { headers: { Metadata: 'true' } },
@@ -182,23 +191,7 @@ describe('Azure SDKs under keyless run', () => {
   })
 
   it('keyless env runs expire after --ttl (12 h by default), are listed, and can be removed', async () => {
-    const env = async (...extra: string[]) => {
-      const r = await keyless([
-        'env',
-        '--as',
-        vm.id,
-        '--protocol',
-        'imds',
-        '--state-dir',
-        agent.stateDir,
-        ...extra,
-      ])
-      assert.equal(r.code, 0, r.stderr)
-      const m = /^# keyless run (\S+) as .* until (\S+)$/m.exec(r.stdout)
-      assert.ok(m, r.stdout)
-      const host = /^export AZURE_POD_IDENTITY_AUTHORITY_HOST='([^']+)'$/m.exec(r.stdout)![1]!
-      return { id: m[1]!, until: Date.parse(m[2]!), host }
-    }
+    const env = keylessEnv
     const started = Date.now()
     const byDefault = await env()
     assert.ok(Math.abs(byDefault.until - started - 12 * 3600_000) < 60_000)
