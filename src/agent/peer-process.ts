@@ -1,8 +1,9 @@
 // Who is on the other end of a loopback TCP connection (Linux): the connecting socket's row in
-// /proc/net/tcp{,6} gives its owner's uid and inode; the inode, found among /proc/<pid>/fd,
-// gives the processes holding it. Looked up once per connection: keep-alive requests reuse it.
+// /proc/net/tcp{,6} gives its owner's uid and inode; the inode, found among /proc/<pid>/fd of a
+// process tree, tells whether that tree holds it. Looked up once per connection: keep-alive requests reuse it.
 // Reusable beyond run binding (issue 15: per-process selectors).
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import type { Socket } from 'node:net'
 import { endianness } from 'node:os'
 import { join } from 'node:path'
@@ -40,79 +41,132 @@ function readStat(proc: string, pid: number): { ppid: number; startTime: string 
   return { ppid: Number(f[1]), startTime: f[19]! }
 }
 
+/** The processes of `root`'s tree: it and its descendants (/proc/<pid>/task/<tid>/children). */
+function treeOf(proc: string, root: number): number[] {
+  const out: number[] = []
+  const queue = [root]
+  while (queue.length && out.length < 4096) {
+    const pid = queue.shift()!
+    out.push(pid)
+    let tasks: string[]
+    try {
+      tasks = readdirSync(join(proc, String(pid), 'task'))
+    } catch {
+      continue
+    }
+    for (const tid of tasks) {
+      const children = readText(join(proc, String(pid), 'task', tid, 'children')) ?? ''
+      for (const c of children.split(' ')) if (/^\d+$/.test(c)) queue.push(Number(c))
+    }
+  }
+  return out
+}
+
+/** Whether process `pid` has the socket `inode` open. */
+function holds(proc: string, pid: number, inode: number): boolean {
+  const target = `socket:[${inode}]`
+  let fds: string[]
+  try {
+    fds = readdirSync(join(proc, String(pid), 'fd'))
+  } catch {
+    return false
+  }
+  for (const fd of fds) {
+    try {
+      if (readlinkSync(join(proc, String(pid), 'fd', fd)) === target) return true
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return false
+}
+
+interface Waiting {
+  socket: Socket
+  resolve: (peer: Peer | null) => void
+}
+
 export function createPeerLookup(o: { procRoot?: string } = {}) {
   const proc = o.procRoot ?? '/proc'
   const littleEndian = endianness() === 'LE'
-  const isSupported = readText(join(proc, 'net', 'tcp')) !== undefined
-  const cache = new WeakMap<Socket, Peer | null>()
+  const isSupported = existsSync(join(proc, 'net', 'tcp'))
+  const cache = new WeakMap<Socket, Peer | null | Promise<Peer | null>>()
+  // Reading a table walks the kernel's whole socket hash (milliseconds, whatever the number of
+  // sockets), so it is read asynchronously and one read answers every connection waiting for it.
+  let waiting: Waiting[] = []
+  let reading = false
 
-  function lookup(socket: Socket): Peer | undefined {
+  function rowOf(socket: Socket, table: 'tcp' | 'tcp6', text: string): Peer | undefined {
     const { remoteAddress, remotePort, localAddress, localPort } = socket
     if (!remoteAddress || !remotePort || !localAddress || !localPort) return undefined
     // The client's row: its local side is our remote side.
-    const client = procForms(remoteAddress, remotePort, littleEndian)
-    const server = procForms(localAddress, localPort, littleEndian)
+    const local = procForms(remoteAddress, remotePort, littleEndian)[table]
+    const remote = procForms(localAddress, localPort, littleEndian)[table]
+    const row = local && remote ? findSocketRow(text, local, remote) : undefined
+    // inode 0: a socket no process holds any more (closing, time-wait).
+    return row && row.inode !== 0 ? { uid: row.uid, inode: row.inode } : undefined
+  }
+
+  async function readRound(): Promise<void> {
+    const batch = waiting
+    waiting = []
+    let rest = batch
     for (const table of ['tcp', 'tcp6'] as const) {
-      const [local, remote] = [client[table], server[table]]
-      if (!local || !remote) continue
-      const text = readText(join(proc, 'net', table))
-      const row = text && findSocketRow(text, local, remote)
-      // inode 0: a socket no process holds any more (closing, time-wait).
-      if (row && row.inode !== 0) return { uid: row.uid, inode: row.inode }
+      if (!rest.length) break
+      const text = await readFile(join(proc, 'net', table), 'utf8').catch(() => '')
+      const next: Waiting[] = []
+      for (const w of rest) {
+        const peer = rowOf(w.socket, table, text)
+        if (peer) w.resolve(peer)
+        else next.push(w)
+      }
+      rest = next
     }
-    return undefined
+    for (const w of rest) w.resolve(null)
+  }
+
+  async function drain(): Promise<void> {
+    if (reading) return
+    reading = true
+    try {
+      while (waiting.length) await readRound()
+    } finally {
+      reading = false
+    }
   }
 
   return {
     /** Whether this system has the tables (Linux); elsewhere callers cannot be told apart. */
     isSupported,
-    /** The peer of a connection accepted by this process, cached for the connection's life. */
-    of(socket: Socket): Peer | undefined {
+    /**
+     * The peer of a connection accepted by this process (null: none found), cached for the
+     * connection's life: the value itself once known, else a promise of it.
+     */
+    of(socket: Socket): Peer | null | Promise<Peer | null> {
       const hit = cache.get(socket)
-      if (hit !== undefined) return hit ?? undefined
-      const peer = lookup(socket)
-      cache.set(socket, peer ?? null)
-      return peer
-    },
-    /** Processes holding the socket `inode` (only those whose /proc/<pid>/fd this user may read). */
-    holders(inode: number): number[] {
-      const target = `socket:[${inode}]`
-      const out: number[] = []
-      for (const name of readdirSync(proc)) {
-        if (!/^\d+$/.test(name)) continue
-        let fds: string[]
-        try {
-          fds = readdirSync(join(proc, name, 'fd'))
-        } catch {
-          continue
-        }
-        for (const fd of fds) {
-          try {
-            if (readlinkSync(join(proc, name, 'fd', fd)) === target) {
-              out.push(Number(name))
-              break
-            }
-          } catch {
-            // closed meanwhile
-          }
-        }
-      }
-      return out
+      if (hit !== undefined) return hit
+      const promise = new Promise<Peer | null>((resolve) => {
+        waiting.push({ socket, resolve })
+      }).then((peer) => {
+        cache.set(socket, peer)
+        return peer
+      })
+      cache.set(socket, promise)
+      void drain()
+      return promise
     },
     /** The start of a running process, to bind to it and its descendants. */
     processStart(pid: number): ProcessStart | undefined {
       const stat = readStat(proc, pid)
       return stat && { pid, startTime: stat.startTime }
     },
-    /** Whether `pid` is `root` (the very process that started then) or one of its descendants. */
-    isInTree(pid: number, root: ProcessStart): boolean {
-      for (let p = pid, hops = 0; p > 0 && hops < 4096; hops++) {
-        const stat = readStat(proc, p)
-        if (!stat) return false
-        if (p === root.pid) return stat.startTime === root.startTime
-        p = stat.ppid
-      }
-      return false
+    /**
+     * Whether a process of `root`'s tree (the very process that started then, or one of its
+     * descendants) holds the socket `inode`. Only the tree is searched, not every process.
+     */
+    isHeldInTree(inode: number, root: ProcessStart): boolean {
+      if (readStat(proc, root.pid)?.startTime !== root.startTime) return false
+      return treeOf(proc, root.pid).some((pid) => holds(proc, pid, inode))
     },
   }
 }

@@ -23,7 +23,7 @@ export type Refusal = 'expired' | 'unknown-peer' | 'other-uid' | 'outside-tree'
 export function refusalOf(
   binding: RunBinding | undefined,
   peer: Peer | undefined,
-  peers: Pick<PeerLookup, 'isSupported' | 'holders' | 'isInTree'>,
+  peers: Pick<PeerLookup, 'isSupported' | 'isHeldInTree'>,
   now: number,
 ): Refusal | undefined {
   if (!binding) return undefined
@@ -32,20 +32,20 @@ export function refusalOf(
   if (!peers.isSupported) return undefined
   if (!peer) return 'unknown-peer'
   if (peer.uid !== binding.uid) return 'other-uid'
-  if (binding.tree) {
-    const tree = binding.tree
-    const holders = peers.holders(peer.inode)
-    // Every process holding the socket must be in the tree: a shared socket proves nothing.
-    if (holders.length === 0 || !holders.every((pid) => peers.isInTree(pid, tree))) {
-      return 'outside-tree'
-    }
-  }
+  // The socket's creator has the run's uid; a process of the tree must hold it too. (A socket
+  // that a tree process handed to an outsider on purpose is the tree's own choice.)
+  if (binding.tree && !peers.isHeldInTree(peer.inode, binding.tree)) return 'outside-tree'
   return undefined
 }
 
 interface Verdict {
-  caller: object
+  caller: Caller
   refusal?: Refusal
+}
+
+interface Caller {
+  resourceId: string
+  binding?: RunBinding
 }
 
 /**
@@ -65,8 +65,7 @@ export function createPeerAdmission(o: {
       { protocol: o.protocol, resourceId: caller.resourceId, refusal, peerUid: peer?.uid },
       'identity request refused: caller not bound to the run',
     )
-  return (socket: Socket, caller: { resourceId: string; binding?: RunBinding }) => {
-    const peer = o.peers.of(socket)
+  function decide(socket: Socket, caller: Caller, peer: Peer | undefined): Peer | undefined {
     const now = o.clock.now()
     const expiresAt = caller.binding?.expiresAt
     if (expiresAt !== undefined && now >= expiresAt) {
@@ -81,5 +80,14 @@ export function createPeerAdmission(o: {
     }
     if (verdict.refusal) throw EndpointErrors.identityNotFound()
     return peer
+  }
+
+  /** The peer, admitted (or the refusal thrown); a promise while the connection's is looked up. */
+  return (socket: Socket, caller: Caller): Peer | undefined | Promise<Peer | undefined> => {
+    // Unbound runs and systems without the tables need no lookup.
+    if (!caller.binding || !o.peers.isSupported) return decide(socket, caller, undefined)
+    const peer = o.peers.of(socket)
+    if (peer instanceof Promise) return peer.then((p) => decide(socket, caller, p ?? undefined))
+    return decide(socket, caller, peer ?? undefined)
   }
 }

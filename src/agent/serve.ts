@@ -38,7 +38,7 @@ export interface ServeOptions {
   arcGroupId?: number
   /** Extra fields of the control API's /status. */
   status?: () => Record<string, unknown>
-  /** Where the kernel's process tables are (default /proc; tests point elsewhere). */
+  /** Where the kernel's process tables are (default /proc). */
   procRoot?: string
   /** Outstanding Arc keys per caller uid (default 16). */
   arcChallengesPerCaller?: number

@@ -2,7 +2,7 @@
 //   guard (proxy, Host, method, body) → route → headers → query → host state → caller
 //   (protocol-specific) → peer bound to the run → proof (Arc) → rate limit → cache → body. A cached token costs the checks and two map lookups, synchronously: queries already
 //   seen are not parsed again, and bodies are rendered at most once a second (token-body.ts).
-import type { IncomingMessage, RequestListener } from 'node:http'
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { Clock } from '../domain/clock.js'
 import { EndpointErrors } from './endpoint-errors.js'
 import {
@@ -67,19 +67,17 @@ export function createTokenHandler(
   const readQuery = createQueryReader(rules)
   const admitPeer = createPeerAdmission({ ...deps, protocol: rules.name })
 
-  return (req, res) => {
+  /** From the peer on: proof, rate limit, cache, token service. */
+  function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: IdentityQuery,
+    rawQuery: string,
+    caller: Caller,
+    peer: Peer | undefined,
+  ): void {
     let admitted: (() => void) | undefined
     try {
-      guardRequest(req)
-      const url = req.url ?? '/'
-      const q = url.indexOf('?')
-      if (!samePath(q < 0 ? url : url.slice(0, q), path)) throw EndpointErrors.notFound()
-      checkHeaders(req.headers, rules)
-      const rawQuery = q < 0 ? '' : url.slice(q + 1)
-      const query = readQuery(rawQuery)
-      if (deps.isRevoked()) throw EndpointErrors.revoked()
-      const caller = authenticate(req, query, rawQuery)
-      const peer = admitPeer(req.socket, caller)
       prove?.(req, rawQuery, peer)
       const admission = deps.limiter.admit(caller.key)
       if (!admission.ok) throw EndpointErrors.throttled(admission.retryAfterS)
@@ -112,6 +110,28 @@ export function createTokenHandler(
       sendError(res, err, deps.log)
     } finally {
       admitted?.()
+    }
+  }
+
+  return (req, res) => {
+    try {
+      guardRequest(req)
+      const url = req.url ?? '/'
+      const q = url.indexOf('?')
+      if (!samePath(q < 0 ? url : url.slice(0, q), path)) throw EndpointErrors.notFound()
+      checkHeaders(req.headers, rules)
+      const rawQuery = q < 0 ? '' : url.slice(q + 1)
+      const query = readQuery(rawQuery)
+      if (deps.isRevoked()) throw EndpointErrors.revoked()
+      const caller = authenticate(req, query, rawQuery)
+      const peer = admitPeer(req.socket, caller)
+      // The first request of a connection waits for the process lookup; later ones do not.
+      if (!(peer instanceof Promise)) return answer(req, res, query, rawQuery, caller, peer)
+      peer
+        .then((p) => answer(req, res, query, rawQuery, caller, p))
+        .catch((err: unknown) => sendError(res, err, deps.log))
+    } catch (err) {
+      sendError(res, err, deps.log)
     }
   }
 }
