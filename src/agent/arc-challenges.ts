@@ -31,6 +31,11 @@ export interface ArcChallengeOptions {
   ttlMs?: number
   /** Outstanding keys at most (default 256); beyond, callers are told to come back. */
   maxOutstanding?: number
+  /**
+   * Outstanding keys of one caller (its uid) at most (default 16): one local user cannot take
+   * every key and make Arc answer 429 to everyone else (issue 19.8).
+   */
+  maxPerCaller?: number
   /** A group allowed to read the keys: files 0640 and directory 0750 instead of 0600/0700. */
   groupId?: number
 }
@@ -40,6 +45,7 @@ export type Redemption = 'ok' | 'unknown' | 'expired' | 'mismatch'
 interface Challenge {
   path: string
   scope: string
+  owner: string
   expiresAt: number
 }
 
@@ -75,14 +81,24 @@ export function createArcChallenges(o: ArcChallengeOptions) {
   const dir = o.dir ?? ARC_TOKENS_DIR
   const ttl = o.ttlMs ?? 60_000
   const max = o.maxOutstanding ?? 256
+  const maxPerCaller = o.maxPerCaller ?? Math.min(16, max)
+  if (!(maxPerCaller >= 1) || !(max >= maxPerCaller)) {
+    throw new TypeError('arc challenge limits must satisfy 1 ≤ maxPerCaller ≤ maxOutstanding')
+  }
   const fileMode = o.groupId === undefined ? 0o600 : 0o640
   prepareDirectory(dir, o.groupId)
   const byDigest = new Map<string, Challenge>()
+  const perOwner = new Map<string, number>()
 
   const remove = (d: string, c: Challenge) => {
     byDigest.delete(d)
+    const left = (perOwner.get(c.owner) ?? 1) - 1
+    if (left > 0) perOwner.set(c.owner, left)
+    else perOwner.delete(c.owner)
     rmSync(c.path, { force: true })
   }
+  const isFull = (owner: string) =>
+    byDigest.size >= max || (perOwner.get(owner) ?? 0) >= maxPerCaller
 
   function sweep(): number {
     const now = o.clock.now()
@@ -98,9 +114,12 @@ export function createArcChallenges(o: ArcChallengeOptions) {
 
   return {
     dir,
-    /** Writes a new key file for a request in `scope`; returns its absolute path (the realm). */
-    issue(scope: string): string {
-      if (byDigest.size >= max && (sweep(), byDigest.size >= max)) throw new TooManyChallenges()
+    /**
+     * Writes a new key file for a request in `scope` by `owner` (the caller's uid, or any stable
+     * name of who asks); returns its absolute path (the realm).
+     */
+    issue(scope: string, owner = ''): string {
+      if (isFull(owner) && (sweep(), isFull(owner))) throw new TooManyChallenges()
       const secret = randomBytes(32).toString('base64url')
       const path = join(dir, `${randomBytes(16).toString('hex')}.key`)
       const fd = openSync(path, 'wx', fileMode)
@@ -111,7 +130,8 @@ export function createArcChallenges(o: ArcChallengeOptions) {
       } finally {
         closeSync(fd)
       }
-      byDigest.set(digest(secret), { path, scope, expiresAt: o.clock.now() + ttl })
+      byDigest.set(digest(secret), { path, scope, owner, expiresAt: o.clock.now() + ttl })
+      perOwner.set(owner, (perOwner.get(owner) ?? 0) + 1)
       return path
     },
     /** Checks a presented key against the scope of the request; every presented key is spent. */

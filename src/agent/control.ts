@@ -3,7 +3,10 @@
 // authentication (like the Docker socket).
 //   GET    /status      host id, state, endpoints
 //   GET    /runs        the registered runs
-//   POST   /runs        {resourceId, protocol} → 201 {id, resourceId, protocol, createdAt, env}
+//   POST   /runs        {resourceId, protocol, uid?, pid?, ttlSeconds?}
+//                        → 201 {id, resourceId, protocol, createdAt, expiresAt?, uid, pid?, env}
+//                        uid: whose processes may use the run (default: the agent's own);
+//                        pid: bind to that process's tree; ttlSeconds: the run then expires.
 //   DELETE /runs/{id}   → 204
 import { chmodSync, existsSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
@@ -86,11 +89,21 @@ export async function startControlServer(o: {
     if (req.method === 'GET' && path === '/runs') return send(res, 200, { value: o.runs.list() })
     if (req.method === 'POST' && path === '/runs') {
       const body = await readJson(req)
-      const { resourceId, protocol = 'appservice' } = body
+      const { resourceId, protocol = 'appservice', uid, pid, ttlSeconds } = body
       if (typeof resourceId !== 'string' || typeof protocol !== 'string') {
         throw new BadRequest('InvalidRequest', 'resourceId and protocol must be strings')
       }
-      return send(res, 201, await o.runs.create(resourceId, protocol as RunProtocol))
+      for (const [name, v] of Object.entries({ uid, pid, ttlSeconds })) {
+        if (v !== undefined && typeof v !== 'number') {
+          throw new BadRequest('InvalidRequest', `${name} must be a number`)
+        }
+      }
+      const owner = {
+        uid: uid as number | undefined,
+        pid: pid as number | undefined,
+        ttlMs: ttlSeconds === undefined ? undefined : (ttlSeconds as number) * 1000,
+      }
+      return send(res, 201, await o.runs.create(resourceId, protocol as RunProtocol, owner))
     }
     const m = /^\/runs\/([^/]+)$/.exec(path)
     if (req.method === 'DELETE' && m) {

@@ -12,8 +12,16 @@ export const EndpointErrors = {
     new KeylessError(405, 'method_not_allowed', 'the identity endpoint accepts GET only'),
   // IMDS's own wording (docs: bad_request_102); the `error` value is not documented.
   missingMetadata: () => bad('invalid_request', 'Required metadata header not specified'),
-  forwarded: () =>
-    bad('invalid_request', 'Requests with an X-Forwarded-For header are not accepted'),
+  // IMDS rejects X-Forwarded-For (status undocumented); every proxy header is refused alike.
+  forwarded: (header: string) =>
+    bad('invalid_request', `Requests with the ${header} header are not accepted`),
+  wrongHost: () =>
+    bad('invalid_request', 'The Host header must name this endpoint (loopback or link-local)'),
+  // No client sends a body; the connection is closed so that no unread bytes become a request.
+  bodyNotAllowed: () =>
+    new BadRequest('invalid_request', 'The identity endpoint accepts no request body', {
+      extra: { closeConnection: true },
+    }),
   duplicateParameter: (name: string) =>
     bad('invalid_request', `Query parameter '${name}' is given more than once`),
   missingApiVersion: () =>

@@ -6,6 +6,7 @@ import type { SelectorKind } from '../common/agent-protocol.js'
 import { isResourceUri } from '../domain/token-claims.js'
 import { parseResourceId } from '../domain/resource-id.js'
 import { EndpointErrors } from './endpoint-errors.js'
+import { hasMetadataHeader } from './request-guard.js'
 import type { Selector } from './token-source.js'
 
 export type ProtocolName = 'imds' | 'appservice' | 'arc'
@@ -70,13 +71,9 @@ export interface IdentityQuery {
 const API_VERSION = /^(\d{4}-\d{2}-\d{2})(-preview)?$/
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-/** Headers every protocol checks first: proxies are refused, then the metadata header. */
+/** The protocol's own header check (after request-guard.ts): `Metadata: true` for IMDS and Arc. */
 export function checkHeaders(headers: IncomingHttpHeaders, rules: ProtocolRules): void {
-  if (headers['x-forwarded-for'] !== undefined) throw EndpointErrors.forwarded()
-  const metadata = headers.metadata
-  if (rules.metadata && (typeof metadata !== 'string' || metadata.toLowerCase() !== 'true')) {
-    throw EndpointErrors.missingMetadata()
-  }
+  if (rules.metadata && !hasMetadataHeader(headers)) throw EndpointErrors.missingMetadata()
 }
 
 /** Query parameters by name; a name given twice is refused (IMDS rejects duplicates). */

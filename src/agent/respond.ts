@@ -64,5 +64,6 @@ export function sendError(res: ServerResponse, err: unknown, log: Logger): void 
   const challenge = e.extra?.wwwAuthenticate
   if (typeof challenge === 'string') headers['www-authenticate'] = challenge
   if (e.status === 405) headers.allow = 'GET'
+  if (e.extra?.closeConnection === true) headers.connection = 'close'
   sendJson(res, e.status, { error: e.code, error_description: e.message }, headers)
 }

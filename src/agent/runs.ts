@@ -3,7 +3,8 @@
 //   imds        its own IMDS listener (AZURE_POD_IDENTITY_AUTHORITY_HOST)
 //   arc         its own Arc listener (IDENTITY_ENDPOINT + IMDS_ENDPOINT)
 // Runs are kept in runs.json (header digests only, never the header), so a restarted agent
-// serves the processes it served before, on the same ports.
+// serves the processes it served before, on the same ports. Every run is bound to the uid that
+// registered it (and `keyless run`'s to its process tree); a run may expire (run-binding.ts).
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -13,6 +14,8 @@ import { BadRequest, NotFound } from '../domain/errors.js'
 import { parseResourceId } from '../domain/resource-id.js'
 import type { LocalListener } from './http-listener.js'
 import type { IdentityHeaders } from './identity-headers.js'
+import type { ProcessStart } from './peer-process.js'
+import type { RunBinding } from './run-binding.js'
 import type { Logger } from './respond.js'
 import { APPSERVICE_TOKEN_PATH, IMDS_TOKEN_PATH, type Caller } from './token-endpoint.js'
 
@@ -25,13 +28,29 @@ export interface Run {
   protocol: RunProtocol
   /** Epoch ms. */
   createdAt: number
+  /** Epoch ms after which the run answers nobody and is removed; absent: until deleted. */
+  expiresAt?: number
+  /** The uid whose processes may use the run. */
+  uid: number
+  /** The process whose tree may use the run (`keyless run`), if bound to one. */
+  pid?: number
   /** What the workload's environment needs; present only in the answer that created the run. */
   env?: Record<string, string>
+}
+
+/** Who a new run is for, as the control API's caller states it. */
+export interface RunOwner {
+  uid?: number
+  /** Bind to this process and its descendants. */
+  pid?: number
+  /** Lifetime in ms; absent: until deleted. */
+  ttlMs?: number
 }
 
 interface RunRecord extends Omit<Run, 'env'> {
   headerDigest?: string
   port?: number
+  tree?: ProcessStart
 }
 
 export interface RunsOptions {
@@ -47,11 +66,15 @@ export interface RunsOptions {
     port: number,
   ) => Promise<LocalListener>
   log: Logger
+  /** The agent's own uid: the binding of a run whose creator did not say (and of older runs). */
+  defaultUid: number
+  /** The start of a live process, to bind a run to its tree; undefined if it is not running. */
+  processStart: (pid: number) => ProcessStart | undefined
 }
 
 export type Runs = ReturnType<typeof createRuns>
 
-function callerOf(resourceId: string): Caller {
+function parseResource(resourceId: string) {
   let parsed
   try {
     parsed = parseResourceId(resourceId)
@@ -61,8 +84,16 @@ function callerOf(resourceId: string): Caller {
   if (parsed.kind !== 'resource') {
     throw new BadRequest('InvalidResourceId', `'${resourceId}' is not the id of a resource`)
   }
-  return { resourceId: parsed.id, key: parsed.key }
+  return parsed
 }
+
+function callerOf(record: RunRecord): Caller {
+  const parsed = parseResource(record.resourceId)
+  const binding: RunBinding = { uid: record.uid, tree: record.tree, expiresAt: record.expiresAt }
+  return { resourceId: parsed.id, key: parsed.key, binding }
+}
+
+const isId = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
 
 function envFor(protocol: RunProtocol, base: string, header?: string): Record<string, string> {
   switch (protocol) {
@@ -81,12 +112,40 @@ export function createRuns(o: RunsOptions) {
   const listeners = new Map<string, LocalListener>()
 
   const save = () => writeSecretFile(file, JSON.stringify([...records.values()], null, 2) + '\n')
-  const publicRun = ({ id, resourceId, protocol, createdAt }: RunRecord): Run => ({
-    id,
-    resourceId,
-    protocol,
-    createdAt,
+  const publicRun = (r: RunRecord): Run => ({
+    id: r.id,
+    resourceId: r.resourceId,
+    protocol: r.protocol,
+    createdAt: r.createdAt,
+    ...(r.expiresAt === undefined ? {} : { expiresAt: r.expiresAt }),
+    uid: r.uid,
+    ...(r.tree ? { pid: r.tree.pid } : {}),
   })
+
+  function ownerFields(owner: RunOwner): Pick<RunRecord, 'uid' | 'tree' | 'expiresAt'> {
+    const { uid = o.defaultUid, pid, ttlMs } = owner
+    if (!isId(uid)) throw new BadRequest('InvalidRequest', 'uid must be a non-negative integer')
+    if (ttlMs !== undefined && !(Number.isSafeInteger(ttlMs) && ttlMs > 0)) {
+      throw new BadRequest('InvalidRequest', 'ttlSeconds must be a positive integer')
+    }
+    let tree: ProcessStart | undefined
+    if (pid !== undefined) {
+      tree = isId(pid) ? o.processStart(pid) : undefined
+      if (!tree)
+        throw new BadRequest('InvalidRequest', `pid ${String(pid)} is not a running process`)
+    }
+    return { uid, tree, expiresAt: ttlMs === undefined ? undefined : o.clock.now() + ttlMs }
+  }
+
+  async function remove(id: string, why: string): Promise<void> {
+    records.delete(id)
+    o.headers.revoke(id)
+    const listener = listeners.get(id)
+    listeners.delete(id)
+    save()
+    await listener?.close()
+    o.log.info({ runId: id, why }, 'run deleted')
+  }
 
   async function attach(record: RunRecord, caller: Caller): Promise<string> {
     if (record.protocol === 'appservice') return o.appServiceUrl
@@ -97,20 +156,21 @@ export function createRuns(o: RunsOptions) {
   }
 
   return {
-    async create(resourceId: string, protocol: RunProtocol): Promise<Run> {
+    async create(resourceId: string, protocol: RunProtocol, owner: RunOwner = {}): Promise<Run> {
       if (!RUN_PROTOCOLS.includes(protocol)) {
         throw new BadRequest(
           'InvalidProtocol',
           `protocol must be one of ${RUN_PROTOCOLS.join(', ')}`,
         )
       }
-      const caller = callerOf(resourceId)
       const record: RunRecord = {
         id: randomUUID(),
-        resourceId: caller.resourceId,
+        resourceId: parseResource(resourceId).id,
         protocol,
         createdAt: o.clock.now(),
+        ...ownerFields(owner),
       }
+      const caller = callerOf(record)
       let header: string | undefined
       if (protocol === 'appservice') {
         const registered = o.headers.register(record.id, caller)
@@ -120,20 +180,27 @@ export function createRuns(o: RunsOptions) {
       const base = await attach(record, caller)
       records.set(record.id, record)
       save()
-      o.log.info({ runId: record.id, resourceId: record.resourceId, protocol }, 'run created')
+      o.log.info(
+        { runId: record.id, resourceId: record.resourceId, protocol, uid: record.uid },
+        'run created',
+      )
       return { ...publicRun(record), env: envFor(protocol, base, header) }
     },
 
     async delete(id: string): Promise<void> {
       const record = records.get(id)
       if (!record) throw new NotFound('RunNotFound', `run '${id}' does not exist`)
-      records.delete(id)
-      o.headers.revoke(id)
-      const listener = listeners.get(id)
-      listeners.delete(id)
-      save()
-      await listener?.close()
-      o.log.info({ runId: id }, 'run deleted')
+      await remove(id, 'deleted')
+    },
+
+    /** Removes the runs that have expired; returns how many. */
+    async prune(): Promise<number> {
+      const now = o.clock.now()
+      const expired = [...records.values()].filter(
+        (r) => r.expiresAt !== undefined && r.expiresAt <= now,
+      )
+      for (const r of expired) await remove(r.id, 'expired')
+      return expired.length
     },
 
     list: (): Run[] => [...records.values()].map(publicRun),
@@ -142,9 +209,13 @@ export function createRuns(o: RunsOptions) {
     async restore(): Promise<void> {
       if (!existsSync(file)) return
       const saved = JSON.parse(readFileSync(file, 'utf8')) as RunRecord[]
+      const now = o.clock.now()
       for (const record of saved) {
+        if (record.expiresAt !== undefined && record.expiresAt <= now) continue
+        // Runs saved before binding existed answer the agent's own uid only.
+        if (!isId(record.uid)) record.uid = o.defaultUid
         try {
-          const caller = callerOf(record.resourceId)
+          const caller = callerOf(record)
           if (record.protocol === 'appservice') {
             o.headers.restore(record.id, caller, record.headerDigest ?? '')
           }

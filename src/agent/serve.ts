@@ -6,11 +6,12 @@ import { writeSecretFile } from '../common/files.js'
 import type { Clock } from '../domain/clock.js'
 import { Conflict } from '../domain/errors.js'
 import { ARC_TOKENS_DIR, createArcChallenges, type ArcChallenges } from './arc-challenges.js'
-import { arcAuthenticate } from './arc-endpoint.js'
+import { arcProve } from './arc-endpoint.js'
 import { claimControlSocket, startControlServer, type ControlServer } from './control.js'
 import { listenLocal, type LocalListener } from './http-listener.js'
 import { PROTOCOLS } from './identity-request.js'
 import { createIdentityHeaders } from './identity-headers.js'
+import { createPeerLookup } from './peer-process.js'
 import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limiter.js'
 import type { Logger } from './respond.js'
 import { createRuns, type Runs } from './runs.js'
@@ -37,6 +38,10 @@ export interface ServeOptions {
   arcGroupId?: number
   /** Extra fields of the control API's /status. */
   status?: () => Record<string, unknown>
+  /** Where the kernel's process tables are (default /proc). */
+  procRoot?: string
+  /** Outstanding Arc keys per caller uid (default 16). */
+  arcChallengesPerCaller?: number
 }
 
 export interface Serving {
@@ -62,12 +67,17 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
   const socketPath = join(o.stateDir, 'control.sock')
   await claimControlSocket(socketPath)
   const limiter = createRateLimiter(o.clock, { ...DEFAULT_RATE_LIMITS, ...o.rateLimits })
+  const peers = createPeerLookup({ procRoot: o.procRoot })
+  if (!peers.isSupported) {
+    o.log.warn({}, 'no /proc/net/tcp: runs cannot be bound to their callers on this system')
+  }
   const deps: TokenEndpointDeps = {
     tokens: o.tokens,
     limiter,
     clock: o.clock,
     isRevoked: o.isRevoked,
     log: o.log,
+    peers,
   }
   const headers = createIdentityHeaders()
 
@@ -98,7 +108,12 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     if (!challenges) {
       const dir = o.arcTokensDir ?? ARC_TOKENS_DIR
       try {
-        challenges = createArcChallenges({ clock: o.clock, dir, groupId: o.arcGroupId })
+        challenges = createArcChallenges({
+          clock: o.clock,
+          dir,
+          groupId: o.arcGroupId,
+          maxPerCaller: o.arcChallengesPerCaller,
+        })
       } catch (e) {
         throw new Conflict(
           'ArcUnavailable',
@@ -116,15 +131,23 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     headers,
     appServiceUrl: appService.url,
     log: o.log,
+    defaultUid: process.getuid?.() ?? 0,
+    processStart: (pid) => peers.processStart(pid),
     openListener: (protocol, runId, caller, port) => {
-      const authenticate = protocol === 'arc' ? arcAuthenticate(arc(), runId, caller) : () => caller
-      return listenLocal(
-        createTokenHandler(deps, PROTOCOLS[protocol], IMDS_TOKEN_PATH, authenticate),
-        host,
-        port,
+      const prove = protocol === 'arc' ? arcProve(arc(), runId) : undefined
+      const handler = createTokenHandler(
+        deps,
+        PROTOCOLS[protocol],
+        IMDS_TOKEN_PATH,
+        () => caller,
+        prove,
       )
+      return listenLocal(handler, host, port)
     },
   })
+  const pruner = setInterval(() => {
+    runs.prune().catch((err: unknown) => o.log.warn({ err }, 'expired runs not removed'))
+  }, 60_000).unref()
   const identityEndpoint = `${appService.url}${APPSERVICE_TOKEN_PATH}`
   let control: ControlServer
   try {
@@ -147,6 +170,7 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     runs,
     control,
     async close() {
+      clearInterval(pruner)
       if (sweeper) clearInterval(sweeper)
       await control.close()
       await runs.close()

@@ -58,7 +58,7 @@ export interface FakeAgent {
 }
 
 export async function startFakeAgent(
-  options: Partial<Pick<ServeOptions, 'rateLimits' | 'listenHost'>> & {
+  options: Partial<Pick<ServeOptions, 'rateLimits' | 'listenHost' | 'log'>> & {
     dir?: string
     clock?: FakeClock
   } = {},
@@ -104,7 +104,7 @@ export async function startFakeAgent(
     clock,
     tokens: createTokenCache({ source, clock }),
     isRevoked: () => agent.revoked,
-    log: silentLogger,
+    log: options.log ?? silentLogger,
     arcTokensDir: join(dir, 'tokens'),
     rateLimits: options.rateLimits,
     listenHost: options.listenHost,

@@ -1,8 +1,8 @@
 // One request handler for the three identity protocols, as a visible pipeline:
-//   route → headers → query → caller (protocol-specific) → host state → rate limit → cache →
-//   body. A cached token costs the checks and two map lookups, synchronously: queries already
+//   guard (proxy, Host, method, body) → route → headers → query → host state → caller
+//   (protocol-specific) → peer bound to the run → proof (Arc) → rate limit → cache → body. A cached token costs the checks and two map lookups, synchronously: queries already
 //   seen are not parsed again, and bodies are rendered at most once a second (token-body.ts).
-import type { IncomingMessage, RequestListener } from 'node:http'
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { Clock } from '../domain/clock.js'
 import { EndpointErrors } from './endpoint-errors.js'
 import {
@@ -11,7 +11,10 @@ import {
   type IdentityQuery,
   type ProtocolRules,
 } from './identity-request.js'
+import type { Peer, PeerLookup } from './peer-process.js'
 import type { RateLimiter } from './rate-limiter.js'
+import { guardRequest } from './request-guard.js'
+import { createPeerAdmission, type RunBinding } from './run-binding.js'
 import { sendError, sendJsonText, type Logger } from './respond.js'
 import { renderTokenBody } from './token-body.js'
 import type { IssuedToken, TokenRequest } from './token-source.js'
@@ -24,10 +27,15 @@ export interface Caller {
   resourceId: string
   /** Lower-case id: the rate-limit bucket. */
   key: string
+  /** Which local processes may use the run (run-binding.ts); absent: any. */
+  binding?: RunBinding
 }
 
-/** Decides who is calling, or throws the protocol's refusal (a KeylessError). */
+/** Decides which run a request is for, or throws the protocol's refusal (a KeylessError). */
 export type Authenticate = (req: IncomingMessage, query: IdentityQuery, rawQuery: string) => Caller
+
+/** A further proof a protocol asks of an admitted peer (Arc's challenge), or its refusal. */
+export type Prove = (req: IncomingMessage, rawQuery: string, peer: Peer | undefined) => void
 
 export interface TokenEndpointDeps {
   tokens: {
@@ -39,6 +47,7 @@ export interface TokenEndpointDeps {
   clock: Clock
   isRevoked: () => boolean
   log: Logger
+  peers: PeerLookup
 }
 
 /** Clients lower-case the path and add a slash (AZURE_POD_IDENTITY_AUTHORITY_HOST): both match. */
@@ -53,20 +62,23 @@ export function createTokenHandler(
   rules: ProtocolRules,
   path: string,
   authenticate: Authenticate,
+  prove?: Prove,
 ): RequestListener {
   const readQuery = createQueryReader(rules)
-  return (req, res) => {
+  const admitPeer = createPeerAdmission({ ...deps, protocol: rules.name })
+
+  /** From the peer on: proof, rate limit, cache, token service. */
+  function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: IdentityQuery,
+    rawQuery: string,
+    caller: Caller,
+    peer: Peer | undefined,
+  ): void {
     let admitted: (() => void) | undefined
     try {
-      const url = req.url ?? '/'
-      const q = url.indexOf('?')
-      if (!samePath(q < 0 ? url : url.slice(0, q), path)) throw EndpointErrors.notFound()
-      if (req.method !== 'GET') throw EndpointErrors.methodNotAllowed()
-      checkHeaders(req.headers, rules)
-      const rawQuery = q < 0 ? '' : url.slice(q + 1)
-      const query = readQuery(rawQuery)
-      if (deps.isRevoked()) throw EndpointErrors.revoked()
-      const caller = authenticate(req, query, rawQuery)
+      prove?.(req, rawQuery, peer)
       const admission = deps.limiter.admit(caller.key)
       if (!admission.ok) throw EndpointErrors.throttled(admission.retryAfterS)
       admitted = admission.release
@@ -98,6 +110,28 @@ export function createTokenHandler(
       sendError(res, err, deps.log)
     } finally {
       admitted?.()
+    }
+  }
+
+  return (req, res) => {
+    try {
+      guardRequest(req)
+      const url = req.url ?? '/'
+      const q = url.indexOf('?')
+      if (!samePath(q < 0 ? url : url.slice(0, q), path)) throw EndpointErrors.notFound()
+      checkHeaders(req.headers, rules)
+      const rawQuery = q < 0 ? '' : url.slice(q + 1)
+      const query = readQuery(rawQuery)
+      if (deps.isRevoked()) throw EndpointErrors.revoked()
+      const caller = authenticate(req, query, rawQuery)
+      const peer = admitPeer(req.socket, caller)
+      // The first request of a connection waits for the process lookup; later ones do not.
+      if (!(peer instanceof Promise)) return answer(req, res, query, rawQuery, caller, peer)
+      peer
+        .then((p) => answer(req, res, query, rawQuery, caller, p))
+        .catch((err: unknown) => sendError(res, err, deps.log))
+    } catch (err) {
+      sendError(res, err, deps.log)
     }
   }
 }

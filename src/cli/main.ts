@@ -5,6 +5,7 @@ import { registerAgent } from './agent.js'
 import { registerRun } from './run.js'
 import { registerEnv } from './env.js'
 import { registerStatus } from './status.js'
+import { registerRuns } from './runs.js'
 import { addGlobalOptions, inheritGlobalOptions } from './command.js'
 import { CliError, describeError, EXIT } from './errors.js'
 import { registerGroup } from './commands/group.js'
@@ -44,6 +45,7 @@ registerAgent(program)
 registerRun(program)
 registerEnv(program)
 registerStatus(program)
+registerRuns(program)
 registerGroup(program)
 registerIdentity(program)
 registerVm(program)

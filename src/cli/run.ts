@@ -22,6 +22,16 @@ export interface RunFlags {
   stateDir?: string
 }
 
+/**
+ * Who may use the run: processes of this uid and, for `keyless run`, of this process's tree
+ * (the program and its descendants); `ttlSeconds` makes it expire (`keyless env`).
+ */
+export interface RunBindingRequest {
+  uid?: number
+  pid?: number
+  ttlSeconds?: number
+}
+
 interface AgentLocation {
   socket: string
   /** The CA that signed the server's certificate, when endpoints.json names it. */
@@ -105,6 +115,7 @@ export function controlRequest<T>(
 export async function createRunEnvironment(
   flags: RunFlags,
   env: NodeJS.ProcessEnv,
+  binding: RunBindingRequest,
 ): Promise<{ run: Run; socket: string; vars: Record<string, string> }> {
   const where = locateAgent(flags, env)
   const status = await controlRequest<{ caCertFile?: string; caBundleFile?: string }>(
@@ -115,6 +126,7 @@ export async function createRunEnvironment(
   const run = await controlRequest<Run>(where.socket, 'POST', '/runs', {
     resourceId: flags.as,
     protocol: flags.protocol,
+    ...binding,
   })
   const ca = where.caCertFile ?? status.caCertFile
   // SSL_CERT_FILE and REQUESTS_CA_BUNDLE replace a program's roots: give them a bundle of the
@@ -161,7 +173,10 @@ export function registerRun(program: Command): void {
       .passThroughOptions(),
   ).action(async (command: string[], flags: RunFlags) => {
     await checkRunTarget(flags.as, flags, process.env)
-    const { run, socket, vars } = await createRunEnvironment(flags, process.env)
+    const { run, socket, vars } = await createRunEnvironment(flags, process.env, {
+      uid: process.getuid?.(),
+      pid: process.pid,
+    })
     const child = spawn(command[0]!, command.slice(1), {
       stdio: 'inherit',
       env: { ...process.env, ...vars },

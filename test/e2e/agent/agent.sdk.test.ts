@@ -156,7 +156,8 @@ describe('Azure SDKs under keyless run', () => {
     assert.equal(await exited, 42)
   })
 
-  it('prints shell exports with keyless env, and the run keeps serving', async () => {
+  /** `keyless env` for an IMDS run of vm1: the run's id, expiry, endpoint and the whole output. */
+  const keylessEnv = async (...extra: string[]) => {
     const r = await keyless([
       'env',
       '--as',
@@ -165,20 +166,60 @@ describe('Azure SDKs under keyless run', () => {
       'imds',
       '--state-dir',
       agent.stateDir,
+      ...extra,
     ])
     assert.equal(r.code, 0, r.stderr)
+    const m = /^# keyless run (\S+) as .* until (\S+)$/m.exec(r.stdout)
+    assert.ok(m, r.stdout)
     const host = /^export AZURE_POD_IDENTITY_AUTHORITY_HOST='(http:\/\/127\.0\.0\.1:\d+)'$/m.exec(
       r.stdout,
     )
     assert.ok(host, r.stdout)
-    assert.match(r.stdout, /^export NODE_EXTRA_CA_CERTS='[^']+'$/m)
+    return { id: m[1]!, until: Date.parse(m[2]!), host: host[1]!, stdout: r.stdout }
+  }
+
+  it('prints shell exports with keyless env, and the run keeps serving', async () => {
+    const { host, stdout } = await keylessEnv()
+    assert.match(stdout, /^export NODE_EXTRA_CA_CERTS='[^']+'$/m)
     const res = await fetch(
-      `${host[1]}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(
+      `${host}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(
         'https://vault.azure.net',
       )}`,
       { headers: { Metadata: 'true' } },
     )
     assert.equal(res.status, 200)
+  })
+
+  it('keyless env runs expire after --ttl (12 h by default), are listed, and can be removed', async () => {
+    const env = keylessEnv
+    const started = Date.now()
+    const byDefault = await env()
+    assert.ok(Math.abs(byDefault.until - started - 12 * 3600_000) < 60_000)
+    const short = await env('--ttl', '30m')
+    assert.ok(Math.abs(short.until - started - 30 * 60_000) < 60_000)
+    const bad = await keyless(['env', '--as', vm.id, '--state-dir', agent.stateDir, '--ttl', '0'])
+    assert.notEqual(bad.code, 0)
+
+    const listed = await keyless(['runs', 'list', '--state-dir', agent.stateDir, '-o', 'json'])
+    assert.equal(listed.code, 0, listed.stderr)
+    const run = (JSON.parse(listed.stdout) as any[]).find((r) => r.id === short.id)
+    assert.equal(run.expiresAt, short.until)
+    assert.equal(run.uid, process.getuid!())
+
+    const removed = await keyless(['runs', 'remove', short.id, '--state-dir', agent.stateDir])
+    assert.equal(removed.code, 0, removed.stderr)
+    const after = await keyless(['runs', 'list', '--state-dir', agent.stateDir, '-o', 'json'])
+    assert.equal(
+      (JSON.parse(after.stdout) as any[]).some((r) => r.id === short.id),
+      false,
+    )
+    await assert.rejects(
+      fetch(`${short.host}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=x`, {
+        headers: { Metadata: 'true' },
+      }),
+    )
+    const again = await keyless(['runs', 'remove', short.id, '--state-dir', agent.stateDir])
+    assert.equal(again.code, 3)
   })
 
   it("uses keyless up's own agent, found through endpoints.json, for a VM that names no host", async () => {
