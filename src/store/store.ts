@@ -22,12 +22,7 @@ import type {
   Subscription,
   Tenant,
 } from './schema.js'
-import type {
-  VaultEndpointRow,
-  VaultKeyPolicyRow,
-  VaultKeyRow,
-  VaultSecretRow,
-} from './schema.js'
+import type { VaultEndpointRow, VaultKeyPolicyRow, VaultKeyRow, VaultSecretRow } from './schema.js'
 import type { BlobContainerStore } from './blob-container-store.js'
 import type { BlobStore } from './blob-store.js'
 

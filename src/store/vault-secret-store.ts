@@ -36,9 +36,8 @@ function createVersionedObjectStore<Row extends VersionedObjectRow, Changes exte
       .where('vault_key', '=', vaultKey.toLowerCase())
       .where('name_key', '=', name.toLowerCase())
   const fetch = async (vaultKey: string, name: string, version: string) =>
-    (await rows(vaultKey, name)
-      .where('version', '=', version.toLowerCase())
-      .executeTakeFirst()) as Row | undefined
+    (await rows(vaultKey, name).where('version', '=', version.toLowerCase()).executeTakeFirst()) as
+      Row | undefined
 
   return {
     async create(row) {
@@ -55,8 +54,7 @@ function createVersionedObjectStore<Row extends VersionedObjectRow, Changes exte
     fetch,
     fetchLatest: async (vaultKey, name) =>
       (await rows(vaultKey, name).orderBy('created_at', 'desc').limit(1).executeTakeFirst()) as
-        | Row
-        | undefined,
+        Row | undefined,
     listLatest: (vaultKey, filter, page = {}) =>
       readPage<Row>(
         page,

@@ -80,7 +80,9 @@ export async function fetchLive<R extends VersionedObjectRow, C>(
 ): Promise<R> {
   const repo = kind.repo(c.store)
   const row =
-    version === undefined ? await repo.fetchLatest(v.key, name) : await repo.fetch(v.key, name, version)
+    version === undefined
+      ? await repo.fetchLatest(v.key, name)
+      : await repo.fetch(v.key, name, version)
   if (!isLive(row)) throw kind.notFound(version ? `${name}/${version}` : name)
   return row
 }
