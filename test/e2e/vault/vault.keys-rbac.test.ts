@@ -19,9 +19,9 @@ const P = 'Microsoft.KeyVault/vaults/keyrotationpolicies'
 const b64 = (b: Buffer) => b.toString('base64url')
 
 const ROLE_IDS = {
-  'Key Vault Crypto Officer': '14b46e9e-c2b7-41b4-b07b-48a6ebf60603',
-  'Key Vault Crypto User': '12338af0-0e69-4776-bea7-57ae8d297424',
-  'Key Vault Crypto Service Encryption User': 'e147488a-f6f5-4113-8e2d-b22465e65bf6',
+  'Key Vault Crypto Officer': ROLES.cryptoOfficer,
+  'Key Vault Crypto User': ROLES.cryptoUser,
+  'Key Vault Crypto Service Encryption User': ROLES.cryptoServiceEncryptionUser,
   'Key Vault Reader': ROLES.kvReader,
   'Key Vault Secrets User': ROLES.user,
   'Key Vault Secrets Officer': ROLES.officer,

@@ -24,14 +24,19 @@ import {
   type KeyVaultKey,
 } from '@azure/keyvault-keys'
 import { SIGNATURE_ALGORITHMS } from '../../../src/domain/vault-keys.js'
-import { startVaultEnv, vaultRequest, withApi, type Vault, type VaultEnv } from './vault.config.js'
-
-export const CRYPTO_OFFICER = '14b46e9e-c2b7-41b4-b07b-48a6ebf60603'
+import {
+  ROLES,
+  startVaultEnv,
+  vaultRequest,
+  withApi,
+  type Vault,
+  type VaultEnv,
+} from './vault.config.js'
 
 const b64 = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString('base64url')
 
 /** The SDK's JWK (bytes) as node's (base64url strings), public members only. */
-export function nodeJwk(key: KeyVaultKey): NodeJwk {
+function nodeJwk(key: KeyVaultKey): NodeJwk {
   const k = key.key!
   return k.kty === 'RSA'
     ? { kty: 'RSA', n: b64(k.n), e: b64(k.e) }
@@ -53,7 +58,7 @@ describe('vault keys', () => {
     env = await startVaultEnv()
     vault = await env.createVault('kv-keys')
     officerW = await env.createWorkload('keys-officer')
-    await env.assign(vault.id, CRYPTO_OFFICER, officerW.principalId)
+    await env.assign(vault.id, ROLES.cryptoOfficer, officerW.principalId)
     keys = new KeyClient(vault.url, env.credential(officerW), {
       disableChallengeResourceVerification: true,
       retryOptions: { maxRetries: 0 },
