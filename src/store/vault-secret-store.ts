@@ -28,7 +28,7 @@ function createVersionedObjectStore<Row extends VersionedObjectRow, Changes exte
   tableName: VersionedTable,
 ): VersionedObjectStore<Row, Changes> {
   const table = tableName as 'vault_secrets'
-  type Any = any // eslint-disable-line @typescript-eslint/no-explicit-any
+  type Any = any
   const rows = (vaultKey: string, name: string) =>
     db
       .selectFrom(table)

@@ -34,8 +34,20 @@ export async function backupKey(c: KeyContext, v: VaultTarget, name: string): Pr
     policy: (await fetchPolicy(c, v, name))?.policy ?? null,
     versions: await Promise.all(
       rows.map(async (row) => {
-        const { vault_key, private_enc, deleted_at, scheduled_purge_at, ...kept } = row
-        ;(void vault_key, void private_enc, void deleted_at, void scheduled_purge_at)
+        const kept: StoredColumns = {
+          name_key: row.name_key,
+          name: row.name,
+          version: row.version,
+          kty: row.kty,
+          key_ops: row.key_ops,
+          public_jwk: row.public_jwk,
+          tags: row.tags,
+          enabled: row.enabled,
+          nbf: row.nbf,
+          exp: row.exp,
+          created_at: row.created_at,
+          updated_at: row.updated_at,
+        }
         return { ...kept, private_jwk: await openKey(c, v, row) }
       }),
     ),
