@@ -19,6 +19,7 @@ import { controlPlane } from './sections/control-plane.js'
 import { issuance } from './sections/issuance.js'
 import { memory } from './sections/memory.js'
 import { propagation } from './sections/propagation.js'
+import { vaultKeys } from './sections/vault-keys.js'
 import { verification } from './sections/verification.js'
 
 /** In report order. */
@@ -30,6 +31,7 @@ const SECTIONS: Section[] = [
   agent,
   accessChecks,
   propagation,
+  vaultKeys,
 ]
 /** Memory first: it measures an idle server, before the others load it. */
 const RUN_ORDER = [
@@ -40,6 +42,7 @@ const RUN_ORDER = [
   'control-plane',
   'access-checks',
   'propagation',
+  'vault-keys',
 ]
 
 const argv = process.argv.slice(2)

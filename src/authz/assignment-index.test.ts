@@ -349,7 +349,9 @@ describe('AssignmentIndex', () => {
       }
       return allowed
     }
-    assert.ok(compare(1000) > 50, 'the random data should allow a fair share of checks')
+    // Not vacuous: some 4 % or more of the random checks are allowed (the share falls as
+    // built-in roles that grant none of these actions join the pool).
+    assert.ok(compare(1000) > 40, 'the random data should allow a fair share of checks')
     for (let i = 0; i < 1000; i++) {
       const name = guid(1 + rand(2000))
       const a = all.get(name)

@@ -18,7 +18,12 @@ import type { Repositories } from './store.js'
 import { createSubscriptionStore } from './subscription-store.js'
 import { createTenantStore } from './tenant-store.js'
 import { withTranslatedErrors } from './translate-error.js'
-import { createVaultEndpointStore, createVaultSecretStore } from './vault-secret-store.js'
+import {
+  createVaultEndpointStore,
+  createVaultKeyPolicyStore,
+  createVaultKeyStore,
+  createVaultSecretStore,
+} from './vault-secret-store.js'
 
 /** Every repository over one handle: the pool, or a transaction (a Transaction is a Kysely). */
 export function createRepositories(db: Kysely<Database>): Repositories {
@@ -39,6 +44,8 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     joinTokens: withTranslatedErrors(createJoinTokenStore(db)),
     vaultSecrets: withTranslatedErrors(createVaultSecretStore(db)),
     vaultEndpoints: withTranslatedErrors(createVaultEndpointStore(db)),
+    vaultKeys: withTranslatedErrors(createVaultKeyStore(db)),
+    vaultKeyPolicies: withTranslatedErrors(createVaultKeyPolicyStore(db)),
     blobContainers: withTranslatedErrors(createBlobContainerStore(db)),
     blobs: withTranslatedErrors(createBlobStore(db)),
   }

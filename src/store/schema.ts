@@ -276,6 +276,39 @@ export interface VaultSecretTable {
   scheduled_purge_at: number | null
 }
 
+export interface VaultKeyTable {
+  vault_key: string
+  name_key: string
+  name: string
+  version: string
+  /** `RSA` or `EC`. */
+  kty: string
+  /** JSON array of the key's permitted operations. */
+  key_ops: string
+  /** JSON of the public JWK (no `kid`, no private members). */
+  public_jwk: string
+  /** The private JWK, sealed under the installation's key hierarchy as a compact JWE. */
+  private_enc: string
+  tags: string | null
+  enabled: number
+  nbf: number | null
+  exp: number | null
+  created_at: number
+  updated_at: number
+  deleted_at: number | null
+  scheduled_purge_at: number | null
+}
+
+/** A key's rotation policy, kept across its versions and removed with the key. */
+export interface VaultKeyPolicyTable {
+  vault_key: string
+  name_key: string
+  /** JSON: `{ lifetimeActions, expiryTime }` as validated. */
+  policy: string
+  created_at: number
+  updated_at: number
+}
+
 export interface VaultEndpointTable {
   vault_key: string
   /** The port the vault's listener last bound, reused on restart so its URL stays stable. */
@@ -300,6 +333,8 @@ export interface Database {
   join_tokens: JoinTokenTable
   vault_secrets: VaultSecretTable
   vault_endpoints: VaultEndpointTable
+  vault_keys: VaultKeyTable
+  vault_key_policies: VaultKeyPolicyTable
   blob_containers: BlobContainerTable
   blobs: BlobTable
   blob_blocks: BlobBlockTable
@@ -323,6 +358,8 @@ export type HostRow = Selectable<HostTable>
 export type JoinTokenRow = Selectable<JoinTokenTable>
 export type VaultSecretRow = Selectable<VaultSecretTable>
 export type VaultEndpointRow = Selectable<VaultEndpointTable>
+export type VaultKeyRow = Selectable<VaultKeyTable>
+export type VaultKeyPolicyRow = Selectable<VaultKeyPolicyTable>
 export type BlobContainerRow = Selectable<BlobContainerTable>
 export type BlobRow = Selectable<BlobTable>
 export type BlobBlockRow = Selectable<BlobBlockTable>

@@ -22,7 +22,7 @@ import type {
   Subscription,
   Tenant,
 } from './schema.js'
-import type { VaultEndpointRow, VaultSecretRow } from './schema.js'
+import type { VaultEndpointRow, VaultKeyPolicyRow, VaultKeyRow, VaultSecretRow } from './schema.js'
 import type { BlobContainerStore } from './blob-container-store.js'
 import type { BlobStore } from './blob-store.js'
 import type { InvariantOptions, Violation } from './invariants.js'
@@ -210,29 +210,36 @@ export type VaultSecretChanges = Partial<
   Pick<VaultSecretRow, 'content_type' | 'tags' | 'enabled' | 'nbf' | 'exp' | 'updated_at'>
 >
 
-/** Key Vault secrets. Names are matched in any casing; versions are lower-case hex. */
-export interface VaultSecretStore {
-  create(row: VaultSecretRow): Promise<void>
+export type VaultKeyChanges = Partial<
+  Pick<VaultKeyRow, 'key_ops' | 'tags' | 'enabled' | 'nbf' | 'exp' | 'updated_at'>
+>
+
+/** The columns every versioned, soft-deletable Key Vault object has (secrets, keys). */
+export interface VersionedObjectRow {
+  vault_key: string
+  name_key: string
+  name: string
+  version: string
+  created_at: number
+  updated_at: number
+  deleted_at: number | null
+  scheduled_purge_at: number | null
+}
+
+/** Versioned Key Vault objects. Names are matched in any casing; versions are lower-case hex. */
+export interface VersionedObjectStore<Row extends VersionedObjectRow, Changes> {
+  create(row: Row): Promise<void>
   /** One version of a name, live or soft-deleted. */
-  fetch(vaultKey: string, name: string, version: string): Promise<VaultSecretRow | undefined>
+  fetch(vaultKey: string, name: string, version: string): Promise<Row | undefined>
   /** The newest version (highest created_at) of a name, live or soft-deleted. */
-  fetchLatest(vaultKey: string, name: string): Promise<VaultSecretRow | undefined>
+  fetchLatest(vaultKey: string, name: string): Promise<Row | undefined>
   /** The newest version of each name, live ones or soft-deleted ones, ordered by name. */
-  listLatest(
-    vaultKey: string,
-    filter: { deleted: boolean },
-    page?: PageRequest,
-  ): Promise<Page<VaultSecretRow>>
+  listLatest(vaultKey: string, filter: { deleted: boolean }, page?: PageRequest): Promise<Page<Row>>
   /** Every version of a name, ordered by version. */
-  listVersions(vaultKey: string, name: string, page?: PageRequest): Promise<Page<VaultSecretRow>>
+  listVersions(vaultKey: string, name: string, page?: PageRequest): Promise<Page<Row>>
   /** Every version of a name, oldest first (backups). */
-  listAllVersions(vaultKey: string, name: string): Promise<VaultSecretRow[]>
-  update(
-    vaultKey: string,
-    name: string,
-    version: string,
-    changes: VaultSecretChanges,
-  ): Promise<boolean>
+  listAllVersions(vaultKey: string, name: string): Promise<Row[]>
+  update(vaultKey: string, name: string, version: string, changes: Changes): Promise<boolean>
   /** Marks every version of a name soft-deleted, or live again with nulls; returns the count. */
   setDeleted(
     vaultKey: string,
@@ -244,6 +251,17 @@ export interface VaultSecretStore {
   delete(vaultKey: string, name: string): Promise<number>
   /** Purges soft-deleted versions whose scheduled purge time is <= now; returns the count. */
   prune(now: number): Promise<number>
+}
+
+export type VaultSecretStore = VersionedObjectStore<VaultSecretRow, VaultSecretChanges>
+export type VaultKeyStore = VersionedObjectStore<VaultKeyRow, VaultKeyChanges>
+
+/** Rotation policies of keys, one per name. */
+export interface VaultKeyPolicyStore {
+  fetch(vaultKey: string, name: string): Promise<VaultKeyPolicyRow | undefined>
+  /** Creates or replaces the name's policy. */
+  save(row: VaultKeyPolicyRow): Promise<void>
+  delete(vaultKey: string, name: string): Promise<number>
 }
 
 export interface VaultEndpointStore {
@@ -269,6 +287,8 @@ export interface Repositories {
   joinTokens: JoinTokenStore
   vaultSecrets: VaultSecretStore
   vaultEndpoints: VaultEndpointStore
+  vaultKeys: VaultKeyStore
+  vaultKeyPolicies: VaultKeyPolicyStore
   blobContainers: BlobContainerStore
   blobs: BlobStore
 }

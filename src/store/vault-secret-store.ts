@@ -2,26 +2,49 @@ import type { Kysely } from 'kysely'
 import { affectedRows, hasChanges } from './changes.js'
 import { readPage } from './paging.js'
 import type { Database } from './schema.js'
-import type { VaultEndpointStore, VaultSecretStore } from './store.js'
+import type {
+  VaultEndpointStore,
+  VaultKeyPolicyStore,
+  VaultKeyStore,
+  VaultSecretStore,
+  VersionedObjectRow,
+  VersionedObjectStore,
+} from './store.js'
+
+/** Tables of versioned vault objects; they share the columns of `VersionedObjectRow`. */
+type VersionedTable = 'vault_secrets' | 'vault_keys'
+
+export const createVaultSecretStore = (db: Kysely<Database>): VaultSecretStore =>
+  createVersionedObjectStore(db, 'vault_secrets')
+export const createVaultKeyStore = (db: Kysely<Database>): VaultKeyStore =>
+  createVersionedObjectStore(db, 'vault_keys')
 
 // Vault keys are ARM keys and names compare case-insensitively, so both are lower-cased on the
-// way in; versions are lower-case hex by construction and lower-cased for lookups.
-export function createVaultSecretStore(db: Kysely<Database>): VaultSecretStore {
+// way in; versions are lower-case hex by construction and lower-cased for lookups. The queries
+// touch only the shared columns; Kysely is told the table is `vault_secrets` so that one typed
+// query serves both, and rows come back as the table's own row type.
+function createVersionedObjectStore<Row extends VersionedObjectRow, Changes extends object>(
+  db: Kysely<Database>,
+  tableName: VersionedTable,
+): VersionedObjectStore<Row, Changes> {
+  const table = tableName as 'vault_secrets'
+  type Any = any
   const rows = (vaultKey: string, name: string) =>
     db
-      .selectFrom('vault_secrets')
+      .selectFrom(table)
       .selectAll()
       .where('vault_key', '=', vaultKey.toLowerCase())
       .where('name_key', '=', name.toLowerCase())
-  const fetch: VaultSecretStore['fetch'] = (vaultKey, name, version) =>
-    rows(vaultKey, name).where('version', '=', version.toLowerCase()).executeTakeFirst()
+  const fetch = async (vaultKey: string, name: string, version: string) =>
+    (await rows(vaultKey, name).where('version', '=', version.toLowerCase()).executeTakeFirst()) as
+      Row | undefined
 
   return {
     async create(row) {
       await db
-        .insertInto('vault_secrets')
+        .insertInto(table)
         .values({
-          ...row,
+          ...(row as Any),
           vault_key: row.vault_key.toLowerCase(),
           name_key: row.name.toLowerCase(),
           version: row.version.toLowerCase(),
@@ -29,15 +52,16 @@ export function createVaultSecretStore(db: Kysely<Database>): VaultSecretStore {
         .execute()
     },
     fetch,
-    fetchLatest: (vaultKey, name) =>
-      rows(vaultKey, name).orderBy('created_at', 'desc').limit(1).executeTakeFirst(),
+    fetchLatest: async (vaultKey, name) =>
+      (await rows(vaultKey, name).orderBy('created_at', 'desc').limit(1).executeTakeFirst()) as
+        Row | undefined,
     listLatest: (vaultKey, filter, page = {}) =>
-      readPage(
+      readPage<Row>(
         page,
         (row) => row.name_key,
         (after, take) =>
           db
-            .selectFrom('vault_secrets as s')
+            .selectFrom(`${table} as s` as 'vault_secrets as s')
             .selectAll('s')
             .where('s.vault_key', '=', vaultKey.toLowerCase())
             .where('s.deleted_at', filter.deleted ? 'is not' : 'is', null)
@@ -45,7 +69,7 @@ export function createVaultSecretStore(db: Kysely<Database>): VaultSecretStore {
             .where(({ not, exists, selectFrom }) =>
               not(
                 exists(
-                  selectFrom('vault_secrets as n')
+                  selectFrom(`${table} as n` as 'vault_secrets as n')
                     .select('n.version')
                     .whereRef('n.vault_key', '=', 's.vault_key')
                     .whereRef('n.name_key', '=', 's.name_key')
@@ -56,10 +80,10 @@ export function createVaultSecretStore(db: Kysely<Database>): VaultSecretStore {
             .$if(after !== undefined, (qb) => qb.where('s.name_key', '>', after as string))
             .orderBy('s.name_key')
             .limit(take)
-            .execute(),
+            .execute() as Promise<Row[]>,
       ),
     listVersions: (vaultKey, name, page = {}) =>
-      readPage(
+      readPage<Row>(
         page,
         (row) => row.version,
         (after, take) =>
@@ -67,16 +91,17 @@ export function createVaultSecretStore(db: Kysely<Database>): VaultSecretStore {
             .$if(after !== undefined, (qb) => qb.where('version', '>', after as string))
             .orderBy('version')
             .limit(take)
-            .execute(),
+            .execute() as Promise<Row[]>,
       ),
-    listAllVersions: (vaultKey, name) => rows(vaultKey, name).orderBy('created_at').execute(),
+    listAllVersions: async (vaultKey, name) =>
+      (await rows(vaultKey, name).orderBy('created_at').execute()) as Row[],
     async update(vaultKey, name, version, changes) {
       if (!hasChanges(changes)) {
         return (await fetch(vaultKey, name, version)) !== undefined
       }
       const result = await db
-        .updateTable('vault_secrets')
-        .set(changes)
+        .updateTable(table)
+        .set(changes as Any)
         .where('vault_key', '=', vaultKey.toLowerCase())
         .where('name_key', '=', name.toLowerCase())
         .where('version', '=', version.toLowerCase())
@@ -85,7 +110,7 @@ export function createVaultSecretStore(db: Kysely<Database>): VaultSecretStore {
     },
     async setDeleted(vaultKey, name, deletedAt, scheduledPurgeAt) {
       const result = await db
-        .updateTable('vault_secrets')
+        .updateTable(table)
         .set({ deleted_at: deletedAt, scheduled_purge_at: scheduledPurgeAt })
         .where('vault_key', '=', vaultKey.toLowerCase())
         .where('name_key', '=', name.toLowerCase())
@@ -94,7 +119,7 @@ export function createVaultSecretStore(db: Kysely<Database>): VaultSecretStore {
     },
     async delete(vaultKey, name) {
       const result = await db
-        .deleteFrom('vault_secrets')
+        .deleteFrom(table)
         .where('vault_key', '=', vaultKey.toLowerCase())
         .where('name_key', '=', name.toLowerCase())
         .executeTakeFirst()
@@ -102,7 +127,7 @@ export function createVaultSecretStore(db: Kysely<Database>): VaultSecretStore {
     },
     async prune(now) {
       const result = await db
-        .deleteFrom('vault_secrets')
+        .deleteFrom(table)
         .where('scheduled_purge_at', 'is not', null)
         .where('scheduled_purge_at', '<=', now)
         .executeTakeFirst()
@@ -128,6 +153,42 @@ export function createVaultEndpointStore(db: Kysely<Database>): VaultEndpointSto
           oc.column('vault_key').doUpdateSet({ port: values.port, updated_at: values.updated_at }),
         )
         .execute()
+    },
+  }
+}
+
+export function createVaultKeyPolicyStore(db: Kysely<Database>): VaultKeyPolicyStore {
+  return {
+    fetch: (vaultKey, name) =>
+      db
+        .selectFrom('vault_key_policies')
+        .selectAll()
+        .where('vault_key', '=', vaultKey.toLowerCase())
+        .where('name_key', '=', name.toLowerCase())
+        .executeTakeFirst(),
+    async save(row) {
+      const values = {
+        ...row,
+        vault_key: row.vault_key.toLowerCase(),
+        name_key: row.name_key.toLowerCase(),
+      }
+      await db
+        .insertInto('vault_key_policies')
+        .values(values)
+        .onConflict((oc) =>
+          oc
+            .columns(['vault_key', 'name_key'])
+            .doUpdateSet({ policy: values.policy, updated_at: values.updated_at }),
+        )
+        .execute()
+    },
+    async delete(vaultKey, name) {
+      const result = await db
+        .deleteFrom('vault_key_policies')
+        .where('vault_key', '=', vaultKey.toLowerCase())
+        .where('name_key', '=', name.toLowerCase())
+        .executeTakeFirst()
+      return affectedRows(result.numDeletedRows)
     },
   }
 }

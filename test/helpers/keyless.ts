@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Endpoints as ServerEndpoints } from '../../src/server/start.js'
-import { deriveKeyHierarchy, type PurposeKey } from '../../src/common/key-hierarchy.js'
+import {
+  deriveKeyHierarchy,
+  type KeyPurpose,
+  type PurposeKey,
+} from '../../src/common/key-hierarchy.js'
 
 export const ROOT = resolve(import.meta.dirname, '../../..')
 export const BIN = join(ROOT, 'bin/keyless.js')
@@ -36,10 +40,12 @@ export interface KeylessProcess {
 
 /** The key that wraps signing keys in `dataDir`'s store, derived from its master.key, for tests
  * that sign as the server would (to prove that a refusal comes from claim checks). */
-export function signingWrapKey(dataDir: string): PurposeKey {
+export function purposeKey(dataDir: string, purpose: KeyPurpose): PurposeKey {
   const master = Buffer.from(readFileSync(join(dataDir, 'master.key'), 'utf8').trim(), 'base64url')
-  return deriveKeyHierarchy(master).forPurpose('signing-keys')
+  return deriveKeyHierarchy(master).forPurpose(purpose)
 }
+
+export const signingWrapKey = (dataDir: string) => purposeKey(dataDir, 'signing-keys')
 
 /** A fresh data directory, seeded with the test run's CA when there is one (scripts/test.js),
  * so that this process (started with NODE_EXTRA_CA_CERTS) trusts the server. */

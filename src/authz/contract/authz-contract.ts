@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { BUILT_IN_ROLE_IDS } from '../../domain/rbac/built-in-roles.js'
+import { BUILT_IN_ROLE_IDS, BUILT_IN_ROLES } from '../../domain/rbac/built-in-roles.js'
 import { EVERYONE } from '../../domain/rbac/types.js'
 import {
   principalRow,
@@ -89,7 +89,10 @@ export function runAuthzContract(name: string, open: () => Promise<Store | undef
         readers.map((r) => r.id),
         [READER],
       )
-      assert.equal((await authz.listRoleDefinitions(w.sub, "type eq 'BuiltInRole'")).length, 16)
+      assert.equal(
+        (await authz.listRoleDefinitions(w.sub, "type eq 'BuiltInRole'")).length,
+        BUILT_IN_ROLES.length,
+      )
     })
 
     it('grants along the scope tree as soon as an assignment is created, and explains it', async (ctx) => {

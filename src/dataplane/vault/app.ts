@@ -1,19 +1,20 @@
 // One HTTPS listener of the vault data plane: a Fastify app whose every request runs the same
 // visible pipeline, then the route's operation:
 //   headers → challenge (no token: 401 first) → vault → token → api-version → route:
-//   name → RBAC (data action at the secret's scope) → operation → Key Vault JSON.
+//   name → RBAC (data action at the secret's or key's scope) → operation → Key Vault JSON.
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { VerifiedClaims } from '../../common/access-token.js'
 import { authenticate, challengeHeader, vaultAudiences } from './authenticate.js'
-import { authorizeSecretAction } from './authorize.js'
+import { authorizeVaultAction } from './authorize.js'
 import { clientErrorResponder } from '../../common/framework-errors.js'
 import { createVaultErrorHandler, vaultErrorBody, VaultErrors } from './errors.js'
 import type { VaultServiceOptions } from './options.js'
 import { apiVersionOf } from './requests.js'
+import { KEY_ROUTES } from './key-routes.js'
 import { ROUTES, type Operation } from './routes.js'
 import type { SecretContext } from './secrets.js'
-import { secretScope, type VaultTarget } from './vaults.js'
+import { objectScope, type VaultTarget } from './vaults.js'
 
 /** Sent on every response, as Key Vault does; clients log it. */
 export const SERVICE_VERSION = '1.9.0.0'
@@ -68,6 +69,7 @@ export async function buildVaultApp(x: VaultAppOptions): Promise<FastifyInstance
   const c: SecretContext = {
     store: o.store,
     key: o.keys.forPurpose('vault-secrets'),
+    materialKey: o.keys.forPurpose('vault-keys'),
     clock: o.clock,
   }
 
@@ -90,7 +92,7 @@ export async function buildVaultApp(x: VaultAppOptions): Promise<FastifyInstance
     states.set(request, { vault, caller, apiVersion: apiVersionOf(request.url) })
   })
 
-  for (const route of ROUTES) {
+  for (const route of [...ROUTES, ...KEY_ROUTES]) {
     app.route({
       method: route.method,
       url: route.url,
@@ -104,9 +106,9 @@ export async function buildVaultApp(x: VaultAppOptions): Promise<FastifyInstance
           query: new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : ''),
           body: request.body,
         }
-        const name = route.secret ? await route.secret(op) : undefined
-        const scope = name === undefined ? s.vault.id : secretScope(s.vault, name)
-        await authorizeSecretAction(o, s.caller, s.vault, route.action, scope)
+        const name = route.object ? await route.object(op) : undefined
+        const scope = name === undefined ? s.vault.id : objectScope(s.vault, route.collection, name)
+        await authorizeVaultAction(o, s.caller, s.vault, route.action, scope)
         const result = await route.run(op)
         reply.code(result.status ?? 200)
         if (result.body === undefined) return reply.send()

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { VerifiedClaims } from '../../common/access-token.js'
-import { authorizeSecretAction, forbiddenMessage, SecretActions } from './authorize.js'
+import { authorizeVaultAction, forbiddenMessage, SecretActions } from './authorize.js'
 import type { VaultTarget } from './vaults.js'
 
 const vault: VaultTarget = {
@@ -62,15 +62,12 @@ describe('vault authorization', () => {
         return { allowed: a === SecretActions.getSecret, reason: 'x' }
       },
     }
-    await authorizeSecretAction(o, caller, vault, SecretActions.getSecret, 'scope')
-    await assert.rejects(
-      authorizeSecretAction(o, caller, vault, SecretActions.setSecret, 'scope'),
-      {
-        status: 403,
-        code: 'Forbidden',
-        extra: { innerCode: 'ForbiddenByRbac' },
-      },
-    )
+    await authorizeVaultAction(o, caller, vault, SecretActions.getSecret, 'scope')
+    await assert.rejects(authorizeVaultAction(o, caller, vault, SecretActions.setSecret, 'scope'), {
+      status: 403,
+      code: 'Forbidden',
+      extra: { innerCode: 'ForbiddenByRbac' },
+    })
     assert.deepEqual(asked, [
       ['obj', SecretActions.getSecret, 'scope'],
       ['obj', SecretActions.setSecret, 'scope'],

@@ -1,5 +1,5 @@
-// Every operation's RBAC check: the operation's data action (reference §7) at the secret's scope,
-// or at the vault's for lists, decided live by the RBAC engine, so a removed assignment is
+// Every operation's RBAC check: the operation's data action (reference §7) at the object's scope
+// (`<vault>/secrets/<name>`, `<vault>/keys/<name>`), or at the vault's for lists, decided live by the RBAC engine, so a removed assignment is
 // refused at the next request. A refusal is 403 `Forbidden` / `ForbiddenByRbac` with Azure's
 // multi-line message ([ISS] piyushsachdeva/Terraform_AKS#2).
 import type { VerifiedClaims } from '../../common/access-token.js'
@@ -24,6 +24,35 @@ export const SecretActions = {
 
 export type SecretAction = (typeof SecretActions)[keyof typeof SecretActions]
 
+const KEYS = 'Microsoft.KeyVault/vaults/keys'
+const POLICIES = 'Microsoft.KeyVault/vaults/keyrotationpolicies'
+
+/** Data actions of the key operations, as Azure's Microsoft.KeyVault provider lists them.
+ * Deleted keys are read with `keys/read`, recovered and purged with their own actions. */
+export const KeyActions = {
+  read: `${KEYS}/read`,
+  create: `${KEYS}/create/action`,
+  import: `${KEYS}/import/action`,
+  update: `${KEYS}/update/action`,
+  delete: `${KEYS}/delete`,
+  recover: `${KEYS}/recover/action`,
+  purge: `${KEYS}/purge/action`,
+  backup: `${KEYS}/backup/action`,
+  restore: `${KEYS}/restore/action`,
+  rotate: `${KEYS}/rotate/action`,
+  sign: `${KEYS}/sign/action`,
+  verify: `${KEYS}/verify/action`,
+  encrypt: `${KEYS}/encrypt/action`,
+  decrypt: `${KEYS}/decrypt/action`,
+  wrap: `${KEYS}/wrap/action`,
+  unwrap: `${KEYS}/unwrap/action`,
+  readPolicy: `${POLICIES}/read`,
+  writePolicy: `${POLICIES}/write`,
+} as const
+
+export type KeyAction = (typeof KeyActions)[keyof typeof KeyActions]
+export type VaultDataAction = SecretAction | KeyAction
+
 export function forbiddenMessage(
   caller: Pick<VerifiedClaims, 'appid' | 'oid' | 'iss'>,
   action: string,
@@ -45,11 +74,11 @@ export function forbiddenMessage(
   ].join('\r\n')
 }
 
-export async function authorizeSecretAction(
+export async function authorizeVaultAction(
   o: Pick<DataPlaneOptions, 'authorize'>,
   caller: VerifiedClaims,
   vault: VaultTarget,
-  action: SecretAction,
+  action: VaultDataAction,
   scope: string,
 ): Promise<void> {
   const decision = await o.authorize(caller.oid, action, scope)

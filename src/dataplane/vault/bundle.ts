@@ -14,7 +14,13 @@ export function parseTags(tags: string | null): Record<string, string> | undefin
   return tags === null ? undefined : (JSON.parse(tags) as Record<string, string>)
 }
 
-function attributes(v: VaultTarget, row: VaultSecretRow) {
+type AttributeColumns = Pick<
+  VaultSecretRow,
+  'enabled' | 'nbf' | 'exp' | 'created_at' | 'updated_at'
+>
+
+/** The `attributes` every object has, secrets and keys alike. */
+export function attributes(v: VaultTarget, row: AttributeColumns) {
   return {
     enabled: row.enabled === 1,
     ...(row.nbf === null ? {} : { nbf: seconds(row.nbf) }),
@@ -46,9 +52,14 @@ export function secretItem(v: VaultTarget, row: VaultSecretRow, versioned: boole
   return common(v, row, versioned)
 }
 
-function deletedFields(v: VaultTarget, row: VaultSecretRow) {
+/** What a deleted object adds: where to recover it, and when it was deleted and goes for good. */
+export function deletedFields(
+  v: VaultTarget,
+  row: Pick<VaultSecretRow, 'name' | 'deleted_at' | 'scheduled_purge_at'>,
+  collection: 'deletedsecrets' | 'deletedkeys' = 'deletedsecrets',
+) {
   return {
-    recoveryId: `${v.uri}deletedsecrets/${row.name}`,
+    recoveryId: `${v.uri}${collection}/${row.name}`,
     deletedDate: seconds(row.deleted_at ?? 0),
     scheduledPurgeDate: seconds(row.scheduled_purge_at ?? 0),
   }

@@ -2,6 +2,7 @@
 // key derived from the master key, common/key-hierarchy.ts), as the token service keeps its
 // signing keys. Neither a value nor a key enters the database in the clear. The vault's key goes
 // into the authenticated header, so a value copied to another row does not decrypt there.
+import type { JsonWebKey } from 'node:crypto'
 import type { PurposeKey } from '../../common/key-hierarchy.js'
 import { openJwe, sealJwe } from '../../common/sealed-jwe.js'
 
@@ -40,11 +41,48 @@ export function decryptValue(
   return open(jwe, key, 'kv-secret', placeOf(at.vaultKey, at.nameKey, at.version))
 }
 
-/** A backup blob: the sealed JSON, as the bytes the client base64url-encodes. */
-export function sealBackup(json: string, key: PurposeKey): Promise<string> {
-  return seal(json, key, 'kv-secret-backup', 'keyless')
+/** What a backup blob holds: one secret or one key. */
+export type BackupKind = 'kv-secret-backup' | 'kv-key-backup'
+
+/**
+ * A backup blob: the sealed JSON, as the bytes the client base64url-encodes. A secret's backup
+ * is sealed under the secrets' key, a key's backup under the key material's key.
+ */
+export function sealBackup(
+  json: string,
+  key: PurposeKey,
+  kind: BackupKind = 'kv-secret-backup',
+): Promise<string> {
+  return seal(json, key, kind, 'keyless')
 }
 
-export function openBackup(jwe: string, key: PurposeKey): Promise<string> {
-  return open(jwe, key, 'kv-secret-backup')
+export function openBackup(
+  jwe: string,
+  key: PurposeKey,
+  kind: BackupKind = 'kv-secret-backup',
+): Promise<string> {
+  return open(jwe, key, kind)
+}
+
+/** A key version's private JWK, sealed to its place (vault, name, version). */
+export function sealPrivateKey(
+  privateJwk: object,
+  key: PurposeKey,
+  at: { vaultKey: string; nameKey: string; version: string },
+): Promise<string> {
+  return seal(
+    JSON.stringify(privateJwk),
+    key,
+    'kv-key',
+    placeOf(at.vaultKey, at.nameKey, at.version),
+  )
+}
+
+export async function openPrivateKey(
+  jwe: string,
+  key: PurposeKey,
+  at: { vaultKey: string; nameKey: string; version: string },
+): Promise<JsonWebKey> {
+  const json = await open(jwe, key, 'kv-key', placeOf(at.vaultKey, at.nameKey, at.version))
+  return JSON.parse(json) as JsonWebKey
 }

@@ -22,6 +22,8 @@ export interface VaultErrorBody {
 }
 
 const inner = (code: string) => ({ extra: { innerCode: code } })
+const RECOVER_KEY_HINT =
+  'If you recently deleted this key you may be able to recover it using the correct recovery command.'
 const RECOVER_HINT =
   'If you recently deleted this secret you may be able to recover it using the correct recovery command.'
 
@@ -62,6 +64,39 @@ export const VaultErrors = {
     new Forbidden(
       'Forbidden',
       'Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.',
+    ),
+  keyNotFound: (nameOrId: string) =>
+    new NotFound(
+      'KeyNotFound',
+      `A key with (name/id) ${nameOrId} was not found in this key vault. ${RECOVER_KEY_HINT}`,
+    ),
+  deletedKeyNotFound: (name: string) =>
+    new NotFound('KeyNotFound', `Deleted Key not found: ${name}`),
+  keyDeletedButRecoverable: (name: string) =>
+    new Conflict(
+      'Conflict',
+      `Key ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.`,
+      inner('ObjectIsDeletedButRecoverable'),
+    ),
+  keyAlreadyExists: (name: string) =>
+    new Conflict('Conflict', `Key ${name} already exists in this key vault.`),
+  keyDisabled: (operation: string) =>
+    new Forbidden(
+      'Forbidden',
+      `Operation ${operation} is not allowed on a disabled key.`,
+      inner('KeyDisabled'),
+    ),
+  keyNotValidNow: (operation: string, why: 'expired' | 'not yet valid') =>
+    new Forbidden(
+      'Forbidden',
+      `Operation ${operation} is not allowed on a key that is ${why}.`,
+      inner(why === 'expired' ? 'KeyExpired' : 'KeyNotYetValid'),
+    ),
+  keyOperationNotPermitted: (operation: string) =>
+    new Forbidden(
+      'Forbidden',
+      `Operation ${operation} is not permitted on this key.`,
+      inner('KeyOperationForbidden'),
     ),
   forbiddenByRbac: (message: string) =>
     new Forbidden('Forbidden', message, inner('ForbiddenByRbac')),

@@ -66,9 +66,10 @@ export function createVaultService(o: VaultServiceOptions): VaultService {
         })
       }
       const prune = () =>
-        o.store.vaultSecrets
-          .prune(o.clock.now())
-          .catch((err) => log?.error({ err }, 'purging deleted secrets failed'))
+        Promise.all([
+          o.store.vaultSecrets.prune(o.clock.now()),
+          o.store.vaultKeys.prune(o.clock.now()),
+        ]).catch((err) => log?.error({ err }, 'purging deleted secrets and keys failed'))
       timers.push(setInterval(reconcile, settings.pollIntervalMs))
       timers.push(setInterval(prune, settings.pruneIntervalMs))
       for (const t of timers) t.unref()

@@ -62,7 +62,7 @@ export interface SecretInput {
 
 export const MAX_VALUE_BYTES = 25 * 1024
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
+export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function time(name: string, v: unknown): number | null | undefined {
@@ -72,7 +72,7 @@ function time(name: string, v: unknown): number | null | undefined {
   return (v as number) * 1000
 }
 
-function tagsOf(v: unknown): Record<string, string> | null | undefined {
+export function tagsOf(v: unknown): Record<string, string> | null | undefined {
   if (v === undefined || v === null) return v
   if (!isObject(v)) throw VaultErrors.badParameter('tags must be an object of strings.')
   const entries = Object.entries(v)
@@ -94,18 +94,24 @@ function common(body: Record<string, unknown>): SecretInput {
   if (ct !== undefined) out.contentType = ct as string | null
   const tags = tagsOf(body.tags)
   if (tags !== undefined) out.tags = tags
-  const a = body.attributes
-  if (a !== undefined && a !== null) {
-    if (!isObject(a)) throw VaultErrors.badParameter('attributes must be an object.')
-    if (a.enabled !== undefined && a.enabled !== null && typeof a.enabled !== 'boolean') {
-      throw VaultErrors.badParameter('attributes.enabled must be a boolean.')
-    }
-    if (typeof a.enabled === 'boolean') out.enabled = a.enabled
-    const nbf = time('nbf', a.nbf)
-    const exp = time('exp', a.exp)
-    if (nbf !== undefined) out.nbf = nbf
-    if (exp !== undefined) out.exp = exp
+  return { ...out, ...attributesOf(body.attributes) }
+}
+
+export type AttributeInput = Pick<SecretInput, 'enabled' | 'nbf' | 'exp'>
+
+/** `attributes`: `enabled`, and `nbf`/`exp` in Unix seconds (null clears). */
+export function attributesOf(a: unknown): AttributeInput {
+  const out: AttributeInput = {}
+  if (a === undefined || a === null) return out
+  if (!isObject(a)) throw VaultErrors.badParameter('attributes must be an object.')
+  if (a.enabled !== undefined && a.enabled !== null && typeof a.enabled !== 'boolean') {
+    throw VaultErrors.badParameter('attributes.enabled must be a boolean.')
   }
+  if (typeof a.enabled === 'boolean') out.enabled = a.enabled
+  const nbf = time('nbf', a.nbf)
+  const exp = time('exp', a.exp)
+  if (nbf !== undefined) out.nbf = nbf
+  if (exp !== undefined) out.exp = exp
   return out
 }
 

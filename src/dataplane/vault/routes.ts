@@ -3,7 +3,8 @@
 // for vault-wide lists, and that decides the RBAC scope; the check runs before the operation.
 import type { VerifiedClaims } from '../../common/access-token.js'
 import type { PageRequest } from '../../store/store.js'
-import { SecretActions, type SecretAction } from './authorize.js'
+import { SecretActions, type VaultDataAction } from './authorize.js'
+import type { openKeyBackup } from './key-backup.js'
 import { decodeBackup, encodeBackup, type RestoredVersion } from './backup.js'
 import {
   checkName,
@@ -27,6 +28,8 @@ export interface Operation {
   body: unknown
   /** Set by the restore route once its blob is opened. */
   restored?: { name: string; versions: RestoredVersion[] }
+  /** Set by the key restore route once its blob is opened. */
+  restoredKey?: Awaited<ReturnType<typeof openKeyBackup>>
 }
 
 export interface OperationResult {
@@ -37,20 +40,22 @@ export interface OperationResult {
 export interface Route {
   method: 'GET' | 'PUT' | 'PATCH' | 'DELETE' | 'POST'
   url: string
-  action: SecretAction
-  /** The secret the operation is about (its RBAC scope); absent: the vault is the scope. */
-  secret?: (op: Operation) => string | Promise<string>
+  action: VaultDataAction
+  /** Which objects the route is about: it decides the RBAC scope's collection. */
+  collection: 'secrets' | 'keys'
+  /** The object the operation is about (its RBAC scope); absent: the vault is the scope. */
+  object?: (op: Operation) => string | Promise<string>
   run: (op: Operation) => Promise<OperationResult>
 }
 
-const named = (op: Operation) => checkName(op.params.name ?? '')
+export const named = (op: Operation) => checkName(op.params.name ?? '')
 const version = (op: Operation) => checkVersion(op.params.name ?? '', op.params.version)
-const ok = async (body: unknown | Promise<unknown>): Promise<OperationResult> => ({
+export const ok = async (body: unknown | Promise<unknown>): Promise<OperationResult> => ({
   body: await body,
 })
 
 /** One page of a list, with an absolute `nextLink` that carries the api-version (or null). */
-async function page(
+export async function page(
   op: Operation,
   path: string,
   list: (page: PageRequest) => Promise<{ items: unknown[]; next?: string }>,
@@ -70,34 +75,39 @@ export const ROUTES: readonly Route[] = [
     method: 'PUT',
     url: '/secrets/:name',
     action: SecretActions.setSecret,
-    secret: named,
+    collection: 'secrets',
+    object: named,
     run: (op) => ok(secrets.setSecret(op.c, op.vault, named(op), parseSetBody(op.body))),
   },
   {
     method: 'GET',
     url: '/secrets/:name',
     action: SecretActions.getSecret,
-    secret: named,
+    collection: 'secrets',
+    object: named,
     run: (op) => ok(secrets.getSecret(op.c, op.vault, named(op))),
   },
   {
     method: 'GET',
     url: '/secrets/:name/:version',
     action: SecretActions.getSecret,
-    secret: named,
+    collection: 'secrets',
+    object: named,
     run: (op) => ok(secrets.getSecret(op.c, op.vault, named(op), version(op))),
   },
   ...['/secrets/:name', '/secrets/:name/:version'].map((url): Route => ({
     method: 'PATCH',
     url,
     action: SecretActions.update,
-    secret: named,
+    collection: 'secrets',
+    object: named,
     run: (op) =>
       ok(secrets.updateSecret(op.c, op.vault, named(op), version(op), parseUpdateBody(op.body))),
   })),
   {
     method: 'GET',
     url: '/secrets',
+    collection: 'secrets',
     action: SecretActions.readMetadata,
     run: (op) => page(op, 'secrets', (p) => secrets.listSecrets(op.c, op.vault, p)),
   },
@@ -105,7 +115,8 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     url: '/secrets/:name/versions',
     action: SecretActions.readMetadata,
-    secret: named,
+    collection: 'secrets',
+    object: named,
     run: (op) =>
       page(op, `secrets/${named(op)}/versions`, (p) =>
         secrets.listSecretVersions(op.c, op.vault, named(op), p),
@@ -115,12 +126,14 @@ export const ROUTES: readonly Route[] = [
     method: 'DELETE',
     url: '/secrets/:name',
     action: SecretActions.delete,
-    secret: named,
+    collection: 'secrets',
+    object: named,
     run: (op) => ok(secrets.deleteSecret(op.c, op.vault, named(op))),
   },
   {
     method: 'GET',
     url: '/deletedsecrets',
+    collection: 'secrets',
     action: SecretActions.readMetadata,
     run: (op) => page(op, 'deletedsecrets', (p) => secrets.listDeletedSecrets(op.c, op.vault, p)),
   },
@@ -128,21 +141,24 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     url: '/deletedsecrets/:name',
     action: SecretActions.readMetadata,
-    secret: named,
+    collection: 'secrets',
+    object: named,
     run: (op) => ok(secrets.getDeletedSecret(op.c, op.vault, named(op))),
   },
   {
     method: 'POST',
     url: '/deletedsecrets/:name/recover',
     action: SecretActions.recover,
-    secret: named,
+    collection: 'secrets',
+    object: named,
     run: (op) => ok(secrets.recoverDeletedSecret(op.c, op.vault, named(op))),
   },
   {
     method: 'DELETE',
     url: '/deletedsecrets/:name',
     action: SecretActions.purge,
-    secret: named,
+    collection: 'secrets',
+    object: named,
     run: async (op) => {
       await secrets.purgeDeletedSecret(op.c, op.vault, named(op))
       return { status: 204 }
@@ -152,7 +168,8 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     url: '/secrets/:name/backup',
     action: SecretActions.backup,
-    secret: named,
+    collection: 'secrets',
+    object: named,
     run: async (op) => {
       const versions = await secrets.readAllVersions(op.c, op.vault, named(op))
       return { body: { value: await encodeBackup(named(op), versions, op.c.key) } }
@@ -163,7 +180,8 @@ export const ROUTES: readonly Route[] = [
     url: '/secrets/restore',
     action: SecretActions.restore,
     // The name is inside the blob: open it (400 when it is not ours) to know the scope.
-    secret: async (op) => {
+    collection: 'secrets',
+    object: async (op) => {
       op.restored = await decodeBackup(parseRestoreBody(op.body), op.c.key)
       return op.restored.name
     },

@@ -6,28 +6,30 @@ import { randomBytes } from 'node:crypto'
 import type { PurposeKey } from '../../common/key-hierarchy.js'
 import type { Clock } from '../../domain/clock.js'
 import type { VaultSecretRow } from '../../store/schema.js'
-import type { Page, PageRequest, Repositories, Store } from '../../store/store.js'
+import type { PageRequest, Store, VaultSecretChanges } from '../../store/store.js'
 import { deletedSecretBundle, secretBundle, secretItem, deletedSecretItem } from './bundle.js'
 import { decryptValue, encryptValue } from './crypto.js'
 import { VaultErrors } from './errors.js'
 import type { SecretInput } from './requests.js'
+import * as life from './versioned.js'
 import type { VaultTarget } from './vaults.js'
 
 export interface SecretContext {
   store: Store
   /** The vault-secrets purpose key (common/key-hierarchy.ts). */
   key: PurposeKey
+  /** The vault-keys purpose key: seals keys' private material and key backups. */
+  materialKey: PurposeKey
   clock: Clock
 }
 
-const DAY_MS = 86_400_000
-
-/** Deleted, and not yet past its purge date (a row past it is as good as purged). */
-const isDeleted = (row: VaultSecretRow) => row.deleted_at !== null
-const isLive = (row: VaultSecretRow | undefined): row is VaultSecretRow =>
-  row !== undefined && !isDeleted(row)
-const isRecoverable = (row: VaultSecretRow | undefined, now: number): row is VaultSecretRow =>
-  row !== undefined && isDeleted(row) && (row.scheduled_purge_at ?? 0) > now
+const SECRETS: life.ObjectKind<VaultSecretRow, VaultSecretChanges> = {
+  repo: (r) => r.vaultSecrets,
+  notFound: VaultErrors.secretNotFound,
+  deletedNotFound: VaultErrors.deletedSecretNotFound,
+  deletedButRecoverable: VaultErrors.deletedButRecoverable,
+  alreadyExists: VaultErrors.alreadyExists,
+}
 
 const place = (v: VaultTarget, row: Pick<VaultSecretRow, 'name_key' | 'version'>) => ({
   vaultKey: v.key,
@@ -47,16 +49,6 @@ function changesOf(input: SecretInput) {
   }
 }
 
-/** Clears a name whose purge date has passed, so that it can be reused at once. */
-async function latestInUse(tx: Repositories, v: VaultTarget, name: string, now: number) {
-  const latest = await tx.vaultSecrets.fetchLatest(v.key, name)
-  if (latest !== undefined && isDeleted(latest) && !isRecoverable(latest, now)) {
-    await tx.vaultSecrets.delete(v.key, name)
-    return undefined
-  }
-  return latest
-}
-
 export async function setSecret(
   c: SecretContext,
   v: VaultTarget,
@@ -68,10 +60,7 @@ export async function setSecret(
   const nameKey = name.toLowerCase()
   const value_enc = await encryptValue(input.value, c.key, place(v, { name_key: nameKey, version }))
   const row = await c.store.transaction(async (tx) => {
-    const latest = await latestInUse(tx, v, name, now)
-    if (latest !== undefined && isDeleted(latest)) throw VaultErrors.deletedButRecoverable(name)
-    // Versions are ordered by created_at: keep it strictly increasing within a name.
-    const createdAt = Math.max(now, (latest?.created_at ?? 0) + 1)
+    const { latest, createdAt } = await life.nextVersionTime(tx, SECRETS, v, name, now)
     const row: VaultSecretRow = {
       vault_key: v.key,
       name_key: nameKey,
@@ -95,19 +84,10 @@ export async function setSecret(
   return secretBundle(v, row, input.value)
 }
 
-async function fetchLive(c: SecretContext, v: VaultTarget, name: string, version?: string) {
-  const row =
-    version === undefined
-      ? await c.store.vaultSecrets.fetchLatest(v.key, name)
-      : await c.store.vaultSecrets.fetch(v.key, name, version)
-  if (!isLive(row)) throw VaultErrors.secretNotFound(version ? `${name}/${version}` : name)
-  return row
-}
-
 /** Azure returns expired and not-yet-valid secrets (the "date-time controlled operations" of
  * about-secrets); only a disabled one is refused. */
 export async function getSecret(c: SecretContext, v: VaultTarget, name: string, version?: string) {
-  const row = await fetchLive(c, v, name, version)
+  const row = await life.fetchLive(c, SECRETS, v, name, version)
   if (row.enabled !== 1) throw VaultErrors.secretDisabled()
   return secretBundle(v, row, await decryptValue(row.value_enc, c.key, place(v, row)))
 }
@@ -120,21 +100,15 @@ export async function updateSecret(
   input: SecretInput,
 ) {
   const now = c.clock.now()
-  const row = await c.store.transaction(async (tx) => {
-    const row =
-      version === undefined
-        ? await tx.vaultSecrets.fetchLatest(v.key, name)
-        : await tx.vaultSecrets.fetch(v.key, name, version)
-    if (!isLive(row)) throw VaultErrors.secretNotFound(version ? `${name}/${version}` : name)
-    const changes = { ...changesOf(input), updated_at: now }
-    await tx.vaultSecrets.update(v.key, name, row.version, changes)
-    return { ...row, ...changes }
-  })
+  const row = await life.updateVersion(c, SECRETS, v, name, version, () => ({
+    ...changesOf(input),
+    updated_at: now,
+  }))
   return secretBundle(v, row)
 }
 
 export async function listSecrets(c: SecretContext, v: VaultTarget, page: PageRequest) {
-  const p = await c.store.vaultSecrets.listLatest(v.key, { deleted: false }, page)
+  const p = await life.listLive(c, SECRETS, v, page)
   return { items: p.items.map((r) => secretItem(v, r, false)), next: p.next }
 }
 
@@ -144,61 +118,34 @@ export async function listSecretVersions(
   name: string,
   page: PageRequest,
 ) {
-  const latest = await c.store.vaultSecrets.fetchLatest(v.key, name)
-  if (!isLive(latest)) return { items: [], next: undefined }
-  const p: Page<VaultSecretRow> = await c.store.vaultSecrets.listVersions(v.key, name, page)
+  const p = await life.listVersionsOf(c, SECRETS, v, name, page)
   return { items: p.items.map((r) => secretItem(v, r, true)), next: p.next }
 }
 
 export async function deleteSecret(c: SecretContext, v: VaultTarget, name: string) {
-  const now = c.clock.now()
-  const purgeAt = now + v.retentionDays * DAY_MS
-  const row = await c.store.transaction(async (tx) => {
-    const latest = await tx.vaultSecrets.fetchLatest(v.key, name)
-    if (!isLive(latest)) throw VaultErrors.secretNotFound(name)
-    await tx.vaultSecrets.setDeleted(v.key, name, now, purgeAt)
-    return { ...latest, deleted_at: now, scheduled_purge_at: purgeAt }
-  })
-  return deletedSecretBundle(v, row)
+  return deletedSecretBundle(v, await life.softDelete(c, SECRETS, v, name))
 }
 
 export async function getDeletedSecret(c: SecretContext, v: VaultTarget, name: string) {
-  const latest = await c.store.vaultSecrets.fetchLatest(v.key, name)
-  if (!isRecoverable(latest, c.clock.now())) throw VaultErrors.deletedSecretNotFound(name)
-  return deletedSecretBundle(v, latest)
+  return deletedSecretBundle(v, await life.fetchDeleted(c, SECRETS, v, name))
 }
 
 export async function listDeletedSecrets(c: SecretContext, v: VaultTarget, page: PageRequest) {
-  const now = c.clock.now()
-  const p = await c.store.vaultSecrets.listLatest(v.key, { deleted: true }, page)
-  const items = p.items.filter((r) => isRecoverable(r, now)).map((r) => deletedSecretItem(v, r))
-  return { items, next: p.next }
+  const p = await life.listDeleted(c, SECRETS, v, page)
+  return { items: p.items.map((r) => deletedSecretItem(v, r)), next: p.next }
 }
 
 export async function recoverDeletedSecret(c: SecretContext, v: VaultTarget, name: string) {
-  const now = c.clock.now()
-  const row = await c.store.transaction(async (tx) => {
-    const latest = await tx.vaultSecrets.fetchLatest(v.key, name)
-    if (!isRecoverable(latest, now)) throw VaultErrors.deletedSecretNotFound(name)
-    await tx.vaultSecrets.setDeleted(v.key, name, null, null)
-    return { ...latest, deleted_at: null, scheduled_purge_at: null }
-  })
-  return secretBundle(v, row)
+  return secretBundle(v, await life.recover(c, SECRETS, v, name))
 }
 
 export async function purgeDeletedSecret(c: SecretContext, v: VaultTarget, name: string) {
-  const now = c.clock.now()
-  await c.store.transaction(async (tx) => {
-    const latest = await tx.vaultSecrets.fetchLatest(v.key, name)
-    if (!isRecoverable(latest, now)) throw VaultErrors.deletedSecretNotFound(name)
-    if (v.purgeProtection) throw VaultErrors.purgeProtected()
-    await tx.vaultSecrets.delete(v.key, name)
-  })
+  await life.purge(c, SECRETS, v, name, VaultErrors.purgeProtected)
 }
 
 /** Every version of a live secret, values opened (for a backup blob). */
 export async function readAllVersions(c: SecretContext, v: VaultTarget, name: string) {
-  await fetchLive(c, v, name)
+  await life.fetchLive(c, SECRETS, v, name)
   const rows = await c.store.vaultSecrets.listAllVersions(v.key, name)
   return Promise.all(
     rows.map(async (row) => ({
@@ -215,7 +162,6 @@ export async function writeRestoredVersions(
   name: string,
   versions: { row: Omit<VaultSecretRow, 'vault_key' | 'value_enc'>; value: string }[],
 ) {
-  const now = c.clock.now()
   const rows: VaultSecretRow[] = await Promise.all(
     versions.map(async ({ row, value }) => ({
       ...row,
@@ -223,12 +169,5 @@ export async function writeRestoredVersions(
       value_enc: await encryptValue(value, c.key, place(v, row)),
     })),
   )
-  await c.store.transaction(async (tx) => {
-    const latest = await latestInUse(tx, v, name, now)
-    if (latest !== undefined && isDeleted(latest)) throw VaultErrors.deletedButRecoverable(name)
-    if (latest !== undefined) throw VaultErrors.alreadyExists(name)
-    for (const row of rows) await tx.vaultSecrets.create(row)
-  })
-  const latest = rows.reduce((a, b) => (b.created_at > a.created_at ? b : a))
-  return secretBundle(v, latest)
+  return secretBundle(v, await life.writeRestored(c, SECRETS, v, name, rows))
 }

@@ -50,7 +50,7 @@ export function recoveryLevel(v: VaultTarget): string {
   return v.retentionDays < 90 ? `Customized${base}` : base
 }
 
-/** The RBAC scope of one secret (reference §5): `<vault id>/secrets/<name>`. */
-export function secretScope(v: VaultTarget, name: string): string {
-  return `${v.id}/secrets/${name}`
+/** The RBAC scope of one object (reference §5): `<vault id>/secrets/<name>` or `/keys/<name>`. */
+export function objectScope(v: VaultTarget, collection: 'secrets' | 'keys', name: string): string {
+  return `${v.id}/${collection}/${name}`
 }

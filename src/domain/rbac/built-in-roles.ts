@@ -197,6 +197,53 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
     },
   ),
   role(
+    '14b46e9e-c2b7-41b4-b07b-48a6ebf60603',
+    'Key Vault Crypto Officer',
+    `Perform any action on the keys of a key vault, except manage permissions. ${KV_RBAC_ONLY}`,
+    {
+      actions: [...B5, ...KV5],
+      dataActions: [
+        'Microsoft.KeyVault/vaults/keys/*',
+        'Microsoft.KeyVault/vaults/keyrotationpolicies/*',
+      ],
+    },
+  ),
+  role(
+    '12338af0-0e69-4776-bea7-57ae8d297424',
+    'Key Vault Crypto User',
+    `Perform cryptographic operations using keys. ${KV_RBAC_ONLY}`,
+    {
+      dataActions: [
+        'Microsoft.KeyVault/vaults/keys/read',
+        'Microsoft.KeyVault/vaults/keys/update/action',
+        'Microsoft.KeyVault/vaults/keys/backup/action',
+        'Microsoft.KeyVault/vaults/keys/encrypt/action',
+        'Microsoft.KeyVault/vaults/keys/decrypt/action',
+        'Microsoft.KeyVault/vaults/keys/wrap/action',
+        'Microsoft.KeyVault/vaults/keys/unwrap/action',
+        'Microsoft.KeyVault/vaults/keys/sign/action',
+        'Microsoft.KeyVault/vaults/keys/verify/action',
+      ],
+    },
+  ),
+  role(
+    'e147488a-f6f5-4113-8e2d-b22465e65bf6',
+    'Key Vault Crypto Service Encryption User',
+    `Read metadata of keys and perform wrap/unwrap operations. ${KV_RBAC_ONLY}`,
+    {
+      actions: [
+        'Microsoft.EventGrid/eventSubscriptions/write',
+        'Microsoft.EventGrid/eventSubscriptions/read',
+        'Microsoft.EventGrid/eventSubscriptions/delete',
+      ],
+      dataActions: [
+        'Microsoft.KeyVault/vaults/keys/read',
+        'Microsoft.KeyVault/vaults/keys/wrap/action',
+        'Microsoft.KeyVault/vaults/keys/unwrap/action',
+      ],
+    },
+  ),
+  role(
     'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
     'Storage Blob Data Owner',
     `Provides full access to Azure Storage blob containers and data, including assigning POSIX access control. ${BLOB_ACTIONS_DOC}`,

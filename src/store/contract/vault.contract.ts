@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import type { NewResourceRow, Store, VaultSecretRow } from '../index.js'
+import type { NewResourceRow, Store, VaultKeyRow, VaultSecretRow } from '../index.js'
 import { DANGLING, DUPLICATE, T0, resourceRow, seedHierarchy } from './fixtures.js'
 
 const KV = 'Microsoft.KeyVault/vaults'
@@ -154,6 +154,70 @@ export function describeVault(store: () => Store): void {
         port: 40002,
         updated_at: T0 + 1,
       })
+    })
+  })
+
+  describe('vault keys', () => {
+    const key = (vaultKey: string, name: string, createdAt: number): VaultKeyRow => ({
+      vault_key: vaultKey,
+      name_key: name.toLowerCase(),
+      name,
+      version: randomBytes(16).toString('hex'),
+      kty: 'EC',
+      key_ops: '["sign","verify"]',
+      public_jwk: '{"kty":"EC","crv":"P-256","x":"x","y":"y"}',
+      private_enc: 'eyJhbGciOiJkaXIifQ..iv.ct.tag',
+      tags: null,
+      enabled: 1,
+      nbf: null,
+      exp: null,
+      created_at: createdAt,
+      updated_at: createdAt,
+      deleted_at: null,
+      scheduled_purge_at: null,
+    })
+
+    it('keeps key versions apart from secrets, with the same versioned queries', async () => {
+      const kv = await vault(store())
+      const v1 = key(kv.key, 'Signing', T0)
+      const v2 = key(kv.key, 'Signing', T0 + 1)
+      await store().vaultKeys.create(v1)
+      await store().vaultKeys.create(v2)
+      await store().vaultSecrets.create(secret(kv.key, 'signing', T0))
+      assert.deepEqual(await store().vaultKeys.fetchLatest(kv.id, 'SIGNING'), v2)
+      assert.deepEqual(await store().vaultKeys.fetch(kv.key, 'signing', v1.version), v1)
+      assert.equal((await store().vaultKeys.listAllVersions(kv.key, 'signing')).length, 2)
+      assert.equal((await store().vaultKeys.listLatest(kv.key, { deleted: false })).items.length, 1)
+      await assert.rejects(store().vaultKeys.create(v1), DUPLICATE)
+      assert.equal(
+        await store().vaultKeys.update(kv.key, 'signing', v1.version, { enabled: 0 }),
+        true,
+      )
+      assert.equal((await store().vaultKeys.fetch(kv.key, 'signing', v1.version))?.enabled, 0)
+      assert.equal(await store().vaultKeys.setDeleted(kv.key, 'signing', T0 + 5, T0 + 10), 2)
+      assert.equal(await store().vaultKeys.prune(T0 + 10), 2)
+      assert.ok(await store().vaultSecrets.fetchLatest(kv.key, 'signing'))
+    })
+
+    it('saves, replaces and deletes a rotation policy, and drops it with the vault', async () => {
+      const kv = await vault(store())
+      const row = { vault_key: kv.id, name_key: 'k', policy: '{}', created_at: T0, updated_at: T0 }
+      await store().vaultKeyPolicies.save(row)
+      await store().vaultKeyPolicies.save({ ...row, policy: '{"a":1}', updated_at: T0 + 1 })
+      assert.deepEqual(await store().vaultKeyPolicies.fetch(kv.key, 'K'), {
+        ...row,
+        vault_key: kv.key,
+        policy: '{"a":1}',
+        updated_at: T0 + 1,
+      })
+      assert.equal(await store().vaultKeyPolicies.delete(kv.key, 'k'), 1)
+      await store().vaultKeyPolicies.save(row)
+      await store().vaultKeys.create(key(kv.key, 'k', T0))
+      await store().transaction(async (tx) => {
+        await tx.resources.delete(kv.key)
+      })
+      assert.equal(await store().vaultKeyPolicies.fetch(kv.key, 'k'), undefined)
+      assert.equal(await store().vaultKeys.fetchLatest(kv.key, 'k'), undefined)
     })
   })
 }

@@ -251,7 +251,7 @@ describe('vault authentication and protocol', () => {
     })
 
     it('answers an unknown route, a bad body and a missing value with 400 BadParameter', async () => {
-      const route = await get(withApi('keys/k1'), token)
+      const route = await get(withApi('certificates/c1'), token)
       assert.equal(route.status, 400)
       assert.equal(route.json().error.code, 'BadParameter')
       const bad = await vaultRequest(withApi(`${vault.url}secrets/x`), {

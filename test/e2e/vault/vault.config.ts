@@ -25,6 +25,9 @@ export const ROLES = {
   kvReader: '21090545-7ca7-4776-b22c-e363652d74d2',
   reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
   owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  cryptoOfficer: '14b46e9e-c2b7-41b4-b07b-48a6ebf60603',
+  cryptoUser: '12338af0-0e69-4776-bea7-57ae8d297424',
+  cryptoServiceEncryptionUser: 'e147488a-f6f5-4113-8e2d-b22465e65bf6',
 } as const
 
 export interface Workload {
