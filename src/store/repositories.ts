@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { createAssertionIdStore } from './assertion-id-store.js'
 import { createAttachmentStore } from './attachment-store.js'
 import { createBlobContainerStore } from './blob-container-store.js'
 import { createBlobStore } from './blob-store.js'
@@ -37,6 +38,7 @@ export function createRepositories(db: Kysely<Database>, dialect: Store['dialect
     denyAssignments: withTranslatedErrors(createDenyAssignmentStore(db, dialect)),
     hosts: withTranslatedErrors(createHostStore(db)),
     joinTokens: withTranslatedErrors(createJoinTokenStore(db)),
+    assertionIds: withTranslatedErrors(createAssertionIdStore(db)),
     vaultSecrets: withTranslatedErrors(createVaultSecretStore(db)),
     vaultEndpoints: withTranslatedErrors(createVaultEndpointStore(db)),
     blobContainers: withTranslatedErrors(createBlobContainerStore(db)),

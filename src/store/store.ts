@@ -144,6 +144,17 @@ export interface JoinTokenStore {
   prune(now: number): Promise<number>
 }
 
+/** Ids of accepted client assertions, shared by every replica (RFC 7523 §3 item 7). */
+export interface AssertionIdStore {
+  /**
+   * Records `jti` as used until `expiresAt` (epoch ms); true the first time, false while an
+   * earlier use is still recorded. A record whose time has passed counts as absent.
+   */
+  claim(jti: string, expiresAt: number, now: number): Promise<boolean>
+  /** Deletes records whose time has passed; returns how many. */
+  prune(now: number): Promise<number>
+}
+
 export interface RoleDefinitionStore {
   /** `role_name_key` is derived from `role_name`. */
   create(row: Omit<RoleDefinitionRow, 'role_name_key'>): Promise<void>
@@ -266,6 +277,7 @@ export interface Repositories {
   denyAssignments: DenyAssignmentStore
   hosts: HostStore
   joinTokens: JoinTokenStore
+  assertionIds: AssertionIdStore
   vaultSecrets: VaultSecretStore
   vaultEndpoints: VaultEndpointStore
   blobContainers: BlobContainerStore

@@ -4,9 +4,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import {
   ENROLL_PATH,
+  EVENTS_PATH,
   HOSTS_PATH,
   JOIN_TOKENS_PATH,
   RENEW_PATH,
+  tokenEndpointPath,
   type EnrollRequest,
   type HostCredentialResponse,
   type RenewRequest,
@@ -62,8 +64,8 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
     certificate: issued.certificate,
     caCertificate: o.caCertPem,
     notAfter: issued.host.certificateNotAfter,
-    tokenEndpoint: `${o.authority()}/${o.tenantId}/oauth2/v2.0/token`,
-    eventsUrl: `${o.authority()}/keyless/v1/events`,
+    tokenEndpoint: `${o.authority()}${tokenEndpointPath(o.tenantId)}`,
+    eventsUrl: `${o.authority()}${EVENTS_PATH}`,
   })
 
   registerEventsApi(app, {
@@ -126,7 +128,7 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
       const assertion = bearerToken(req.headers.authorization)
       if (!assertion)
         throw new Unauthenticated('AuthenticationFailed', 'a host assertion is required')
-      const host = await o.authenticateHost(assertion, [`${o.authority()}${RENEW_PATH}`])
+      const host = await o.authenticateHost(assertion, `${o.authority()}${RENEW_PATH}`)
       return credential(await o.hosts.renew(host.id, req.body.publicKey))
     },
   )

@@ -7,6 +7,7 @@ import * as rbac from './2026-11-23T01-rbac.js'
 import * as hosts from './2026-11-23T02-hosts.js'
 import * as vault from './2026-11-23T03-vault.js'
 import * as blob from './2026-11-23T04-blob.js'
+import * as assertionIds from './2026-12-07T120-assertion-ids.js'
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T00-initial': initial,
@@ -14,6 +15,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T02-hosts': hosts,
   '2026-11-23T03-vault': vault,
   '2026-11-23T04-blob': blob,
+  '2026-12-07T120-assertion-ids': assertionIds,
 })
 
 export const migrationProvider: MigrationProvider = {
