@@ -107,7 +107,12 @@ describe('token service client', () => {
 
   it('sends resource to a v1 endpoint, and a fresh assertion id every time', async () => {
     answer = () => ({ status: 200, body: { access_token: 'opaque', expires_in: 60 } })
-    const sts = createStsClient({ authMethod: 'private_key_jwt', credential: () => credential('/t1/oauth2/token'), http, clock })
+    const sts = createStsClient({
+      authMethod: 'private_key_jwt',
+      credential: () => credential('/t1/oauth2/token'),
+      http,
+      clock,
+    })
     const a = await sts.requestToken({ callerResourceId: VM, resource: 'https://vault.azure.net' })
     await sts.requestToken({ callerResourceId: VM, resource: 'https://vault.azure.net' })
     const [f1, f2] = received.slice(-2).map((r) => r.form)
@@ -151,7 +156,13 @@ describe('token service client', () => {
       body: { error: 'temporarily_unavailable', error_description: 'busy' },
     })
     const before = received.length
-    const sts = createStsClient({ authMethod: 'private_key_jwt', credential, http, clock, retryDelaysMs: [1, 1] })
+    const sts = createStsClient({
+      authMethod: 'private_key_jwt',
+      credential,
+      http,
+      clock,
+      retryDelaysMs: [1, 1],
+    })
     await assert.rejects(
       sts.requestToken({ callerResourceId: VM, resource: 'https://vault.azure.net' }),
       (e: TokenRequestError) => e.status === 503 && e.isTransient,

@@ -15,7 +15,13 @@ const b: CandidateIdentity = { objectId: 'bo', appId: 'ba', resourceKey: '/x/b' 
 const by = (kind: IdentitySelector['kind'], value: string): IdentitySelector => ({ kind, value })
 
 describe('identity selection', () => {
-  const rows: [string, IdentitySelector | undefined, CandidateIdentity | undefined, CandidateIdentity[], CandidateIdentity | undefined][] = [
+  const rows: [
+    string,
+    IdentitySelector | undefined,
+    CandidateIdentity | undefined,
+    CandidateIdentity[],
+    CandidateIdentity | undefined,
+  ][] = [
     ['no selector picks the system identity', undefined, system, [a, b], system],
     ['no selector and no system identity picks the only user one', undefined, undefined, [a], a],
     ['no selector with two user identities picks none', undefined, undefined, [a, b], undefined],
@@ -23,10 +29,28 @@ describe('identity selection', () => {
     ['a client id picks that user identity', by('clientId', 'ba'), system, [a, b], b],
     ['a client id is compared in any casing', by('clientId', 'BA'), system, [a, b], b],
     ['an object id picks that user identity', by('objectId', 'ao'), system, [a, b], a],
-    ['the system identity is picked by its own client id', by('clientId', 'sa'), system, [a], system],
-    ['the system identity is picked by its own object id', by('objectId', 'so'), system, [], system],
+    [
+      'the system identity is picked by its own client id',
+      by('clientId', 'sa'),
+      system,
+      [a],
+      system,
+    ],
+    [
+      'the system identity is picked by its own object id',
+      by('objectId', 'so'),
+      system,
+      [],
+      system,
+    ],
     ['a resource id picks that user identity', by('resourceId', '/x/b'), system, [a, b], b],
-    ['a resource id never picks the system identity', by('resourceId', '/x/s'), system, [a], undefined],
+    [
+      'a resource id never picks the system identity',
+      by('resourceId', '/x/s'),
+      system,
+      [a],
+      undefined,
+    ],
     ['an unattached client id picks none', by('clientId', 'zz'), system, [a, b], undefined],
     ['an object id given as a client id picks none', by('clientId', 'ao'), system, [a], undefined],
   ]
@@ -57,6 +81,7 @@ describe('which host runs a resource', () => {
     ['nobody when none is named and there is no local host', null, 'h1', undefined, false],
   ]
   for (const [name, named, asking, local, want] of rows) {
-    it(`${want ? 'is' : 'is not'} ${name}`, () => assert.equal(isHostedBy(named, asking, local), want))
+    it(`${want ? 'is' : 'is not'} ${name}`, () =>
+      assert.equal(isHostedBy(named, asking, local), want))
   }
 })

@@ -28,8 +28,7 @@ export interface TokenContext {
 }
 
 export type AuthenticatedClient =
-  | { kind: 'application'; objectId: string; appId: string }
-  | { kind: 'host'; host: HostRow }
+  { kind: 'application'; objectId: string; appId: string } | { kind: 'host'; host: HostRow }
 
 export type ClientKind = AuthenticatedClient['kind']
 

@@ -42,7 +42,8 @@ const bad = (aadsts: number, message: string) => oauthError(401, 'invalid_client
 export async function activeHost(hostId: string, fetchHost: HostLookup): Promise<HostRow> {
   const host = await fetchHost(hostId)
   if (!host) throw bad(AgentErrorCodes.hostNotEnrolled, `Host '${hostId}' is not enrolled.`)
-  if (host.state !== 'active') throw bad(AgentErrorCodes.hostRevoked, `Host '${hostId}' is revoked.`)
+  if (host.state !== 'active')
+    throw bad(AgentErrorCodes.hostRevoked, `Host '${hostId}' is revoked.`)
   return host
 }
 
@@ -111,7 +112,8 @@ export function createHostAuthenticator(o: HostAssertionOptions) {
       exp = payload.exp!
       jti = payload.jti
       // RFC 7523 allows an array; one endpoint is addressed, so one string is all that is taken.
-      if (typeof payload.aud !== 'string') throw bad(700021, 'The client assertion aud must be one URL.')
+      if (typeof payload.aud !== 'string')
+        throw bad(700021, 'The client assertion aud must be one URL.')
       if (payload.iat! > now / 1000 + CLOCK_TOLERANCE_S)
         throw bad(700024, 'The client assertion is issued in the future.')
       if (exp - payload.iat! > ASSERTION_MAX_LIFETIME_S)

@@ -48,7 +48,12 @@ export function createTlsHostAuthenticator(o: TlsHostAuthOptions) {
     }
     const { certificate } = check
     if (now < certificate.notBefore || now >= certificate.notAfter) {
-      throw oauthError(401, 'invalid_client', 700027, 'The TLS client certificate is not valid now.')
+      throw oauthError(
+        401,
+        'invalid_client',
+        700027,
+        'The TLS client certificate is not valid now.',
+      )
     }
     return activeHost(certificate.hostId, fetchHost)
   }

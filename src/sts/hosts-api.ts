@@ -15,14 +15,18 @@ import {
 } from '../common/agent-protocol.js'
 import { bearerToken } from '../common/access-token.js'
 import { errorEnvelope } from '../common/error-envelope.js'
-import { BadRequest, KeylessError, Unauthenticated } from '../domain/errors.js'
+import { BadRequest, KeylessError, Throttled, Unauthenticated } from '../domain/errors.js'
 import type { HostRegistry, IssuedHostCredential } from '../directory/hosts.js'
 import type { ChangeFeed } from '../directory/change-feed.js'
 import type { HostAuthenticator } from './host-assertion.js'
 import { registerEventsApi } from './events-api.js'
+import { createEnrollLimiter, type EnrollLimits } from './enroll-limiter.js'
+import type { Clock } from '../domain/clock.js'
 
 export interface HostsApiOptions {
   hosts: HostRegistry
+  clock: Clock
+  enrollLimits?: Partial<EnrollLimits>
   authenticateHost: HostAuthenticator
   /** Throws unless the bearer token belongs to a caller allowed to manage hosts. */
   authorizeOperator: (request: FastifyRequest, action: string) => Promise<void>
@@ -75,6 +79,8 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
     authorizeOperator: o.authorizeOperator,
   })
 
+  const limiter = createEnrollLimiter(o.clock, o.enrollLimits)
+
   app.post(JOIN_TOKENS_PATH, async (req, reply) => {
     await o.authorizeOperator(req, 'Keyless/hosts/write')
     return reply.code(201).send(await o.hosts.createJoinToken())
@@ -107,8 +113,23 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
       },
     },
     async (req, reply) => {
-      const issued = await o.hosts.enroll(req.body.joinToken, req.body.name, req.body.publicKey)
-      return reply.code(201).send(credential(issued))
+      const address = req.socket.remoteAddress ?? ''
+      const wait = limiter.admit(address)
+      if (wait > 0) {
+        const e = new Throttled(
+          'TooManyRequests',
+          'too many enrollment attempts; retry later',
+          wait,
+        )
+        return reply.code(429).header('retry-after', String(wait)).send(errorEnvelope(e))
+      }
+      try {
+        const issued = await o.hosts.enroll(req.body.joinToken, req.body.name, req.body.publicKey)
+        return await reply.code(201).send(credential(issued))
+      } catch (err) {
+        if (err instanceof KeylessError && err.status === 401) limiter.failed(address)
+        throw err
+      }
     },
   )
 

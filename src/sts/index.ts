@@ -83,6 +83,7 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
   })
   await app.register(hostsApi, {
     hosts: o.hosts,
+    clock: o.clock,
     authenticateHost,
     authorizeOperator: o.authorizeOperator,
     caCertPem: o.caCertPem,

@@ -28,9 +28,19 @@ export interface ManagedIdentityGrantOptions {
 }
 
 const identityNotFound = (detail: string) =>
-  oauthError(400, 'invalid_request', AgentErrorCodes.identityNotFound, `Identity not found. ${detail}`)
+  oauthError(
+    400,
+    'invalid_request',
+    AgentErrorCodes.identityNotFound,
+    `Identity not found. ${detail}`,
+  )
 const callerNotFound = (detail: string) =>
-  oauthError(400, 'invalid_request', AgentErrorCodes.callerNotFound, `Identity not found. ${detail}`)
+  oauthError(
+    400,
+    'invalid_request',
+    AgentErrorCodes.callerNotFound,
+    `Identity not found. ${detail}`,
+  )
 
 function selectorOf(request: TokenRequest): IdentitySelector | undefined {
   const given = (Object.keys(SELECTOR_PARAMS) as SelectorKind[])
@@ -85,7 +95,10 @@ async function userIdentitiesOf(reads: DirectoryReads, resourceKey: string): Pro
   const attached = await reads.attachmentsOf(resourceKey)
   return Promise.all(
     attached.map(async (a) =>
-      candidate((await reads.principalOf(a.identity_key))!, (await reads.resource(a.identity_key))!),
+      candidate(
+        (await reads.principalOf(a.identity_key))!,
+        (await reads.resource(a.identity_key))!,
+      ),
     ),
   )
 }
