@@ -5,18 +5,12 @@ import {
   systemPrincipalDisplayName,
 } from '../domain/identity-lifecycle.js'
 import type { ResourceId } from '../domain/resource-id.js'
-import type { Repositories } from '../store/store.js'
+import type { ChangeContext } from './change-context.js'
 import { recordChange } from './events.js'
 import { deleteRoleAssignmentsOf } from './role-assignments.js'
 
-export interface PrincipalContext {
-  tx: Repositories
-  tenantId: string
-  now: number
-}
-
 export async function createIdentityPrincipal(
-  { tx, tenantId, now }: PrincipalContext,
+  { tx, tenantId, now }: ChangeContext,
   kind: 'SystemAssigned' | 'UserAssigned',
   resource: ResourceId,
 ): Promise<string> {
@@ -38,7 +32,7 @@ export async function createIdentityPrincipal(
 
 /** Deletes the principal a resource owns, if any (its credentials go with it by cascade). */
 export async function deleteOwnedPrincipal(
-  { tx, now }: PrincipalContext,
+  { tx, now }: ChangeContext,
   resourceKey: string,
 ): Promise<void> {
   const principal = await tx.principals.fetchByResource(resourceKey)

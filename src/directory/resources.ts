@@ -20,14 +20,11 @@ import type { ResourceRow } from '../store/schema.js'
 import type { Repositories } from '../store/store.js'
 import { recordChange } from './events.js'
 import { identityView, loadIdentityState } from './identity-state.js'
-import {
-  createIdentityPrincipal,
-  deleteOwnedPrincipal,
-  type PrincipalContext,
-} from './principals.js'
+import { createIdentityPrincipal, deleteOwnedPrincipal } from './principals.js'
 import { parseJson } from './rows.js'
 import { deleteRoleAssignmentsAtOrBelow } from './role-assignments.js'
 import type { ResourceInput, ResourcePatch, ResourceView, Tags } from './views.js'
+import type { ChangeContext } from './change-context.js'
 
 const UAMI_KEY = USER_ASSIGNED_IDENTITIES.toLowerCase()
 
@@ -130,7 +127,7 @@ async function assertIdentitiesExist(tx: Repositories, plan: IdentityPlan): Prom
   }
 }
 
-async function applyIdentityPlan(ctx: PrincipalContext, resource: ResourceId, plan: IdentityPlan) {
+async function applyIdentityPlan(ctx: ChangeContext, resource: ResourceId, plan: IdentityPlan) {
   const { tx, now } = ctx
   if (plan.deleteSystem) await deleteOwnedPrincipal(ctx, resource.key)
   if (plan.createSystem) await createIdentityPrincipal(ctx, 'SystemAssigned', resource)
@@ -149,7 +146,7 @@ async function applyIdentityPlan(ctx: PrincipalContext, resource: ResourceId, pl
 }
 
 export async function putResource(
-  ctx: PrincipalContext,
+  ctx: ChangeContext,
   id: ResourceId,
   input: ResourceInput,
 ): Promise<{ row: ResourceRow; created: boolean }> {
@@ -206,7 +203,7 @@ export async function putResource(
 }
 
 export async function patchResource(
-  ctx: PrincipalContext,
+  ctx: ChangeContext,
   id: ResourceId,
   patch: ResourcePatch,
 ): Promise<ResourceRow> {
@@ -243,7 +240,7 @@ export async function patchResource(
 }
 
 /** Deletes a resource, its children first, each with the consequences of its type. */
-export async function deleteResourceRow(ctx: PrincipalContext, row: ResourceRow): Promise<void> {
+export async function deleteResourceRow(ctx: ChangeContext, row: ResourceRow): Promise<void> {
   const { tx, now } = ctx
   const rules = consequencesOfDeleting(row.type)
   if (rules.childTypes.length) {

@@ -4,9 +4,9 @@
 // assignments behind; Keyless does not.
 import { RBAC_EVENTS, roleAssignmentEventData } from '../domain/rbac/events.js'
 import { recordChange } from './events.js'
-import type { PrincipalContext } from './principals.js'
+import type { ChangeContext } from './change-context.js'
 
-type Ctx = Pick<PrincipalContext, 'tx' | 'now'>
+type Ctx = Pick<ChangeContext, 'tx' | 'now'>
 
 export async function deleteRoleAssignmentsOf({ tx, now }: Ctx, principalId: string) {
   for (const a of await tx.roleAssignments.deleteByPrincipal(principalId)) {

@@ -3,14 +3,14 @@ import { affectedRows } from './changes.js'
 import { readPage } from './paging.js'
 import type { Database } from './schema.js'
 import { scopeCondition, type ScopeFilter } from './scope-filter.js'
-import type { DenyAssignmentStore, Store } from './store.js'
+import type { DenyAssignmentStore, StoreCapabilities } from './store.js'
 
 export function createDenyAssignmentStore(
   db: Kysely<Database>,
-  dialect: Store['dialect'],
+  capabilities: StoreCapabilities,
 ): DenyAssignmentStore {
   const rows = (filter: ScopeFilter) => {
-    const scope = scopeCondition(filter, dialect)
+    const scope = scopeCondition(filter, capabilities)
     const q = db.selectFrom('deny_assignments').selectAll()
     return scope ? q.where(scope) : q
   }
@@ -44,7 +44,7 @@ export function createDenyAssignmentStore(
     async deleteAtOrBelow(scopeKey) {
       const filter = { scopeKeys: [scopeKey], below: scopeKey }
       const gone = await rows(filter).orderBy('id').execute()
-      const scope = scopeCondition(filter, dialect)!
+      const scope = scopeCondition(filter, capabilities)!
       if (gone.length > 0) await db.deleteFrom('deny_assignments').where(scope).execute()
       return gone
     },

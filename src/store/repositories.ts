@@ -15,14 +15,17 @@ import { createRoleAssignmentStore } from './role-assignment-store.js'
 import { createRoleDefinitionStore } from './role-definition-store.js'
 import type { Database } from './schema.js'
 import { createSigningKeyStore } from './signing-key-store.js'
-import type { Repositories, Store } from './store.js'
+import type { Repositories, StoreCapabilities } from './store.js'
 import { createSubscriptionStore } from './subscription-store.js'
 import { createTenantStore } from './tenant-store.js'
 import { withTranslatedErrors } from './translate-error.js'
 import { createVaultEndpointStore, createVaultSecretStore } from './vault-secret-store.js'
 
 /** Every repository over one handle: the pool, or a transaction (a Transaction is a Kysely). */
-export function createRepositories(db: Kysely<Database>, dialect: Store['dialect']): Repositories {
+export function createRepositories(
+  db: Kysely<Database>,
+  capabilities: StoreCapabilities,
+): Repositories {
   return {
     tenants: withTranslatedErrors(createTenantStore(db)),
     subscriptions: withTranslatedErrors(createSubscriptionStore(db)),
@@ -32,16 +35,16 @@ export function createRepositories(db: Kysely<Database>, dialect: Store['dialect
     attachments: withTranslatedErrors(createAttachmentStore(db)),
     clientSecrets: withTranslatedErrors(createClientSecretStore(db)),
     signingKeys: withTranslatedErrors(createSigningKeyStore(db)),
-    events: withTranslatedErrors(createEventStore(db)),
+    events: withTranslatedErrors(createEventStore(db, capabilities)),
     roleDefinitions: withTranslatedErrors(createRoleDefinitionStore(db)),
-    roleAssignments: withTranslatedErrors(createRoleAssignmentStore(db, dialect)),
-    denyAssignments: withTranslatedErrors(createDenyAssignmentStore(db, dialect)),
+    roleAssignments: withTranslatedErrors(createRoleAssignmentStore(db, capabilities)),
+    denyAssignments: withTranslatedErrors(createDenyAssignmentStore(db, capabilities)),
     hosts: withTranslatedErrors(createHostStore(db)),
     joinTokens: withTranslatedErrors(createJoinTokenStore(db)),
     assertionIds: withTranslatedErrors(createAssertionIdStore(db)),
     vaultSecrets: withTranslatedErrors(createVaultSecretStore(db)),
     vaultEndpoints: withTranslatedErrors(createVaultEndpointStore(db)),
-    blobContainers: withTranslatedErrors(createBlobContainerStore(db)),
+    blobContainers: withTranslatedErrors(createBlobContainerStore(db, capabilities)),
     blobs: withTranslatedErrors(createBlobStore(db)),
   }
 }

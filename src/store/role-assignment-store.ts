@@ -3,13 +3,11 @@ import { affectedRows, assertFound, hasChanges } from './changes.js'
 import { readPage } from './paging.js'
 import type { Database } from './schema.js'
 import { scopeCondition } from './scope-filter.js'
-import type { RoleAssignmentFilter, RoleAssignmentStore, Store } from './store.js'
-
-type Dialect = Store['dialect']
+import type { RoleAssignmentFilter, RoleAssignmentStore, StoreCapabilities } from './store.js'
 
 // Names, scope keys, role definition ids and principal ids are GUIDs or keys that ARM compares
 // case-insensitively: kept lower-cased, so lookups and the unique constraint need no lower().
-function matching(filter: RoleAssignmentFilter, dialect: Dialect) {
+function matching(filter: RoleAssignmentFilter, capabilities: StoreCapabilities) {
   return (eb: ExpressionBuilder<Database, 'role_assignments'>) => {
     const conditions = []
     if (filter.principalId !== undefined) {
@@ -18,7 +16,7 @@ function matching(filter: RoleAssignmentFilter, dialect: Dialect) {
     if (filter.roleDefinitionId !== undefined) {
       conditions.push(eb('role_definition_id', '=', filter.roleDefinitionId.toLowerCase()))
     }
-    const scope = scopeCondition(filter, dialect)
+    const scope = scopeCondition(filter, capabilities)
     if (scope) conditions.push(scope)
     return eb.and(conditions)
   }
@@ -26,15 +24,15 @@ function matching(filter: RoleAssignmentFilter, dialect: Dialect) {
 
 export function createRoleAssignmentStore(
   db: Kysely<Database>,
-  dialect: Dialect,
+  capabilities: StoreCapabilities,
 ): RoleAssignmentStore {
   const rows = () => db.selectFrom('role_assignments').selectAll()
   const all = (filter: RoleAssignmentFilter) =>
-    rows().where(matching(filter, dialect)).orderBy('name')
+    rows().where(matching(filter, capabilities)).orderBy('name')
   const remove = async (filter: RoleAssignmentFilter) => {
     const gone = await all(filter).execute()
     if (gone.length > 0)
-      await db.deleteFrom('role_assignments').where(matching(filter, dialect)).execute()
+      await db.deleteFrom('role_assignments').where(matching(filter, capabilities)).execute()
     return gone
   }
 
@@ -58,7 +56,7 @@ export function createRoleAssignmentStore(
         (row) => row.name,
         (after, take) =>
           rows()
-            .where(matching(filter, dialect))
+            .where(matching(filter, capabilities))
             .$if(after !== undefined, (qb) => qb.where('name', '>', after as string))
             .orderBy('name')
             .limit(take)
@@ -68,7 +66,7 @@ export function createRoleAssignmentStore(
       const { count } = await db
         .selectFrom('role_assignments')
         .select((eb) => eb.fn.countAll().as('count'))
-        .where(matching(filter, dialect))
+        .where(matching(filter, capabilities))
         .executeTakeFirstOrThrow()
       return Number(count)
     },

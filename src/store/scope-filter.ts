@@ -1,9 +1,10 @@
 // "At one of these scopes, or below that one" as SQL over a lower-cased `scope_key` column.
 // Below means whole segments: `k/...`, never `k0`. On SQLite (binary collation) that is the
 // range ['k/', 'k0'), which the scope index answers; an OR with LIKE would scan the table on every
-// deletion. PostgreSQL's collation may not order bytes, so there it stays LIKE, whose wildcards
-// are escaped since resource names may contain `_`.
+// deletion. A database whose collation may not order bytes (PostgreSQL's, by locale) keeps LIKE,
+// whose wildcards are escaped since resource names may contain `_`.
 import { sql, type Expression, type SqlBool } from 'kysely'
+import type { StoreCapabilities } from './store.js'
 
 const escapeLike = (s: string): string => s.replace(/[\\%_]/g, '\\$&')
 
@@ -15,7 +16,7 @@ export interface ScopeFilter {
 /** The condition, or undefined when the filter does not restrict scopes. */
 export function scopeCondition(
   filter: ScopeFilter,
-  dialect: 'sqlite' | 'postgres',
+  capabilities: Pick<StoreCapabilities, 'comparesTextAsBytes'>,
 ): Expression<SqlBool> | undefined {
   const parts: Expression<SqlBool>[] = []
   const keys = filter.scopeKeys?.map((k) => k.toLowerCase())
@@ -29,7 +30,7 @@ export function scopeCondition(
     parts.push(
       below === '/'
         ? sql<SqlBool>`scope_key <> '/'`
-        : dialect === 'sqlite'
+        : capabilities.comparesTextAsBytes
           ? sql<SqlBool>`(scope_key >= ${below + '/'} and scope_key < ${below + '0'})`
           : sql<SqlBool>`scope_key like ${escapeLike(below) + '/%'} escape '\\'`,
     )

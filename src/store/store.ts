@@ -284,8 +284,25 @@ export interface Repositories {
   blobs: BlobStore
 }
 
+/**
+ * What a database does differently, as flags (kysely's adapters: `supportsTransactionalDdl`…).
+ * Each dialect file sets them with the reason (sqlite.ts, postgres.ts); code decides on these,
+ * never on which database it is.
+ */
+export interface StoreCapabilities {
+  /**
+   * Transactions write side by side: a read-then-write needs a row lock, and appends to the
+   * event log must be serialized to commit in sequence order.
+   */
+  readonly hasConcurrentWriters: boolean
+  /** Text compares byte by byte, so a key prefix is a range that an index answers. */
+  readonly comparesTextAsBytes: boolean
+  /** Other servers may use the same database at once (replicas), with work in flight. */
+  readonly isSharedByReplicas: boolean
+}
+
 export interface Store extends Repositories {
-  readonly dialect: 'sqlite' | 'postgres'
+  readonly capabilities: StoreCapabilities
   /**
    * Runs `fn` in one transaction: everything it writes commits together or not at all.
    * Unique violations surface as `Conflict` (domain/errors), never as driver errors.

@@ -3,9 +3,10 @@
 // an application receives a token for itself; an agent host receives one for a managed
 // identity of a resource it runs (managed-identity-grant.ts).
 import type { TokenSubject } from '../domain/token-claims.js'
+import type { HostRow } from '../store/schema.js'
 import type { AuthenticatedClient, ClientKind, TokenContext } from './authenticate-client.js'
+import type { DirectoryReads } from './directory-view.js'
 import type { TokenRequest } from './token-request.js'
-import { createManagedIdentityGrant } from './managed-identity-grant.js'
 
 export interface Grant {
   subject: TokenSubject
@@ -24,17 +25,17 @@ type GrantTable = {
 
 export interface GrantOptions {
   appTokenLifetimeMs: number
-  identityTokenLifetimeMs: number
+  /** The managed-identity grant (managed-identity-grant.ts). */
+  managedIdentity: (request: TokenRequest, host: HostRow, reads: DirectoryReads) => Promise<Grant>
 }
 
 export function createGrants(o: GrantOptions) {
-  const managedIdentity = createManagedIdentityGrant({ lifetimeMs: o.identityTokenLifetimeMs })
   const table: GrantTable = {
     application: async (_request, client) => ({
       subject: { objectId: client.objectId, appId: client.appId, appidacr: '1' },
       lifetimeMs: o.appTokenLifetimeMs,
     }),
-    host: (request, client, { reads }) => managedIdentity(request, client.host, reads),
+    host: (request, client, { reads }) => o.managedIdentity(request, client.host, reads),
   }
   /** Runs the grant of the client's kind. */
   return function runGrant(

@@ -15,6 +15,7 @@ import { createHostAuthenticator } from './host-assertion.js'
 import { createHostCertificates } from './host-certificates.js'
 import { createTlsHostAuthenticator } from './host-tls.js'
 import { hostsApi } from './hosts-api.js'
+import { createManagedIdentityGrant } from './managed-identity-grant.js'
 import { registerDiscovery } from './discovery.js'
 import type { KeyRing } from './key-ring.js'
 import { createTenantGuard } from './tenant.js'
@@ -77,7 +78,7 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
       }),
       runGrant: createGrants({
         appTokenLifetimeMs: o.appTokenLifetimeMs,
-        identityTokenLifetimeMs: o.identityTokenLifetimeMs,
+        managedIdentity: createManagedIdentityGrant({ lifetimeMs: o.identityTokenLifetimeMs }),
       }),
     })
   })
