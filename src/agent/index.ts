@@ -15,6 +15,7 @@ import { startServing, type Serving } from './serve.js'
 import { createStsClient, type HostAuthMethod } from './sts-client.js'
 import { createTokenCache, type TokenCache, type TokenCacheOptions } from './token-cache.js'
 import { isHostRevoked, type TokenSource } from './token-source.js'
+import { systemClock } from '../common/clock.js'
 
 export interface AgentOptions {
   /** The Keyless server, e.g. https://keyless.example:8443 (enrollment and renewal). */
@@ -63,7 +64,7 @@ export interface RunningAgent {
   close(): Promise<void>
 }
 
-export const systemClock: Clock = { now: () => Date.now() }
+export { systemClock } from '../common/clock.js'
 
 export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const clock = o.clock ?? systemClock

@@ -1,4 +1,4 @@
-// No orphaned access (DESIGN.md, lifecycle rules): when a principal or a scope is deleted, its
+// No orphaned access (docs/architecture.md, "Where each rule lives"): when a principal or a scope is deleted, its
 // role assignments (and the deny assignments at or below the scope) go in the same transaction,
 // each with an event so that every RBAC index drops it. Azure leaves "Identity not found"
 // assignments behind; Keyless does not.

@@ -19,8 +19,9 @@ import {
   ensureMasterKey,
   ensureTlsCertificate,
 } from './data-dir.js'
+import { systemClock } from '../common/clock.js'
 
-export const systemClock: Clock = { now: () => Date.now() }
+export { systemClock } from '../common/clock.js'
 
 export interface Endpoints {
   tenantId: string
