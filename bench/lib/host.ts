@@ -65,14 +65,31 @@ export function signAssertions(host: Host, n: number): string[] {
   return out
 }
 
-/** The form an agent posts for a managed-identity token of `resourceId`. */
-export function identityTokenForm(host: Host, assertion: string, resourceId: string): string {
+/**
+ * The form an agent posts for a managed-identity token of `resourceId`: with a client
+ * assertion, or without one when the connection carries the host certificate (RFC 8705).
+ */
+export function identityTokenForm(
+  host: Host,
+  assertion: string | undefined,
+  resourceId: string,
+): string {
   return new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: host.hostId,
-    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-    client_assertion: assertion,
+    ...(assertion !== undefined
+      ? {
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion,
+        }
+      : {}),
     scope: 'https://vault.azure.net/.default',
     xms_az_rid: resourceId,
   }).toString()
 }
+
+/** The host certificate and key as a TLS client presents them. */
+export const tlsClientCertificate = (host: Host) => ({
+  cert: host.certificate,
+  key: host.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+})
