@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { affectedRows } from './changes.js'
+import { affectedRows, pruneExpired } from './changes.js'
 import type { Database } from './schema.js'
 import type { AssertionIdStore } from './store.js'
 
@@ -20,12 +20,7 @@ export function createAssertionIdStore(db: Kysely<Database>): AssertionIdStore {
         .executeTakeFirst()
       return affectedRows(result.numInsertedOrUpdatedRows) === 1
     },
-    async prune(now) {
-      const result = await db
-        .deleteFrom('used_assertion_ids')
-        .where('expires_at', '<', now)
-        .executeTakeFirst()
-      return affectedRows(result.numDeletedRows)
-    },
+    // A record whose time equals now still counts (claim takes over only strictly earlier).
+    prune: (now) => pruneExpired(db, 'used_assertion_ids', now - 1),
   }
 }

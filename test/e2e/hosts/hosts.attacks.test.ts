@@ -4,21 +4,25 @@
 // mid-connection, and enrollment guessed at (issue 19 §6).
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHmac, randomUUID, sign } from 'node:crypto'
+import { createHmac, randomUUID, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Agent } from 'node:https'
-import {
-  createCertificateAuthority,
-  issueCertificate,
-  type PemPair,
-} from '../../../src/common/pki.js'
+import { issueCertificate, type PemPair } from '../../../src/common/pki.js'
 import { tokenEndpointPath } from '../../../src/common/agent-protocol.js'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
 import { arm } from '../../helpers/arm.js'
 import { form, https, type HttpResult } from '../../helpers/https.js'
 import { operatorToken } from '../../helpers/tokens.js'
-import { der, enroll, identityToken, newKeyPair, type TestHost } from './hosts.config.js'
+import { compactJws, hostAssertionClaims } from '../../helpers/jws.js'
+import {
+  der,
+  enroll,
+  foreignCertificate,
+  identityToken,
+  newKeyPair,
+  type TestHost,
+} from './hosts.config.js'
 
 const VM_API = 'api-version=2024-07-01'
 
@@ -63,22 +67,16 @@ describe('host protocol attacks', () => {
     claims: Record<string, unknown> = {},
     hmacKey?: Buffer,
   ): Promise<string> {
-    const now = Math.floor(Date.now() / 1000)
-    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
-    const input = `${b64({ alg: 'ES256', x5c: [der(host.certificate)], ...header })}.${b64({
-      iss: host.hostId,
-      sub: host.hostId,
-      aud: host.tokenEndpoint,
-      jti: randomUUID(),
-      iat: now,
-      nbf: now,
-      exp: now + 300,
+    const payload = {
+      ...hostAssertionClaims(host.hostId, host.tokenEndpoint, Math.floor(Date.now() / 1000), 300),
       ...claims,
-    })}`
-    const signature = hmacKey
-      ? createHmac('sha256', hmacKey).update(input).digest()
-      : sign('sha256', Buffer.from(input), { key: host.privateKey, dsaEncoding: 'ieee-p1363' })
-    return Promise.resolve(`${input}.${signature.toString('base64url')}`)
+    }
+    const key = hmacKey
+      ? (input: string) => createHmac('sha256', hmacKey).update(input).digest()
+      : host.privateKey
+    return Promise.resolve(
+      compactJws({ alg: 'ES256', x5c: [der(host.certificate)], ...header }, payload, key),
+    )
   }
 
   const now = () => Math.floor(Date.now() / 1000)
@@ -155,85 +153,73 @@ describe('host protocol attacks', () => {
     assert.deepEqual(res.json().error_codes, [700027])
   })
 
-  /** A kept-alive connection presenting `cert` and `key` as TLS client certificate. */
-  const tlsClient = (cert: string, key = host.privateKey) =>
-    new Agent({
+  /**
+   * Runs `fn` with a kept-alive connection (an Agent of one socket) presenting `cert` and `key`
+   * as TLS client certificate, and a token request of `as` for `caller` on it.
+   */
+  async function withTlsClient(
+    cert: string,
+    key: KeyObject,
+    fn: (ask: (clientId?: string) => Promise<HttpResult>) => Promise<void>,
+    as: TestHost = host,
+    caller = vm,
+  ) {
+    const agent = new Agent({
       keepAlive: true,
       maxSockets: 1,
       ca: k.ca,
       cert,
       key: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
     })
+    const ask = (clientId = as.hostId) =>
+      https(as.tokenEndpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form({
+          grant_type: 'client_credentials',
+          client_id: clientId,
+          scope: 'https://vault.azure.net/.default',
+          xms_az_rid: caller,
+        }),
+        agent,
+      })
+    try {
+      await fn(ask)
+    } finally {
+      agent.destroy()
+    }
+  }
 
-  const tlsToken = (agent: Agent, clientId = host.hostId): Promise<HttpResult> =>
-    https(host.tokenEndpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form({
-        grant_type: 'client_credentials',
-        client_id: clientId,
-        scope: 'https://vault.azure.net/.default',
-        xms_az_rid: vm,
-      }),
-      agent,
-    })
+  const refusedWith = async (res: HttpResult, code: number) => {
+    assert.equal(res.status, 401, res.text)
+    assert.equal(res.json().error, 'invalid_client')
+    assert.deepEqual(res.json().error_codes, [code])
+  }
 
   describe('TLS client certificates (RFC 8705)', () => {
-    it('issues to the host certificate on a kept-alive connection, request after request', async () => {
-      const agent = tlsClient(host.certificate)
-      try {
+    it('issues to the host certificate on a kept-alive connection, request after request', () =>
+      withTlsClient(host.certificate, host.privateKey, async (ask) => {
         for (let i = 0; i < 3; i++) {
-          const res = await tlsToken(agent)
+          const res = await ask()
           assert.equal(res.status, 200, res.text)
         }
-      } finally {
-        agent.destroy()
-      }
-    })
+      }))
 
-    it('refuses a client_id other than the certificate host', async () => {
-      const agent = tlsClient(host.certificate)
-      try {
-        const res = await tlsToken(agent, randomUUID())
-        assert.equal(res.status, 401, res.text)
-        assert.equal(res.json().error, 'invalid_client')
-      } finally {
-        agent.destroy()
-      }
-    })
+    it('refuses a client_id other than the certificate host', () =>
+      withTlsClient(host.certificate, host.privateKey, async (ask) =>
+        refusedWith(await ask(randomUUID()), 700021),
+      ))
 
-    it('refuses a certificate of the Keyless CA that is not a host certificate', async () => {
-      const agent = tlsClient(await insiderCertificate('server'))
-      try {
-        const res = await tlsToken(agent)
-        assert.equal(res.status, 401, res.text)
-        assert.deepEqual(res.json().error_codes, [700027])
-      } finally {
-        agent.destroy()
-      }
-    })
+    it('refuses a certificate of the Keyless CA that is not a host certificate', async () =>
+      withTlsClient(await insiderCertificate('server'), host.privateKey, async (ask) =>
+        refusedWith(await ask(), 700027),
+      ))
 
     it('refuses a certificate naming the host from another CA', async () => {
-      const foreign = await createCertificateAuthority('Mallory CA', {
-        now: Date.now(),
-        validityDays: 1,
-      })
-      const keys = newKeyPair()
-      const cert = await issueCertificate(foreign, {
-        commonName: host.hostId,
-        usage: 'client',
-        publicKeyPem: keys.publicKeyPem,
-        now: Date.now(),
-        validityDays: 1,
-      })
-      const agent = tlsClient(cert.certPem, keys.privateKey)
-      try {
-        const res = await tlsToken(agent)
-        assert.equal(res.status, 401, res.text)
-        assert.deepEqual(res.json().error_codes, [700027])
-      } finally {
-        agent.destroy()
-      }
+      const foreign = await foreignCertificate(host.hostId)
+      await withTlsClient(foreign.certPem, foreign.privateKey, async (ask) =>
+        refusedWith(await ask(), 700027),
+      )
     })
 
     it('refuses a request with neither a certificate nor an assertion', async () => {
@@ -260,34 +246,18 @@ describe('host protocol attacks', () => {
         properties: { hostId: victim.hostId },
         identity: { type: 'SystemAssigned' },
       })
-      const agent = new Agent({
-        keepAlive: true,
-        maxSockets: 1,
-        ca: k.ca,
-        cert: victim.certificate,
-        key: victim.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      })
-      const ask = () =>
-        https(victim.tokenEndpoint, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: form({
-            grant_type: 'client_credentials',
-            client_id: victim.hostId,
-            scope: 'https://vault.azure.net/.default',
-            xms_az_rid: other,
-          }),
-          agent,
-        })
-      try {
-        assert.equal((await ask()).status, 200)
-        assert.equal((await call('POST', `/keyless/v1/hosts/${victim.hostId}/revoke`)).status, 200)
-        const res = await ask()
-        assert.equal(res.status, 401, res.text)
-        assert.deepEqual(res.json().error_codes, [7000112])
-      } finally {
-        agent.destroy()
-      }
+      await withTlsClient(
+        victim.certificate,
+        victim.privateKey,
+        async (ask) => {
+          assert.equal((await ask()).status, 200)
+          const revoked = await call('POST', `/keyless/v1/hosts/${victim.hostId}/revoke`)
+          assert.equal(revoked.status, 200)
+          await refusedWith(await ask(), 7000112)
+        },
+        victim,
+        other,
+      )
     })
   })
 
