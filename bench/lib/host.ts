@@ -1,7 +1,8 @@
 // An agent host as the benchmark plays it: enrolled with a join token, holding its key and
 // certificate, and signing client assertions (ES256, x5c) ahead of time with raw crypto, so the
 // load generator only replays bytes.
-import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { compactJws, hostAssertionClaims } from '../../test/helpers/jws.js'
 import type { Client, Keyless } from './keyless.js'
 
 export interface Host {
@@ -37,42 +38,44 @@ export async function enrollHost(k: Keyless, c: Client, operator: string): Promi
   }
 }
 
-const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
-
 /** Client assertions, each with its own jti (the server accepts every assertion once). */
 export function signAssertions(host: Host, n: number): string[] {
   const x5c = host.certificate.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '')
-  const header = b64url({ alg: 'ES256', typ: 'JWT', x5c: [x5c] })
+  const header = { alg: 'ES256', typ: 'JWT', x5c: [x5c] }
   const now = Math.floor(Date.now() / 1000)
   const out: string[] = new Array(n)
   for (let i = 0; i < n; i++) {
-    const payload = b64url({
-      iss: host.hostId,
-      sub: host.hostId,
-      aud: host.tokenEndpoint,
-      jti: randomUUID(),
-      iat: now,
-      nbf: now,
-      exp: now + 540,
-    })
-    const input = `${header}.${payload}`
-    const sig = sign('sha256', Buffer.from(input), {
-      key: host.privateKey,
-      dsaEncoding: 'ieee-p1363',
-    })
-    out[i] = `${input}.${sig.toString('base64url')}`
+    const claims = hostAssertionClaims(host.hostId, host.tokenEndpoint, now, 540)
+    out[i] = compactJws(header, claims, host.privateKey)
   }
   return out
 }
 
-/** The form an agent posts for a managed-identity token of `resourceId`. */
-export function identityTokenForm(host: Host, assertion: string, resourceId: string): string {
+/**
+ * The form an agent posts for a managed-identity token of `resourceId`: with a client
+ * assertion, or without one when the connection carries the host certificate (RFC 8705).
+ */
+export function identityTokenForm(
+  host: Host,
+  assertion: string | undefined,
+  resourceId: string,
+): string {
   return new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: host.hostId,
-    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-    client_assertion: assertion,
+    ...(assertion !== undefined
+      ? {
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion,
+        }
+      : {}),
     scope: 'https://vault.azure.net/.default',
     xms_az_rid: resourceId,
   }).toString()
 }
+
+/** The host certificate and key as a TLS client presents them. */
+export const tlsClientCertificate = (host: Host) => ({
+  cert: host.certificate,
+  key: host.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+})

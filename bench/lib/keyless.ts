@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { track } from './children.js'
 import { pinned, SERVER_CORE } from './cpu.js'
 import type { Endpoints as ServerEndpoints } from '../../src/server/start.js'
+import { tokenEndpointPath } from '../../src/common/agent-protocol.js'
 
 export const ROOT = resolve(import.meta.dirname, '../../..')
 export const BIN = join(ROOT, 'bin/keyless.js')
@@ -160,7 +161,7 @@ export type Client = ReturnType<typeof client>
 export async function operatorToken(k: Keyless, c: Client, scope?: string): Promise<string> {
   const res = await c.send(
     'POST',
-    `${k.endpoints.authorityHost}/${k.endpoints.tenantId}/oauth2/v2.0/token`,
+    `${k.endpoints.authorityHost}${tokenEndpointPath(k.endpoints.tenantId)}`,
     { 'content-type': 'application/x-www-form-urlencoded' },
     new URLSearchParams({
       grant_type: 'client_credentials',
@@ -180,7 +181,7 @@ export async function operatorTokens(
   n: number,
   scope: string,
 ): Promise<string[]> {
-  const url = `${k.endpoints.authorityHost}/${k.endpoints.tenantId}/oauth2/v2.0/token`
+  const url = `${k.endpoints.authorityHost}${tokenEndpointPath(k.endpoints.tenantId)}`
   const body = new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: k.admin.clientId,

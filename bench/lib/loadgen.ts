@@ -17,6 +17,9 @@ export interface TargetSpec {
   port: number
   /** PEM of the CA to trust; plain TCP when absent. */
   ca?: string
+  /** A TLS client certificate and its key (PEM), presented on every connection (RFC 8705). */
+  cert?: string
+  key?: string
   connections: number
   /** A JSON file holding an array of raw requests (head and body). */
   requestsFile: string
@@ -113,10 +116,10 @@ class Target {
   }
 
   #open(i: number): Promise<Socket> {
-    const { host, port, ca } = this.#spec
+    const { host, port, ca, cert, key } = this.#spec
     return new Promise((resolve, reject) => {
       const s = ca
-        ? tlsConnect({ host, port, ca }, () => resolve(s))
+        ? tlsConnect({ host, port, ca, cert, key }, () => resolve(s))
         : netConnect({ host, port }, () => resolve(s))
       s.setNoDelay(true)
       s.once('error', reject)

@@ -1,6 +1,6 @@
 // Identity endpoints listen only where no other machine can reach them: loopback, or a
 // link-local address such as 169.254.169.254 inside a resource's own network namespace, as
-// Azure IMDS does (DESIGN.md, trust model 5). Anything else is a configuration error.
+// Azure IMDS does (docs/architecture.md, "Where each rule lives"). Anything else is a configuration error.
 import { isIPv4, isIPv6 } from 'node:net'
 
 function ipv4Octets(host: string): number[] | undefined {

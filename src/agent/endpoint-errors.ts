@@ -1,6 +1,7 @@
 // Every error the identity endpoints answer, in one table (STYLE §4). They are rendered as OAuth
 // JSON `{error, error_description}` (identity-protocols.md §3; App Service clients parse this
 // shape too, §4), with `Retry-After` on 429.
+import { AgentErrorCodes } from '../common/agent-protocol.js'
 import { BadRequest, KeylessError, Throttled, Unauthenticated } from '../domain/errors.js'
 import { TokenRequestError } from './token-source.js'
 
@@ -72,6 +73,11 @@ function headline(description: string): string {
 export function fromTokenRequestError(e: TokenRequestError): KeylessError {
   if (e.status === 429) return EndpointErrors.throttled(e.retryAfterS ?? 1)
   if (e.isTransient) return EndpointErrors.unavailable()
-  if (/identity not found/i.test(e.description)) return EndpointErrors.identityNotFound()
+  if (
+    e.codes.includes(AgentErrorCodes.identityNotFound) ||
+    e.codes.includes(AgentErrorCodes.callerNotFound)
+  ) {
+    return EndpointErrors.identityNotFound()
+  }
   return bad(e.error || 'invalid_request', headline(e.description))
 }

@@ -15,6 +15,8 @@ export interface HttpsRequest {
   headers?: Record<string, string>
   body?: string
   timeoutMs?: number
+  /** A TLS client certificate (PEM) and its key (PEM): connections are pooled per pair. */
+  clientCertificate?: { cert: string; key: string }
 }
 
 export type HttpsClient = ReturnType<typeof createHttpsClient>
@@ -47,6 +49,8 @@ export function createHttpsClient(options: HttpsTrust = {}) {
       method: init.method ?? 'GET',
       headers: { ...init.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
       agent,
+      // The agent keys its pool by cert and key too: a renewed certificate opens new connections.
+      ...init.clientCertificate,
     }
     const req = request(u, opts, onResponse)
     if (init.timeoutMs) req.setTimeout(init.timeoutMs, () => req.destroy(new Error('timeout')))

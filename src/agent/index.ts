@@ -13,9 +13,10 @@ import type { RateLimits } from './rate-limiter.js'
 import { silentLogger, type Logger } from './respond.js'
 import type { Run, RunProtocol } from './runs.js'
 import { startServing, type Serving } from './serve.js'
-import { createStsClient } from './sts-client.js'
+import { createStsClient, type HostAuthMethod } from './sts-client.js'
 import { createTokenCache, type TokenCache, type TokenCacheOptions } from './token-cache.js'
-import { TokenRequestError, type TokenSource } from './token-source.js'
+import { isHostRevoked, type TokenSource } from './token-source.js'
+import { systemClock } from '../common/clock.js'
 
 export interface AgentOptions {
   /** The Keyless server, e.g. https://keyless.example:8443 (enrollment and renewal). */
@@ -42,6 +43,8 @@ export interface AgentOptions {
   arcTokensDir?: string
   /** A group that may read Arc key files (0640) instead of root only (0600). */
   arcGroupId?: number
+  /** How token requests prove the host (default tls_client_auth; see sts-client.ts). */
+  hostAuthMethod?: HostAuthMethod
   /** How often the credential's renewal time is checked (default 30 s). */
   renewCheckIntervalMs?: number
   cache?: Pick<
@@ -65,7 +68,7 @@ export interface RunningAgent {
   close(): Promise<void>
 }
 
-export const systemClock: Clock = { now: () => Date.now() }
+export { systemClock } from '../common/clock.js'
 
 export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const clock = o.clock ?? systemClock
@@ -85,15 +88,18 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     checkIntervalMs: o.renewCheckIntervalMs,
   })
   const hostId = credential.current().hostId
-  const sts = createStsClient({ credential: credential.current, http, clock })
-  // The server's word that this host is revoked (AADSTS7000112, as Entra's "disabled
-  // application") counts like the host.revoked event, which may still be on its way.
+  const sts = createStsClient({
+    credential: credential.current,
+    authMethod: o.hostAuthMethod,
+    http,
+    clock,
+  })
+  // The server's word that this host is revoked counts like the host.revoked event, which may
+  // still be on its way.
   const source: TokenSource = {
     requestToken: (request) =>
       sts.requestToken(request).catch((err: unknown) => {
-        if (err instanceof TokenRequestError && err.status === 401 && err.codes.includes(7000112)) {
-          revoke()
-        }
+        if (isHostRevoked(err)) revoke()
         throw err
       }),
   }

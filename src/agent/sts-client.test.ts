@@ -70,7 +70,7 @@ describe('token service client', () => {
         msi_res_id: '/id',
       },
     })
-    const sts = createStsClient({ credential, http, clock })
+    const sts = createStsClient({ authMethod: 'private_key_jwt', credential, http, clock })
     const issued = await sts.requestToken({
       callerResourceId: VM,
       resource: 'https://management.azure.com/',
@@ -107,7 +107,12 @@ describe('token service client', () => {
 
   it('sends resource to a v1 endpoint, and a fresh assertion id every time', async () => {
     answer = () => ({ status: 200, body: { access_token: 'opaque', expires_in: 60 } })
-    const sts = createStsClient({ credential: () => credential('/t1/oauth2/token'), http, clock })
+    const sts = createStsClient({
+      authMethod: 'private_key_jwt',
+      credential: () => credential('/t1/oauth2/token'),
+      http,
+      clock,
+    })
     const a = await sts.requestToken({ callerResourceId: VM, resource: 'https://vault.azure.net' })
     await sts.requestToken({ callerResourceId: VM, resource: 'https://vault.azure.net' })
     const [f1, f2] = received.slice(-2).map((r) => r.form)
@@ -133,7 +138,7 @@ describe('token service client', () => {
       },
     })
     const before = received.length
-    const sts = createStsClient({ credential, http, clock })
+    const sts = createStsClient({ authMethod: 'private_key_jwt', credential, http, clock })
     await assert.rejects(
       sts.requestToken({ callerResourceId: VM, resource: 'https://vault.azure.net' }),
       (e: TokenRequestError) =>
@@ -151,7 +156,13 @@ describe('token service client', () => {
       body: { error: 'temporarily_unavailable', error_description: 'busy' },
     })
     const before = received.length
-    const sts = createStsClient({ credential, http, clock, retryDelaysMs: [1, 1] })
+    const sts = createStsClient({
+      authMethod: 'private_key_jwt',
+      credential,
+      http,
+      clock,
+      retryDelaysMs: [1, 1],
+    })
     await assert.rejects(
       sts.requestToken({ callerResourceId: VM, resource: 'https://vault.azure.net' }),
       (e: TokenRequestError) => e.status === 503 && e.isTransient,
@@ -165,7 +176,7 @@ describe('token service client', () => {
       body: { error: 'too_many_requests', error_description: 'slow down' },
       headers: { 'retry-after': '7' },
     })
-    const sts = createStsClient({ credential, http, clock })
+    const sts = createStsClient({ authMethod: 'private_key_jwt', credential, http, clock })
     await assert.rejects(
       sts.requestToken({ callerResourceId: VM, resource: 'https://vault.azure.net' }),
       (e: TokenRequestError) => e.status === 429 && e.retryAfterS === 7,
@@ -174,6 +185,7 @@ describe('token service client', () => {
 
   it('reports an unreachable server as status 0 after retrying', async () => {
     const sts = createStsClient({
+      authMethod: 'private_key_jwt',
       credential: () => ({
         ...credential(),
         tokenEndpoint: 'https://127.0.0.1:1/t1/oauth2/v2.0/token',

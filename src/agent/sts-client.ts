@@ -3,7 +3,12 @@
 // selector. Network failures and 502–504 are retried briefly; refusals are not.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { decodeJwt } from 'jose'
-import { ASSERTION_TYPE, CALLER_PARAM, SELECTOR_PARAMS } from '../common/agent-protocol.js'
+import {
+  ASSERTION_TYPE,
+  CALLER_PARAM,
+  SELECTOR_PARAMS,
+  tokenEndpointVersion,
+} from '../common/agent-protocol.js'
 import type { Clock } from '../domain/clock.js'
 import { signAssertion } from './assertion.js'
 import type { HostCredential } from './credential.js'
@@ -16,8 +21,18 @@ import {
   type TokenSource,
 } from './token-source.js'
 
+/**
+ * How the agent proves it is the host (common/agent-protocol.ts): its certificate as TLS client
+ * certificate on kept-alive connections (RFC 8705 tls_client_auth, the default: no signature per
+ * request), or a client assertion signed per request (RFC 7523 private_key_jwt), for servers
+ * behind a proxy that ends TLS.
+ */
+export type HostAuthMethod = 'tls_client_auth' | 'private_key_jwt'
+
 export interface StsClientOptions {
   credential: () => HostCredential
+  /** Default tls_client_auth. */
+  authMethod?: HostAuthMethod
   http: HttpsClient
   clock: Clock
   /** Delays of the retries after a network failure (default 100 ms, 400 ms). */
@@ -27,16 +42,15 @@ export interface StsClientOptions {
 
 const RETRIED_STATUS = new Set([502, 503, 504])
 
-function tokenForm(c: HostCredential, request: TokenRequest, assertion: string): string {
-  const form = new URLSearchParams({
-    grant_type: 'client_credentials',
-    client_id: c.hostId,
-    client_assertion_type: ASSERTION_TYPE,
-    client_assertion: assertion,
-  })
+function tokenForm(c: HostCredential, request: TokenRequest, assertion?: string): string {
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: c.hostId })
+  if (assertion !== undefined) {
+    form.set('client_assertion_type', ASSERTION_TYPE)
+    form.set('client_assertion', assertion)
+  }
   // v2 endpoints take `scope=<resource>/.default`; the server strips the suffix and keeps the
   // resource as requested, trailing slash included.
-  if (/\/v2\.0\/token$/.test(new URL(c.tokenEndpoint).pathname)) {
+  if (tokenEndpointVersion(c.tokenEndpoint) === 'v2') {
     form.set('scope', `${request.resource}/.default`)
   } else form.set('resource', request.resource)
   form.set(CALLER_PARAM, request.callerResourceId)
@@ -88,11 +102,25 @@ function readToken(body: Record<string, unknown>, startedAtMs: number): IssuedTo
 
 export function createStsClient(o: StsClientOptions): TokenSource {
   const delays = o.retryDelaysMs ?? [100, 400]
+  const tls = o.authMethod !== 'private_key_jwt'
+  // The key in PEM, once per credential (TLS options take PEM, not key objects).
+  const pems = new WeakMap<HostCredential, { cert: string; key: string }>()
+  const clientCertificate = (c: HostCredential) => {
+    let pem = pems.get(c)
+    if (!pem) {
+      pem = {
+        cert: c.certificatePem,
+        key: c.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      }
+      pems.set(c, pem)
+    }
+    return pem
+  }
 
   async function once(request: TokenRequest): Promise<IssuedToken> {
     const c = o.credential()
     const startedAt = o.clock.now()
-    const assertion = await signAssertion(c, c.tokenEndpoint, o.clock)
+    const assertion = tls ? undefined : await signAssertion(c, c.tokenEndpoint, o.clock)
     let res: HttpsResponse
     try {
       res = await o.http.send(c.tokenEndpoint, {
@@ -103,6 +131,7 @@ export function createStsClient(o: StsClientOptions): TokenSource {
         },
         body: tokenForm(c, request, assertion),
         timeoutMs: o.timeoutMs ?? 10_000,
+        ...(tls ? { clientCertificate: clientCertificate(c) } : {}),
       })
     } catch (err) {
       throw unreachable(err)

@@ -10,6 +10,7 @@ import { fakeClock, fakeSource, type FakeClock, type FakeSource } from './test-f
 import { call, type Answer } from './test-http.js'
 import { silentLogger } from './respond.js'
 import { TokenRequestError } from './token-source.js'
+import { AgentErrorCodes } from '../common/agent-protocol.js'
 
 export const VM =
   '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1'
@@ -68,12 +69,15 @@ export async function startFakeAgent(
   const source = fakeSource(clock)
   source.refuse = (r) =>
     r.selector?.value === UNKNOWN
-      ? new TokenRequestError(400, 'invalid_request', 'AADSTS1: Identity not found\r\nTrace ID: x')
+      ? new TokenRequestError(400, 'invalid_request', 'no such identity\r\nTrace ID: x', [
+          AgentErrorCodes.identityNotFound,
+        ])
       : r.callerResourceId === VM2
         ? new TokenRequestError(
             400,
             'unauthorized_client',
             'AADSTS2: The host does not host the resource',
+            [AgentErrorCodes.notHostedHere],
           )
         : undefined
   const agent: FakeAgent = {

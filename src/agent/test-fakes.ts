@@ -5,6 +5,7 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { LOCAL_NAMES, createCertificateAuthority, issueCertificate } from '../common/pki.js'
 import type { Clock } from '../domain/clock.js'
+import { AgentErrorCodes } from '../common/agent-protocol.js'
 import {
   TokenRequestError,
   type IssuedToken,
@@ -70,7 +71,12 @@ export function fakeSource(clock: Clock, lifetimeS = 3600): FakeSource {
 
 export const offline = () => new TokenRequestError(0, 'temporarily_unavailable', 'unreachable')
 export const refused = () =>
-  new TokenRequestError(400, 'invalid_request', 'AADSTS1000: Identity not found', [1000])
+  new TokenRequestError(
+    400,
+    'invalid_request',
+    `AADSTS${AgentErrorCodes.identityNotFound}: Identity not found`,
+    [AgentErrorCodes.identityNotFound],
+  )
 
 /** An HTTPS server on 127.0.0.1 with a certificate from a fresh CA, for client tests. */
 export async function fakeHttpsServer(handler: RequestListener) {

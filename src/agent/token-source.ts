@@ -1,6 +1,6 @@
 // What the agent asks the token service for, and what comes back. The endpoints and the cache
 // work against this interface; sts-client.ts implements it over HTTPS, tests with a fake.
-import type { SelectorKind } from '../common/agent-protocol.js'
+import { AgentErrorCodes, type SelectorKind } from '../common/agent-protocol.js'
 
 /** A user-assigned identity chosen by the caller (none: system-assigned, else the sole one). */
 export interface Selector {
@@ -72,3 +72,9 @@ export const unreachable = (cause: unknown): TokenRequestError =>
     new TokenRequestError(0, 'temporarily_unavailable', 'the token service is unreachable'),
     { cause },
   )
+
+/** The server's answer that this host was revoked (a 401 with the host-revoked code). */
+export const isHostRevoked = (err: unknown): boolean =>
+  err instanceof TokenRequestError &&
+  err.status === 401 &&
+  err.codes.includes(AgentErrorCodes.hostRevoked)

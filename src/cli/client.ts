@@ -6,6 +6,7 @@ import type { Installation } from './installation.js'
 import { send, type HttpResponse } from './http.js'
 import { apiError } from './api-error.js'
 import { CliError, EXIT } from './errors.js'
+import { tokenEndpointPath } from '../common/agent-protocol.js'
 
 export interface RequestOptions {
   apiVersion?: string
@@ -57,9 +58,9 @@ export function createArmClient(installation: Installation): ArmClient {
   let token: Promise<string> | undefined
 
   async function fetchToken(): Promise<string> {
-    const url = `${trimSlash(endpoints.authorityHost)}/${encodeURIComponent(
-      credential.tenantId,
-    )}/oauth2/v2.0/token`
+    const url = `${trimSlash(endpoints.authorityHost)}${tokenEndpointPath(
+      encodeURIComponent(credential.tenantId),
+    )}`
     const res = await send({
       method: 'POST',
       url,

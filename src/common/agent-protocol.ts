@@ -30,6 +30,37 @@ export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-b
 export const ASSERTION_ALGORITHM = 'ES256'
 export const ASSERTION_MAX_LIFETIME_S = 600
 
+export type TokenEndpointVersion = 'v1' | 'v2'
+
+/** The token endpoint's path for a tenant (`:tenant` gives the route pattern). */
+export function tokenEndpointPath(tenant: string, version: TokenEndpointVersion = 'v2'): string {
+  return version === 'v2' ? `/${tenant}/oauth2/v2.0/token` : `/${tenant}/oauth2/token`
+}
+
+/** The version of a token endpoint URL (v2 takes `scope`, v1 `resource`). */
+export function tokenEndpointVersion(url: string): TokenEndpointVersion {
+  return new URL(url).pathname.endsWith('/oauth2/v2.0/token') ? 'v2' : 'v1'
+}
+
+/**
+ * The AADSTS numbers of the refusals an agent acts on, one per cause. Entra's own number where
+ * Entra has the same cause (a disabled application for a revoked host, an unknown application
+ * for an unknown host); Keyless's own, outside Entra's ranges, where Entra has none. The agent
+ * reads `error_codes`, never the message text.
+ */
+export const AgentErrorCodes = {
+  /** No identity matching the request is attached to the calling resource. */
+  identityNotFound: 9_800_001,
+  /** The calling resource does not exist, is not a compute resource or not a resource id. */
+  callerNotFound: 9_800_002,
+  /** The calling resource exists but another host (or none) runs it. */
+  notHostedHere: 9_800_003,
+  /** The host was revoked by the operator (Entra: "application is disabled"). */
+  hostRevoked: 7_000_112,
+  /** No host with this id is enrolled (Entra: "application not found"). */
+  hostNotEnrolled: 700_016,
+} as const
+
 /** The compute resource a managed-identity token is requested for. */
 export const CALLER_PARAM = 'xms_az_rid'
 /** One of these selects a user-assigned identity (none: system-assigned, else the only one). */

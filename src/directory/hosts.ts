@@ -4,7 +4,7 @@
 import { createHash, createPublicKey, randomBytes, randomUUID, X509Certificate } from 'node:crypto'
 import type { Clock } from '../domain/clock.js'
 import { BadRequest, NotFound, Unauthenticated } from '../domain/errors.js'
-import type { HostRow } from '../store/schema.js'
+import type { HostRow, JoinTokenRow } from '../store/schema.js'
 import type { Store } from '../store/store.js'
 import { recordChange } from './events.js'
 
@@ -100,13 +100,20 @@ export function createHostRegistry(o: HostRegistryOptions) {
       publicKeyPem: string,
     ): Promise<IssuedHostCredential> {
       assertHostKey(publicKeyPem)
+      // The token first: nothing is signed for a caller who cannot enroll. It is checked again,
+      // and consumed, in the transaction that creates the host.
+      const usable = (t: JoinTokenRow | undefined, now: number): t is JoinTokenRow =>
+        t !== undefined && t.used_at === null && t.expires_at > now
+      if (!usable(await store.joinTokens.fetchByHash(digest(joinToken)), clock.now())) {
+        throw invalidJoinToken()
+      }
       const hostId = randomUUID()
       const certificate = await o.issueCertificate(hostId, publicKeyPem, o.certificateLifetimeMs)
       const { serial, notAfter } = certFacts(certificate)
       return store.transaction(async (tx) => {
         const now = clock.now()
         const token = await tx.joinTokens.fetchByHash(digest(joinToken))
-        if (!token || token.used_at !== null || token.expires_at <= now) throw invalidJoinToken()
+        if (!usable(token, now)) throw invalidJoinToken()
         if (!(await tx.joinTokens.consume(token.id, now, hostId))) throw invalidJoinToken()
         const row: HostRow = {
           id: hostId,

@@ -6,18 +6,12 @@ import {
   systemPrincipalDisplayName,
 } from '../domain/identity-lifecycle.js'
 import type { ResourceId } from '../domain/resource-id.js'
-import type { Repositories } from '../store/store.js'
+import type { ChangeContext } from './change-context.js'
 import { recordChange } from './events.js'
 import { deleteRoleAssignmentsOf } from './role-assignments.js'
 
-export interface PrincipalContext {
-  tx: Repositories
-  tenantId: string
-  now: number
-}
-
 export async function createIdentityPrincipal(
-  { tx, tenantId, now }: PrincipalContext,
+  { tx, tenantId, now }: ChangeContext,
   kind: 'SystemAssigned' | 'UserAssigned',
   resource: ResourceId,
 ): Promise<string> {
@@ -43,7 +37,7 @@ export async function createIdentityPrincipal(
  * identity's callers are told by their own `identity.detached` events first.
  */
 export async function deleteOwnedPrincipal(
-  { tx, now }: PrincipalContext,
+  { tx, now }: ChangeContext,
   resourceKey: string,
   hostIds: string[] = [],
 ): Promise<void> {

@@ -4,7 +4,7 @@ import { NotFound } from '../domain/errors.js'
 import type { ResourceRow } from '../store/schema.js'
 import type { Repositories } from '../store/store.js'
 import { recordChange } from './events.js'
-import type { PrincipalContext } from './principals.js'
+import type { ChangeContext } from './change-context.js'
 import { deleteResourceRow } from './resources.js'
 import { deleteRoleAssignmentsAtOrBelow } from './role-assignments.js'
 
@@ -27,7 +27,7 @@ async function resourcesIn(tx: Repositories, key: string): Promise<ResourceRow[]
   return out
 }
 
-export async function deleteGroup(ctx: PrincipalContext, key: string): Promise<boolean> {
+export async function deleteGroup(ctx: ChangeContext, key: string): Promise<boolean> {
   const { tx, now } = ctx
   const group = await tx.resourceGroups.fetch(key)
   if (!group) return false

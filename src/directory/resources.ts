@@ -21,14 +21,11 @@ import type { ResourceRow } from '../store/schema.js'
 import type { Repositories } from '../store/store.js'
 import { recordChange } from './events.js'
 import { identityView, loadIdentityState } from './identity-state.js'
-import {
-  createIdentityPrincipal,
-  deleteOwnedPrincipal,
-  type PrincipalContext,
-} from './principals.js'
+import { createIdentityPrincipal, deleteOwnedPrincipal } from './principals.js'
 import { parseJson } from './rows.js'
 import { deleteRoleAssignmentsAtOrBelow } from './role-assignments.js'
 import type { ResourceInput, ResourcePatch, ResourceView, Tags } from './views.js'
+import type { ChangeContext } from './change-context.js'
 
 const UAMI_KEY = USER_ASSIGNED_IDENTITIES.toLowerCase()
 
@@ -133,7 +130,7 @@ async function assertIdentitiesExist(tx: Repositories, plan: IdentityPlan): Prom
 
 /** `hostIds`: the hosts running the resource, before and after this change (host-events.ts). */
 async function applyIdentityPlan(
-  ctx: PrincipalContext,
+  ctx: ChangeContext,
   resource: ResourceId,
   plan: IdentityPlan,
   hostIds: string[],
@@ -159,7 +156,7 @@ async function applyIdentityPlan(
 }
 
 export async function putResource(
-  ctx: PrincipalContext,
+  ctx: ChangeContext,
   id: ResourceId,
   input: ResourceInput,
 ): Promise<{ row: ResourceRow; created: boolean }> {
@@ -218,7 +215,7 @@ export async function putResource(
 }
 
 export async function patchResource(
-  ctx: PrincipalContext,
+  ctx: ChangeContext,
   id: ResourceId,
   patch: ResourcePatch,
 ): Promise<ResourceRow> {
@@ -259,7 +256,7 @@ export async function patchResource(
 }
 
 /** Deletes a resource, its children first, each with the consequences of its type. */
-export async function deleteResourceRow(ctx: PrincipalContext, row: ResourceRow): Promise<void> {
+export async function deleteResourceRow(ctx: ChangeContext, row: ResourceRow): Promise<void> {
   const { tx, now } = ctx
   const rules = consequencesOfDeleting(row.type)
   if (rules.childTypes.length) {

@@ -1,12 +1,12 @@
-// No orphaned access (DESIGN.md, lifecycle rules): when a principal or a scope is deleted, its
+// No orphaned access (docs/architecture.md, "Where each rule lives"): when a principal or a scope is deleted, its
 // role assignments (and the deny assignments at or below the scope) go in the same transaction,
 // each with an event so that every RBAC index drops it. Azure leaves "Identity not found"
 // assignments behind; Keyless does not.
 import { RBAC_EVENTS, roleAssignmentEventData } from '../domain/rbac/events.js'
 import { recordChange } from './events.js'
-import type { PrincipalContext } from './principals.js'
+import type { ChangeContext } from './change-context.js'
 
-type Ctx = Pick<PrincipalContext, 'tx' | 'now'>
+type Ctx = Pick<ChangeContext, 'tx' | 'now'>
 
 export async function deleteRoleAssignmentsOf({ tx, now }: Ctx, principalId: string) {
   for (const a of await tx.roleAssignments.deleteByPrincipal(principalId)) {

@@ -301,8 +301,6 @@ describe('identity rules', () => {
       dropAttachments: false,
       detachEverywhere: false,
       deleteIdentityPrincipal: false,
-      deleteFederatedCredentials: false,
-      deleteAssignmentsAtScope: true,
     }
     const compute = { ...none, deleteSystemPrincipal: true, dropAttachments: true }
     const cases: Array<[string, object]> = [
@@ -316,7 +314,6 @@ describe('identity rules', () => {
           ...none,
           detachEverywhere: true,
           deleteIdentityPrincipal: true,
-          deleteFederatedCredentials: true,
         },
       ],
       ['Microsoft.KeyVault/vaults', none],

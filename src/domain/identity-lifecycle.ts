@@ -1,4 +1,4 @@
-// The managed-identity lifecycle rules (DESIGN.md, "Lifecycle rules"), each in one place. The
+// The managed-identity lifecycle rules (docs/architecture.md), each in one place. The
 // directory loads state, asks these functions what a request or a delete implies, and applies
 // the answer in one transaction. Semantics follow Azure's
 // (https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/qs-configure-rest-vm):
@@ -121,7 +121,10 @@ export function assertCanHoldIdentity(type: string): void {
   )
 }
 
-/** What deleting a resource of some type implies. A deleted principal takes its role assignments. */
+/**
+ * What deleting a resource of some type implies. A deleted principal takes its role assignments,
+ * and so does every deleted scope (directory/role-assignments.ts): Keyless leaves no orphans.
+ */
 export interface DeletionConsequences {
   /** Nested types deleted with it (a site's slots), each with its own consequences. */
   childTypes: string[]
@@ -133,10 +136,6 @@ export interface DeletionConsequences {
   detachEverywhere: boolean
   /** User-assigned identity: its own principal goes, with assignments and credentials. */
   deleteIdentityPrincipal: boolean
-  /** User-assigned identity: its federated identity credentials go. */
-  deleteFederatedCredentials: boolean
-  /** Role assignments scoped at or below the resource go too: Keyless leaves no orphans. */
-  deleteAssignmentsAtScope: boolean
 }
 
 export function consequencesOfDeleting(resourceType: string): DeletionConsequences {
@@ -150,7 +149,5 @@ export function consequencesOfDeleting(resourceType: string): DeletionConsequenc
     dropAttachments: isCompute,
     detachEverywhere: isIdentity,
     deleteIdentityPrincipal: isIdentity,
-    deleteFederatedCredentials: isIdentity,
-    deleteAssignmentsAtScope: true,
   }
 }

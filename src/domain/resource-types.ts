@@ -1,5 +1,5 @@
 // The resource types Keyless serves. Compute types run code and may hold managed identities
-// (DESIGN.md, "compute resource"); `Keyless.Compute/workloads` stands for anything else that runs
+// (docs/architecture.md); `Keyless.Compute/workloads` stands for anything else that runs
 // code on a Keyless host.
 import { NAME_RULES, type NameRule } from './names.js'
 import { parseResourceId, type ResourceId } from './resource-id.js'

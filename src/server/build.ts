@@ -79,7 +79,16 @@ export function rotationPolicy(config: Config): RotationPolicy {
 
 export async function build(o: BuildOptions): Promise<Built> {
   const app = Fastify({
-    https: { key: o.tls.keyPem, cert: o.tls.certPem },
+    // Agents may authenticate with their host certificate (RFC 8705 tls_client_auth,
+    // sts/host-tls.ts): the listener asks every client for a certificate of the Keyless CA and
+    // requires none, so clients without one connect as before.
+    https: {
+      key: o.tls.keyPem,
+      cert: o.tls.certPem,
+      ca: o.ca.certPem,
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
     logger: {
       level: o.config.logLevel,
       redact: REDACT,

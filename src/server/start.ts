@@ -25,8 +25,9 @@ import {
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js'
 import { createDataDir, restrictDataDir } from './data-dir-access.js'
 import { choosePort, readPorts, rememberPorts } from './ports.js'
+import { systemClock } from '../common/clock.js'
 
-export const systemClock: Clock = { now: () => Date.now() }
+export { systemClock } from '../common/clock.js'
 
 export interface Endpoints {
   tenantId: string

@@ -1,10 +1,11 @@
 // Blob containers of storage accounts, and the lookup of an account by its name: the Blob
 // endpoint is addressed by account name (`/<account>/<container>`), while resources are keyed by
 // id, so the lookup lives here beside the only code that needs it.
-import { PostgresAdapter, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import { type BlobNameRange, nameInRange } from './blob-names.js'
 import { affectedRows } from './changes.js'
 import type { BlobContainerRow, Database } from './schema.js'
+import type { StoreCapabilities } from './store.js'
 
 const STORAGE_ACCOUNTS = 'microsoft.storage/storageaccounts'
 
@@ -35,11 +36,13 @@ export interface BlobContainerStore {
   delete(id: string): Promise<boolean>
 }
 
-export function createBlobContainerStore(db: Kysely<Database>): BlobContainerStore {
+export function createBlobContainerStore(
+  db: Kysely<Database>,
+  { hasConcurrentWriters }: StoreCapabilities,
+): BlobContainerStore {
   const rows = () => db.selectFrom('blob_containers').selectAll()
-  // PostgreSQL transactions run side by side and need a row lock; SQLite's immediate
-  // transactions already hold the database's one write lock from their first statement.
-  const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter
+  // Concurrent writers need a row lock; a single writer's transactions already hold the
+  // database's one write lock from their first statement (store/sqlite.ts).
   return {
     findAccounts: (name) =>
       db
@@ -75,7 +78,7 @@ export function createBlobContainerStore(db: Kysely<Database>): BlobContainerSto
         .selectFrom('blob_containers')
         .select('id')
         .where('id', '=', id)
-        .$if(isPostgres, (qb) => qb.forUpdate())
+        .$if(hasConcurrentWriters, (qb) => qb.forUpdate())
         .executeTakeFirst()
       return row !== undefined
     },

@@ -1,16 +1,19 @@
-import { PostgresAdapter, sql, type Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { pageSize } from './paging.js'
 import type { Database } from './schema.js'
-import type { EventStore } from './store.js'
+import type { EventStore, StoreCapabilities } from './store.js'
 
 // Append-only on purpose: there is no update or delete, and consumers follow the log by `seq`.
-export function createEventStore(db: Kysely<Database>): EventStore {
-  // PostgreSQL hands out identity values at insert time, so two transactions can commit their
-  // events out of sequence order and a reader following `seq > last` would skip the later-
-  // committed lower one. A transaction-scoped advisory lock taken before the insert makes
-  // event-writing transactions commit one after another, in seq order. SQLite has a single
-  // writer, so it needs nothing.
-  const serializeAppends = db.getExecutor().adapter instanceof PostgresAdapter
+export function createEventStore(
+  db: Kysely<Database>,
+  { hasConcurrentWriters }: StoreCapabilities,
+): EventStore {
+  // With concurrent writers (PostgreSQL) identity values are handed out at insert time, so two
+  // transactions can commit their events out of sequence order and a reader following
+  // `seq > last` would skip the later-committed lower one. A transaction-scoped advisory lock
+  // (PostgreSQL's) taken before the insert makes event-writing transactions commit one after
+  // another, in seq order. A single writer (SQLite) needs nothing.
+  const serializeAppends = hasConcurrentWriters
   return {
     async append(row) {
       if (serializeAppends) await sql`select pg_advisory_xact_lock(7428114)`.execute(db)

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { affectedRows } from './changes.js'
+import { affectedRows, pruneExpired } from './changes.js'
 import type { Database } from './schema.js'
 import type { JoinTokenStore } from './store.js'
 
@@ -20,12 +20,6 @@ export function createJoinTokenStore(db: Kysely<Database>): JoinTokenStore {
         .executeTakeFirst()
       return affectedRows(result.numUpdatedRows) === 1
     },
-    async prune(now) {
-      const result = await db
-        .deleteFrom('join_tokens')
-        .where('expires_at', '<=', now)
-        .executeTakeFirst()
-      return affectedRows(result.numDeletedRows)
-    },
+    prune: (now) => pruneExpired(db, 'join_tokens', now),
   }
 }

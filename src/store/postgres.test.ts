@@ -1,33 +1,18 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { after, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import pg from 'pg'
 import { runStoreContract } from './contract/index.js'
 import { openStore } from './index.js'
 import { openPostgresStore } from './postgres.js'
+import { postgresForTests, POSTGRES_SKIP } from './test-postgres.js'
 
-const url = process.env.KEYLESS_TEST_POSTGRES_URL
+const pgTest = postgresForTests('keyless_test')
 
-if (url === undefined || url === '') {
-  it('runs the PostgreSQL store contract', {
-    skip: 'set KEYLESS_TEST_POSTGRES_URL to run the PostgreSQL store contract',
-  })
+if (!pgTest) {
+  it('runs the PostgreSQL store contract', { skip: POSTGRES_SKIP })
 } else {
-  const run = `keyless_test_${process.pid}_${randomBytes(4).toString('hex')}`
-  const schemas: string[] = []
-  const schema = (suffix: string): string => {
-    schemas.push(`${run}_${suffix}`)
-    return `${run}_${suffix}`
-  }
-  after(async () => {
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    try {
-      for (const name of schemas) await client.query(`drop schema if exists ${name} cascade`)
-    } finally {
-      await client.end()
-    }
-  })
+  const { url } = pgTest
+  const schema = (suffix: string): string => pgTest.schema(suffix)
 
   const contractSchema = schema('contract')
   runStoreContract('postgres', () => openStore({ postgresUrl: url, schema: contractSchema }))

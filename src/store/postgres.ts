@@ -3,7 +3,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely'
 import { createStore } from './create-store.js'
 import { migrateToLatest } from './migrate.js'
 import type { Database } from './schema.js'
-import type { Store } from './store.js'
+import type { Store, StoreCapabilities } from './store.js'
 
 export interface PostgresStoreOptions {
   /** Schema for every table, created if missing; tests use one per run to isolate themselves. */
@@ -23,6 +23,14 @@ const types = {
       ? (value: string) => Number(value)
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 }
+
+export const POSTGRES_CAPABILITIES: StoreCapabilities = Object.freeze({
+  // A pool of connections, each its own transaction: writers run side by side, and identity
+  // values are handed out at insert time, not at commit.
+  hasConcurrentWriters: true,
+  // Replicas of the server may share one database (issue 19 §10: the replay guard).
+  isSharedByReplicas: true,
+})
 
 export async function openPostgresStore(
   url: string,
@@ -57,7 +65,7 @@ export async function openPostgresStore(
     await db.destroy()
     throw error
   }
-  return createStore(db, 'postgres')
+  return createStore(db, POSTGRES_CAPABILITIES)
 }
 
 async function createSchema(db: Kysely<Database>, schema: string): Promise<void> {

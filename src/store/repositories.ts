@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { createAssertionIdStore } from './assertion-id-store.js'
 import { createAttachmentStore } from './attachment-store.js'
 import { createBlobContainerStore } from './blob-container-store.js'
 import { createBlobStore } from './blob-store.js'
@@ -14,7 +15,7 @@ import { createRoleAssignmentStore } from './role-assignment-store.js'
 import { createRoleDefinitionStore } from './role-definition-store.js'
 import type { Database } from './schema.js'
 import { createSigningKeyStore } from './signing-key-store.js'
-import type { Repositories } from './store.js'
+import type { Repositories, StoreCapabilities } from './store.js'
 import { createSubscriptionStore } from './subscription-store.js'
 import { createTenantStore } from './tenant-store.js'
 import { withTranslatedErrors } from './translate-error.js'
@@ -26,7 +27,10 @@ import {
 } from './vault-secret-store.js'
 
 /** Every repository over one handle: the pool, or a transaction (a Transaction is a Kysely). */
-export function createRepositories(db: Kysely<Database>): Repositories {
+export function createRepositories(
+  db: Kysely<Database>,
+  capabilities: StoreCapabilities,
+): Repositories {
   return {
     tenants: withTranslatedErrors(createTenantStore(db)),
     subscriptions: withTranslatedErrors(createSubscriptionStore(db)),
@@ -36,17 +40,18 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     attachments: withTranslatedErrors(createAttachmentStore(db)),
     clientSecrets: withTranslatedErrors(createClientSecretStore(db)),
     signingKeys: withTranslatedErrors(createSigningKeyStore(db)),
-    events: withTranslatedErrors(createEventStore(db)),
+    events: withTranslatedErrors(createEventStore(db, capabilities)),
     roleDefinitions: withTranslatedErrors(createRoleDefinitionStore(db)),
     roleAssignments: withTranslatedErrors(createRoleAssignmentStore(db)),
     denyAssignments: withTranslatedErrors(createDenyAssignmentStore(db)),
     hosts: withTranslatedErrors(createHostStore(db)),
     joinTokens: withTranslatedErrors(createJoinTokenStore(db)),
+    assertionIds: withTranslatedErrors(createAssertionIdStore(db)),
     vaultSecrets: withTranslatedErrors(createVaultSecretStore(db)),
     vaultEndpoints: withTranslatedErrors(createVaultEndpointStore(db)),
     vaultKeys: withTranslatedErrors(createVaultKeyStore(db)),
     vaultKeyPolicies: withTranslatedErrors(createVaultKeyPolicyStore(db)),
-    blobContainers: withTranslatedErrors(createBlobContainerStore(db)),
+    blobContainers: withTranslatedErrors(createBlobContainerStore(db, capabilities)),
     blobs: withTranslatedErrors(createBlobStore(db)),
   }
 }

@@ -150,6 +150,13 @@ export interface JoinTokenTable {
   host_id: string | null
 }
 
+/** The `jti` of each client assertion accepted, until the assertion expires (replay guard). */
+export interface UsedAssertionIdTable {
+  jti: string
+  /** Epoch ms after which the assertion cannot verify any more and the row may go. */
+  expires_at: number
+}
+
 export interface RoleDefinitionTable {
   /** The GUID, lower-case. */
   id: string
@@ -331,6 +338,7 @@ export interface Database {
   deny_assignments: DenyAssignmentTable
   hosts: HostTable
   join_tokens: JoinTokenTable
+  used_assertion_ids: UsedAssertionIdTable
   vault_secrets: VaultSecretTable
   vault_endpoints: VaultEndpointTable
   vault_keys: VaultKeyTable

@@ -12,7 +12,7 @@ import {
 import { createStore } from './create-store.js'
 import { migrateToLatest } from './migrate.js'
 import type { Database as Tables } from './schema.js'
-import type { Store } from './store.js'
+import type { Store, StoreCapabilities } from './store.js'
 
 export interface SqliteStoreOptions {
   /** How long a statement waits for another process's write lock before failing. */
@@ -78,6 +78,14 @@ class KeylessSqliteDialect extends SqliteDialect {
   }
 }
 
+export const SQLITE_CAPABILITIES: StoreCapabilities = Object.freeze({
+  // One connection and `begin immediate` transactions: every transaction holds the database's
+  // one write lock from its first statement, so writes never interleave.
+  hasConcurrentWriters: false,
+  // The database file lives in the server's own data directory, which one server holds.
+  isSharedByReplicas: false,
+})
+
 export async function openSqliteStore(
   file: string,
   options: SqliteStoreOptions = {},
@@ -109,5 +117,5 @@ export async function openSqliteStore(
     await db.destroy()
     throw error
   }
-  return createStore(db, 'sqlite')
+  return createStore(db, SQLITE_CAPABILITIES)
 }

@@ -145,6 +145,17 @@ export interface JoinTokenStore {
   prune(now: number): Promise<number>
 }
 
+/** Ids of accepted client assertions, shared by every replica (RFC 7523 §3 item 7). */
+export interface AssertionIdStore {
+  /**
+   * Records `jti` as used until `expiresAt` (epoch ms); true the first time, false while an
+   * earlier use is still recorded. A record whose time has passed counts as absent.
+   */
+  claim(jti: string, expiresAt: number, now: number): Promise<boolean>
+  /** Deletes records whose time has passed; returns how many. */
+  prune(now: number): Promise<number>
+}
+
 export interface RoleDefinitionStore {
   /** `role_name_key` is derived from `role_name`. */
   create(row: Omit<RoleDefinitionRow, 'role_name_key'>): Promise<void>
@@ -285,6 +296,7 @@ export interface Repositories {
   denyAssignments: DenyAssignmentStore
   hosts: HostStore
   joinTokens: JoinTokenStore
+  assertionIds: AssertionIdStore
   vaultSecrets: VaultSecretStore
   vaultEndpoints: VaultEndpointStore
   vaultKeys: VaultKeyStore
@@ -293,8 +305,23 @@ export interface Repositories {
   blobs: BlobStore
 }
 
+/**
+ * What a database does differently, as flags (kysely's adapters: `supportsTransactionalDdl`…).
+ * Each dialect file sets them with the reason (sqlite.ts, postgres.ts); code decides on these,
+ * never on which database it is.
+ */
+export interface StoreCapabilities {
+  /**
+   * Transactions write side by side: a read-then-write needs a row lock, and appends to the
+   * event log must be serialized to commit in sequence order.
+   */
+  readonly hasConcurrentWriters: boolean
+  /** Other servers may use the same database at once (replicas), with work in flight. */
+  readonly isSharedByReplicas: boolean
+}
+
 export interface Store extends Repositories {
-  readonly dialect: 'sqlite' | 'postgres'
+  readonly capabilities: StoreCapabilities
   /**
    * Runs `fn` in one transaction: everything it writes commits together or not at all.
    * Unique violations surface as `Conflict` (domain/errors), never as driver errors.

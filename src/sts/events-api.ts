@@ -38,7 +38,7 @@ export function registerEventsApi(app: FastifyInstance, o: EventsApiOptions): vo
     // Hosts present an assertion addressed to this URL; anything else must be an operator token.
     let hostId: string | undefined
     try {
-      hostId = (await o.authenticateHost(credential, [`${o.authority()}${EVENTS_PATH}`])).id
+      hostId = (await o.authenticateHost(credential, `${o.authority()}${EVENTS_PATH}`)).id
     } catch {
       await o.authorizeOperator(req, 'Keyless/events/read')
     }

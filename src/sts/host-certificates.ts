@@ -3,6 +3,10 @@
 // every token request until it renews. Only a certificate that parsed and chained is remembered,
 // keyed by its exact base64 DER; what depends on time (the validity window) is checked on every
 // use, and what depends on state (the host's revocation) is left to the caller, per request.
+//
+// The same CA signs the server's TLS certificate, so chaining is not enough: a host certificate
+// must carry the clientAuth extended key usage and a subject that is exactly `CN=<host id>`
+// (a lower-case UUID, as hosts.ts mints them); any other certificate from the CA is refused.
 import { X509Certificate, type KeyObject } from 'node:crypto'
 import { isIssuedBy } from '../common/pki.js'
 
@@ -16,7 +20,8 @@ export interface HostCertificate {
 }
 
 export type CertificateCheck =
-  { ok: true; certificate: HostCertificate } | { ok: false; reason: 'unreadable' | 'untrusted' }
+  | { ok: true; certificate: HostCertificate }
+  | { ok: false; reason: 'unreadable' | 'untrusted' | 'not-a-host-certificate' }
 
 export interface HostCertificateOptions {
   caCertPem: string
@@ -24,18 +29,30 @@ export interface HostCertificateOptions {
   max?: number
 }
 
-function parse(x5c: string, caCertPem: string, now: number): CertificateCheck {
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2'
+const HOST_SUBJECT = /^CN=([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/
+
+/** The host id a certificate names, if it is a host certificate (clientAuth, `CN=<uuid>`). */
+export function hostIdOf(cert: X509Certificate): string | undefined {
+  // Node's `keyUsage` lists the extended key usages (undefined when the extension is absent).
+  if (!cert.keyUsage?.includes(CLIENT_AUTH)) return undefined
+  return HOST_SUBJECT.exec(cert.subject)?.[1]
+}
+
+function parse(der: Buffer, caCertPem: string, now: number): CertificateCheck {
   let cert: X509Certificate
   try {
-    cert = new X509Certificate(Buffer.from(x5c, 'base64'))
+    cert = new X509Certificate(der)
   } catch {
     return { ok: false, reason: 'unreadable' }
   }
   if (!isIssuedBy(cert.toString(), caCertPem, now)) return { ok: false, reason: 'untrusted' }
+  const hostId = hostIdOf(cert)
+  if (hostId === undefined) return { ok: false, reason: 'not-a-host-certificate' }
   return {
     ok: true,
     certificate: {
-      hostId: /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1] ?? '',
+      hostId,
       publicKey: cert.publicKey,
       notBefore: Date.parse(cert.validFrom),
       notAfter: Date.parse(cert.validTo),
@@ -46,21 +63,25 @@ function parse(x5c: string, caCertPem: string, now: number): CertificateCheck {
 export function createHostCertificates({ caCertPem, max = 10_000 }: HostCertificateOptions) {
   const known = new Map<string, HostCertificate>()
 
-  /** The certificate of an `x5c` entry if it chains to the CA and is valid at `now`. */
-  return function checkCertificate(x5c: string, now: number): CertificateCheck {
-    const hit = known.get(x5c)
+  /**
+   * The host certificate of an `x5c` entry (base64 DER) or a TLS peer's DER, if it chains to the
+   * CA, is a host certificate and is valid at `now`.
+   */
+  return function checkCertificate(x5c: string | Buffer, now: number): CertificateCheck {
+    const key = typeof x5c === 'string' ? x5c : x5c.toString('base64')
+    const hit = known.get(key)
     if (hit) {
       if (hit.notBefore <= now && now < hit.notAfter) {
-        known.delete(x5c)
-        known.set(x5c, hit)
+        known.delete(key)
+        known.set(key, hit)
         return { ok: true, certificate: hit }
       }
-      known.delete(x5c)
+      known.delete(key)
       return { ok: false, reason: 'untrusted' }
     }
-    const checked = parse(x5c, caCertPem, now)
+    const checked = parse(Buffer.from(key, 'base64'), caCertPem, now)
     if (checked.ok && max > 0) {
-      known.set(x5c, checked.certificate)
+      known.set(key, checked.certificate)
       if (known.size > max) known.delete(known.keys().next().value!)
     }
     return checked

@@ -4,9 +4,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import {
   ENROLL_PATH,
+  EVENTS_PATH,
   HOSTS_PATH,
   JOIN_TOKENS_PATH,
   RENEW_PATH,
+  tokenEndpointPath,
   type EnrollRequest,
   type HostCredentialResponse,
   type RenewRequest,
@@ -14,14 +16,24 @@ import {
 import { bearerToken } from '../common/access-token.js'
 import { errorEnvelope } from '../common/error-envelope.js'
 import { classifyFrameworkError } from '../common/framework-errors.js'
-import { BadRequest, KeylessError, PayloadTooLarge, Unauthenticated } from '../domain/errors.js'
+import {
+  BadRequest,
+  KeylessError,
+  PayloadTooLarge,
+  Throttled,
+  Unauthenticated,
+} from '../domain/errors.js'
 import type { HostRegistry, IssuedHostCredential } from '../directory/hosts.js'
 import type { ChangeFeed } from '../directory/change-feed.js'
 import type { HostAuthenticator } from './host-assertion.js'
 import { registerEventsApi } from './events-api.js'
+import { createEnrollLimiter, type EnrollLimits } from './enroll-limiter.js'
+import type { Clock } from '../domain/clock.js'
 
 export interface HostsApiOptions {
   hosts: HostRegistry
+  clock: Clock
+  enrollLimits?: Partial<EnrollLimits>
   authenticateHost: HostAuthenticator
   /** Throws unless the bearer token belongs to a caller allowed to manage hosts. */
   authorizeOperator: (request: FastifyRequest, action: string) => Promise<void>
@@ -56,8 +68,8 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
     certificate: issued.certificate,
     caCertificate: o.caCertPem,
     notAfter: issued.host.certificateNotAfter,
-    tokenEndpoint: `${o.authority()}/${o.tenantId}/oauth2/v2.0/token`,
-    eventsUrl: `${o.authority()}/keyless/v1/events`,
+    tokenEndpoint: `${o.authority()}${tokenEndpointPath(o.tenantId)}`,
+    eventsUrl: `${o.authority()}${EVENTS_PATH}`,
   })
 
   registerEventsApi(app, {
@@ -66,6 +78,8 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
     authority: o.authority,
     authorizeOperator: o.authorizeOperator,
   })
+
+  const limiter = createEnrollLimiter(o.clock, o.enrollLimits)
 
   app.post(JOIN_TOKENS_PATH, async (req, reply) => {
     await o.authorizeOperator(req, 'Keyless/hosts/write')
@@ -99,8 +113,23 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
       },
     },
     async (req, reply) => {
-      const issued = await o.hosts.enroll(req.body.joinToken, req.body.name, req.body.publicKey)
-      return reply.code(201).send(credential(issued))
+      const address = req.socket.remoteAddress ?? ''
+      const wait = limiter.admit(address)
+      if (wait > 0) {
+        const e = new Throttled(
+          'TooManyRequests',
+          'too many enrollment attempts; retry later',
+          wait,
+        )
+        return reply.code(429).header('retry-after', String(wait)).send(errorEnvelope(e))
+      }
+      try {
+        const issued = await o.hosts.enroll(req.body.joinToken, req.body.name, req.body.publicKey)
+        return await reply.code(201).send(credential(issued))
+      } catch (err) {
+        if (err instanceof KeylessError && err.status === 401) limiter.failed(address)
+        throw err
+      }
     },
   )
 
@@ -120,7 +149,7 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
       const assertion = bearerToken(req.headers.authorization)
       if (!assertion)
         throw new Unauthenticated('AuthenticationFailed', 'a host assertion is required')
-      const host = await o.authenticateHost(assertion, [`${o.authority()}${RENEW_PATH}`])
+      const host = await o.authenticateHost(assertion, `${o.authority()}${RENEW_PATH}`)
       return credential(await o.hosts.renew(host.id, req.body.publicKey))
     },
   )

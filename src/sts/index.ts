@@ -10,7 +10,10 @@ import type { ChangeFeed } from '../directory/change-feed.js'
 import type { HostRegistry } from '../directory/hosts.js'
 import { createClientAuthenticator } from './authenticate-client.js'
 import { createDirectoryView } from './directory-view.js'
+import { createGrants } from './grants.js'
 import { createHostAuthenticator } from './host-assertion.js'
+import { createHostCertificates } from './host-certificates.js'
+import { createTlsHostAuthenticator } from './host-tls.js'
 import { hostsApi } from './hosts-api.js'
 import { createManagedIdentityGrant } from './managed-identity-grant.js'
 import { registerDiscovery, v1Issuer } from './discovery.js'
@@ -43,19 +46,12 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
     renderOAuthError(err as Error, req, reply, o.clock.now()),
   )
   const tenant = createTenantGuard(o.tenantId)
+  const checkCertificate = createHostCertificates({ caCertPem: o.caCertPem })
   const authenticateHost = createHostAuthenticator({
-    caCertPem: o.caCertPem,
+    checkCertificate,
     hosts: o.hosts,
+    store: o.store,
     clock: o.clock,
-  })
-  const managedIdentityGrant = createManagedIdentityGrant({
-    directory: createDirectoryView({ store: o.store }),
-    authenticateHost,
-    audiences: () => [
-      `${o.authority()}/${o.tenantId}/oauth2/v2.0/token`,
-      `${o.authority()}/${o.tenantId}/oauth2/token`,
-    ],
-    lifetimeMs: o.identityTokenLifetimeMs,
   })
   registerDiscovery(app, {
     authority: o.authority,
@@ -82,16 +78,22 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
       keyRing: o.keyRing,
       clock: o.clock,
       policy: o.policy,
-      authenticate: createClientAuthenticator({
+      directory: createDirectoryView({ store: o.store }),
+      authenticateClient: createClientAuthenticator({
         store: o.store,
         clock: o.clock,
+        authenticateHost,
+        authenticateTlsHost: createTlsHostAuthenticator({ checkCertificate, clock: o.clock }),
+      }),
+      runGrant: createGrants({
         appTokenLifetimeMs: o.appTokenLifetimeMs,
-        assertion: managedIdentityGrant,
+        managedIdentity: createManagedIdentityGrant({ lifetimeMs: o.identityTokenLifetimeMs }),
       }),
     })
   })
   await app.register(hostsApi, {
     hosts: o.hosts,
+    clock: o.clock,
     authenticateHost,
     authorizeOperator: o.authorizeOperator,
     caCertPem: o.caCertPem,

@@ -1,33 +1,47 @@
-import { describe, it } from 'node:test'
+import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openSqliteStore } from '../store/sqlite.js'
+import type { Store } from '../store/store.js'
 import { createReplayGuard } from './replay-guard.js'
 
 describe('replay guard', () => {
-  it('accepts an id once while it is remembered', () => {
-    const g = createReplayGuard()
-    assert.equal(g.firstUse('a', 10_000, 1_000), true)
-    assert.equal(g.firstUse('a', 10_000, 2_000), false)
-    assert.equal(g.firstUse('a', 10_000, 10_000), false, 'still refused at forgetAt')
-    assert.equal(g.firstUse('b', 10_000, 2_000), true)
+  let dir: string
+  let store: Store
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keyless-replay-'))
+    store = await openSqliteStore(join(dir, 'keyless.db'))
+  })
+  after(async () => {
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
   })
 
-  it('forgets an id only after its forgetAt', () => {
-    const g = createReplayGuard()
-    g.firstUse('a', 10_500, 1_000)
-    g.firstUse('b', 60_000, 1_000)
-    assert.equal(g.firstUse('a', 10_500, 10_999), false)
-    assert.equal(g.firstUse('c', 60_000, 12_000), true)
-    assert.equal(g.size, 2, 'a is dropped once the clock is past its second')
-    assert.equal(g.firstUse('a', 70_000, 12_000), true, 'a forgotten id is new again')
-    assert.equal(g.firstUse('b', 60_000, 12_000), false)
+  it('accepts an id once while it is remembered', async () => {
+    const g = createReplayGuard({ store })
+    assert.equal(await g.firstUse('a', 10_000, 1_000), true)
+    assert.equal(await g.firstUse('a', 10_000, 2_000), false)
+    assert.equal(await g.firstUse('a', 10_000, 10_999), false, 'still refused through forgetAt')
+    assert.equal(await g.firstUse('b', 10_000, 2_000), true)
   })
 
-  it('holds many ids at once and drops them when they expire', () => {
-    const g = createReplayGuard()
-    for (let i = 0; i < 50_000; i++) assert.ok(g.firstUse(`id-${i}`, 300_000 + i, i))
-    assert.equal(g.firstUse('id-49999', 349_999, 50_000), false)
-    assert.equal(g.size, 50_000)
-    g.firstUse('late', 1_000_000, 400_000)
-    assert.equal(g.size, 1)
+  it('refuses an id another guard on the same store accepted', async () => {
+    const one = createReplayGuard({ store })
+    const two = createReplayGuard({ store })
+    assert.equal(await one.firstUse('shared', 60_000, 1_000), true)
+    assert.equal(await two.firstUse('shared', 60_000, 1_000), false)
+  })
+
+  it('takes an id again once its time has passed, and sweeps expired ids', async () => {
+    const g = createReplayGuard({ store, sweepIntervalMs: 0 })
+    assert.equal(await g.firstUse('late', 20_500, 1_000), true)
+    assert.equal(await g.firstUse('late', 90_000, 30_000), true, 'an expired record counts absent')
+    assert.equal(await g.firstUse('late', 90_000, 30_000), false)
+    await new Promise((r) => setTimeout(r, 50))
+    await g.firstUse('trigger', 900_000, 500_000)
+    await new Promise((r) => setTimeout(r, 50))
+    assert.equal(await store.assertionIds.prune(500_000), 0, 'the sweep already removed them')
   })
 })

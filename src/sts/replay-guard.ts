@@ -1,48 +1,47 @@
 // Each client assertion is accepted once (RFC 7523 §3 item 7: "jti" may be used to prevent
-// replay): its id is remembered until the assertion could no longer pass verification. Ids are
-// filed under the second they may be forgotten, and each second's batch is dropped once, when
-// the clock passes it, so a call costs O(1) amortized however many ids are held.
+// replay) in the whole installation: its id is recorded in the shared store, so replicas on one
+// database refuse an assertion any of them accepted, until it could no longer pass verification.
+// Expired records are swept at most once a minute, off the request path.
+import type { Store } from '../store/store.js'
 
 export interface ReplayGuard {
   /**
    * True the first time `id` is presented, false after. `forgetAt` (epoch ms) is when the
    * assertion stops being acceptable (its exp plus the clock tolerance); `now` is epoch ms.
    */
-  firstUse(id: string, forgetAt: number, now: number): boolean
-  readonly size: number
+  firstUse(id: string, forgetAt: number, now: number): Promise<boolean>
 }
 
-export function createReplayGuard(): ReplayGuard {
-  const seen = new Set<string>()
-  const bySecond = new Map<number, string[]>()
-  let sweptTo = -Infinity
+export interface ReplayGuardOptions {
+  store: Pick<Store, 'assertionIds'>
+  /** Least time between sweeps of expired ids, ms (default 60 s). */
+  sweepIntervalMs?: number
+  /** Told when a sweep fails (the next one tries again). */
+  onSweepError?: (err: unknown) => void
+}
 
-  // At most one pass per second of clock, over the seconds still holding ids (a few hundred:
-  // assertions live minutes), so its cost spreads over every call of that second.
-  function sweep(nowSecond: number): void {
-    if (nowSecond <= sweptTo) return
-    sweptTo = nowSecond
-    for (const [second, ids] of bySecond) {
-      if (second >= nowSecond) continue
-      for (const id of ids) seen.delete(id)
-      bySecond.delete(second)
-    }
+export function createReplayGuard(o: ReplayGuardOptions): ReplayGuard {
+  const interval = o.sweepIntervalMs ?? 60_000
+  let lastSweep = -Infinity
+  let sweeping = false
+
+  function sweep(now: number): void {
+    if (sweeping || now - lastSweep < interval) return
+    lastSweep = now
+    sweeping = true
+    o.store.assertionIds
+      .prune(now)
+      .catch((err: unknown) => o.onSweepError?.(err))
+      .finally(() => {
+        sweeping = false
+      })
   }
 
   return {
-    firstUse(id, forgetAt, now) {
-      sweep(Math.floor(now / 1000))
-      if (seen.has(id)) return false
-      seen.add(id)
+    async firstUse(id, forgetAt, now) {
+      sweep(now)
       // Kept through the whole second of forgetAt: never forgotten early.
-      const second = Math.floor(forgetAt / 1000) + 1
-      const ids = bySecond.get(second)
-      if (ids) ids.push(id)
-      else bySecond.set(second, [id])
-      return true
-    },
-    get size() {
-      return seen.size
+      return o.store.assertionIds.claim(id, (Math.floor(forgetAt / 1000) + 1) * 1000, now)
     },
   }
 }

@@ -1,7 +1,9 @@
 // POST /{tenant}/oauth2/v2.0/token and /{tenant}/oauth2/token: the client credentials grant.
-// The pipeline: read the request → authenticate the client → decide the subject → mint.
+// The pipeline, one step each: read the request (token-request.ts) → authenticate the client
+// (authenticate-client.ts) → run the grant for that kind of client (grants.ts) → mint.
 import type { FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
+import { tokenEndpointPath } from '../common/agent-protocol.js'
 import type { FormBody } from '../common/form-body.js'
 import type { Clock } from '../domain/clock.js'
 import { buildAccessTokenClaims } from '../domain/token-claims.js'
@@ -12,6 +14,8 @@ import { readTokenRequest, type TokenVersion } from './token-request.js'
 import type { TenantGuard } from './tenant.js'
 import { v1Issuer } from './discovery.js'
 import type { ClientAuthenticator } from './authenticate-client.js'
+import type { DirectoryView } from './directory-view.js'
+import type { RunGrant } from './grants.js'
 
 export interface TokenEndpointOptions {
   authority: () => string
@@ -19,13 +23,16 @@ export interface TokenEndpointOptions {
   keyRing: KeyRing
   clock: Clock
   policy: RotationPolicy
-  authenticate: ClientAuthenticator
+  authenticateClient: ClientAuthenticator
+  runGrant: RunGrant
+  /** Directory reads, exact as of each request (see directory-view.ts). */
+  directory: DirectoryView
 }
 
 export function registerTokenEndpoint(app: FastifyInstance, o: TokenEndpointOptions): void {
   const handler = (version: TokenVersion) =>
     async function token(
-      req: { params: { tenant: string }; body: unknown; headers: Record<string, unknown> },
+      req: import('fastify').FastifyRequest<{ Params: { tenant: string } }>,
       reply: import('fastify').FastifyReply,
     ) {
       const tenantId = o.tenant.resolve(req.params.tenant)
@@ -34,7 +41,14 @@ export function registerTokenEndpoint(app: FastifyInstance, o: TokenEndpointOpti
         req.headers.authorization as string | undefined,
         version,
       )
-      const grant = await o.authenticate(request, tenantId)
+      const context = {
+        tenantId,
+        endpoint: `${o.authority()}${tokenEndpointPath(tenantId, version)}`,
+        reads: o.directory(),
+        peer: req.raw.socket,
+      }
+      const client = await o.authenticateClient(request, context)
+      const grant = await o.runGrant(request, client, context)
       const key = await o.keyRing.signingKey()
       const now = o.clock.now()
       const expiresAt = Math.min(now + grant.lifetimeMs, latestExpiry(key, o.policy, now))
@@ -81,10 +95,11 @@ export function registerTokenEndpoint(app: FastifyInstance, o: TokenEndpointOpti
     }
     done()
   })
-  app.post<{ Params: { tenant: string } }>(
-    '/:tenant/oauth2/v2.0/token',
-    { logLevel },
-    handler('v2'),
-  )
-  app.post<{ Params: { tenant: string } }>('/:tenant/oauth2/token', { logLevel }, handler('v1'))
+  for (const version of ['v1', 'v2'] as const) {
+    app.post<{ Params: { tenant: string } }>(
+      tokenEndpointPath(':tenant', version),
+      { logLevel },
+      handler(version),
+    )
+  }
 }

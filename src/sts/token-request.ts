@@ -3,7 +3,8 @@ import { OAuthErrors } from '../common/oauth-error.js'
 import type { FormBody } from '../common/form-body.js'
 import { audienceFromScope, isResourceUri } from '../domain/token-claims.js'
 
-export type TokenVersion = 'v1' | 'v2'
+export type { TokenEndpointVersion as TokenVersion } from '../common/agent-protocol.js'
+import type { TokenEndpointVersion as TokenVersion } from '../common/agent-protocol.js'
 
 export interface TokenRequest {
   clientId: string
@@ -65,10 +66,9 @@ export function readTokenRequest(
   if (basic && single(body, 'client_id') !== undefined && single(body, 'client_id') !== basic.id) {
     throw OAuthErrors.conflictingClientAuth()
   }
+  // No credential in the request is left to client authentication: the TLS connection may
+  // carry one (tls_client_auth).
   const clientSecret = basic?.secret ?? bodySecret
-  if (clientSecret === undefined && assertion === undefined) {
-    throw OAuthErrors.missingParameter('client_assertion or client_secret')
-  }
 
   let resource: string
   if (version === 'v2') {

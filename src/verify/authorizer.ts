@@ -24,6 +24,22 @@ export interface AccessDecision {
   explanation?: string
 }
 
+/**
+ * Asks Keyless's checkAccess API whether a principal may perform an action at a scope, with a
+ * short cache (default 1 s) that `invalidate()` clears.
+ *
+ * @example
+ * ```js
+ * import { ManagedIdentityCredential } from '@azure/identity'
+ * import { createAuthorizer } from 'keyless/verify'
+ * const credential = new ManagedIdentityCredential()
+ * const authz = createAuthorizer({
+ *   managementEndpoint: endpoints.managementEndpoint,
+ *   getToken: async () => (await credential.getToken(`${endpoints.managementEndpoint}/.default`)).token,
+ * })
+ * if (!(await authz.authorize(caller.objectId, 'Contoso.Orders/orders/read', scope))) reply.code(403)
+ * ```
+ */
 export function createAuthorizer(o: AuthorizerOptions) {
   const fetch = createHttpsFetch({ ca: o.ca })
   const ttl = o.cacheTtlMs ?? 1_000

@@ -12,7 +12,26 @@ export function bearerOf(req: IncomingMessage): string {
   return m[1]!
 }
 
-/** The principal of a node:http request, or a thrown KeylessVerifyError. */
+/**
+ * The principal of a node:http request, or a thrown KeylessVerifyError. Middleware for
+ * frameworks: `keylessFastify(verifier)` (register it; `request.keyless` holds the caller),
+ * `keylessExpress(verifier)` (`req.keyless`), and for plain node:http
+ * `authenticateRequest(verifier, req)` with `sendVerifyError(res, err)`.
+ *
+ * @example
+ * ```js
+ * import http from 'node:http'
+ * import { authenticateRequest, sendVerifyError } from 'keyless/verify'
+ * http.createServer(async (req, res) => {
+ *   try {
+ *     const caller = await authenticateRequest(verifier, req)
+ *     res.end(`hello ${caller.objectId}`)
+ *   } catch (err) {
+ *     sendVerifyError(res, err)
+ *   }
+ * })
+ * ```
+ */
 export async function authenticateRequest(
   verifier: Verifier,
   req: IncomingMessage,

@@ -58,6 +58,25 @@ export interface KeylessPrincipal {
   claims: JWTPayload & Record<string, unknown>
 }
 
+/**
+ * Verifies Keyless access tokens: signature against Keyless's JWKS (cached, refetched on an
+ * unknown key id at most once per cooldown), a strict algorithm allow-list, issuer, audience,
+ * tenant and lifetime, with a bounded cache of tokens already verified.
+ *
+ * @example
+ * ```js
+ * import { createVerifier } from 'keyless/verify'
+ * const endpoints = JSON.parse(fs.readFileSync('.keyless/endpoints.json', 'utf8'))
+ * const verifier = createVerifier({
+ *   authority: endpoints.authorityHost,
+ *   tenantId: endpoints.tenantId,
+ *   audience: 'api://orders',
+ *   ca: fs.readFileSync(endpoints.caCertFile), // unless NODE_EXTRA_CA_CERTS already trusts it
+ * })
+ * const caller = await verifier.verify(token) // throws KeylessVerifyError (status 401)
+ * console.log(caller.objectId, caller.managedIdentityResourceId)
+ * ```
+ */
 export function createVerifier(options: VerifierOptions) {
   const authority = options.authority.replace(/\/+$/, '')
   const issuer = `${authority}/${options.tenantId}/`

@@ -2,6 +2,7 @@
 // token`), by the client-credentials grant, as an application with a secret gets them.
 import type { Admin, Endpoints } from './keyless.js'
 import { form, https } from './https.js'
+import { tokenEndpointPath } from '../../src/common/agent-protocol.js'
 
 /** An installation whose token endpoint is asked: a `keyless up` process or an in-process server
  * with the CA its TLS chains to. */
@@ -17,7 +18,7 @@ export async function clientToken(
   audience: string,
 ): Promise<string> {
   const res = await https(
-    `${at.endpoints.authorityHost}/${at.endpoints.tenantId}/oauth2/v2.0/token`,
+    `${at.endpoints.authorityHost}${tokenEndpointPath(at.endpoints.tenantId)}`,
     {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -1,17 +1,11 @@
 // How a request body becomes the directory's input, per resource type: the generic mapping
 // serves compute and plain resources; a provider with its own shape brings its own mapping.
-import type { ResourceInput, ResourcePatch, Tags } from '../../directory/views.js'
+import type { Tags } from '../../directory/views.js'
 import { USER_ASSIGNED_IDENTITIES } from '../../domain/resource-types.js'
 import { userAssignedIdentityBody } from '../managed-identity/user-assigned.js'
 import { resourcePatchSchema, resourcePutSchema } from '../schemas.js'
 import { writableProperties } from '../views.js'
-
-export interface BodyMapping {
-  putSchema: object
-  patchSchema: object
-  toInput(body: unknown): ResourceInput
-  toPatch(body: unknown): ResourcePatch
-}
+import type { BodyMapping } from '../resource-body.js'
 
 interface Body {
   location: string

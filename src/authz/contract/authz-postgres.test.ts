@@ -1,19 +1,12 @@
-import { randomBytes } from 'node:crypto'
-import { after, it } from 'node:test'
-import pg from 'pg'
+import { it } from 'node:test'
 import { openStore } from '../../store/index.js'
+import { postgresForTests, POSTGRES_SKIP } from '../../store/test-postgres.js'
 import { runAuthzContract } from './authz-contract.js'
 
-const url = process.env.KEYLESS_TEST_POSTGRES_URL
-if (!url) {
-  it.skip('set KEYLESS_TEST_POSTGRES_URL to run the authz contract on PostgreSQL')
+const pgTest = postgresForTests('keyless_authz')
+if (!pgTest) {
+  it('runs the authz contract on PostgreSQL', { skip: POSTGRES_SKIP })
 } else {
-  const schema = `keyless_authz_${process.pid}_${randomBytes(4).toString('hex')}`
-  after(async () => {
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    await client.query(`drop schema if exists ${schema} cascade`)
-    await client.end()
-  })
-  runAuthzContract('PostgreSQL', () => openStore({ postgresUrl: url, schema }))
+  const schema = pgTest.schema()
+  runAuthzContract('PostgreSQL', () => openStore({ postgresUrl: pgTest.url, schema }))
 }

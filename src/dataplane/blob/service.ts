@@ -64,7 +64,8 @@ export function createBlobService(options: BlobServiceOptions): BlobService {
     async start() {
       if (app !== undefined) throw new TypeError('the blob service is already started')
       await files.init()
-      await collect(o.store.dialect === 'sqlite' ? 0 : o.gcGraceMs)
+      // Alone on its database no upload can be in flight at start; replicas may have some.
+      await collect(o.store.capabilities.isSharedByReplicas ? o.gcGraceMs : 0)
       const renderFrameworkError = createErrorRenderer(() => o.clock.now())
       app = Fastify({
         https: { key: o.tls.keyPem, cert: o.tls.certPem },

@@ -162,8 +162,8 @@ export function createVaultListeners(d: ListenerDeps): VaultListeners {
     let key = byName.get(name)
     // A vault created a moment ago may not be in the map yet (looked for at most twice a second,
     // so that made-up host names cannot keep the store busy).
-    if (key === undefined && !name.includes('.') && Date.now() - lastMissReconcile >= 500) {
-      lastMissReconcile = Date.now()
+    if (key === undefined && !name.includes('.') && d.now() - lastMissReconcile >= 500) {
+      lastMissReconcile = d.now()
       await reconcile()
       key = byName.get(name)
     }

@@ -21,9 +21,14 @@ export function describeLifecycle(open: () => Promise<Store>): void {
       }
     })
 
-    it('reports its dialect and can be closed more than once', async () => {
+    it('reports its capabilities and can be closed more than once', async () => {
       const store = await open()
-      assert.ok(['sqlite', 'postgres'].includes(store.dialect))
+      for (const flag of ['hasConcurrentWriters', 'isSharedByReplicas']) {
+        assert.equal(
+          typeof (store.capabilities as unknown as Record<string, unknown>)[flag],
+          'boolean',
+        )
+      }
       await store.close()
       await store.close()
     })

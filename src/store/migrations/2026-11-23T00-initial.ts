@@ -84,6 +84,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('principal_type', 'text', (col) => col.notNull())
     .addColumn('identity_kind', 'text')
     .addColumn('alternative_names', 'text', (col) => col.notNull())
+    // A backstop only: the directory deletes a resource's principal itself, with the
+    // `principal.deleted` event agents and RBAC indexes follow (directory/principals.ts); the
+    // cascade writes no event and catches only a delete that forgot it. The lifecycle contract
+    // asserts the event, so relying on the cascade fails the tests.
     .addColumn('resource_key', 'text', (col) =>
       col.unique().references('resources.key').onDelete('cascade'),
     )

@@ -7,6 +7,7 @@ import * as rbac from './2026-11-23T01-rbac.js'
 import * as hosts from './2026-11-23T02-hosts.js'
 import * as vault from './2026-11-23T03-vault.js'
 import * as blob from './2026-11-23T04-blob.js'
+import * as assertionIds from './2026-12-07T120-assertion-ids.js'
 import * as scopeKeyCollation from './2026-12-07T130-scope-key-collation.js'
 import * as vaultKeys from './2026-12-07T150-vault-keys.js'
 
@@ -16,6 +17,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T02-hosts': hosts,
   '2026-11-23T03-vault': vault,
   '2026-11-23T04-blob': blob,
+  '2026-12-07T120-assertion-ids': assertionIds,
   '2026-12-07T130-scope-key-collation': scopeKeyCollation,
   '2026-12-07T150-vault-keys': vaultKeys,
 })

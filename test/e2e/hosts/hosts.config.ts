@@ -2,6 +2,11 @@
 // assertions built with jose exactly as the protocol in src/common/agent-protocol.ts says.
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto'
 import { SignJWT } from 'jose'
+import {
+  createCertificateAuthority,
+  issueCertificate,
+  LOCAL_NAMES,
+} from '../../../src/common/pki.js'
 import type { KeylessProcess } from '../../helpers/keyless.js'
 import { form, https, type HttpResult } from '../../helpers/https.js'
 
@@ -30,6 +35,24 @@ export async function enroll(k: KeylessProcess, joinToken: string): Promise<Test
   if (res.status !== 201) throw new Error(`enroll failed: ${res.status} ${res.text}`)
   const body = res.json()
   return { ...body, privateKey, publicKeyPem }
+}
+
+/** A client certificate naming `hostId` from a CA that is not Keyless's, and its key. */
+export async function foreignCertificate(hostId: string) {
+  const foreignCa = await createCertificateAuthority('Mallory CA', {
+    now: Date.now(),
+    validityDays: 1,
+    permitted: LOCAL_NAMES,
+  })
+  const keys = newKeyPair()
+  const cert = await issueCertificate(foreignCa, {
+    commonName: hostId,
+    usage: 'client',
+    publicKeyPem: keys.publicKeyPem,
+    now: Date.now(),
+    validityDays: 1,
+  })
+  return { certPem: cert.certPem, privateKey: keys.privateKey }
 }
 
 export function der(certPem: string): string {

@@ -6,16 +6,18 @@ import assert from 'node:assert/strict'
 import { X509Certificate } from 'node:crypto'
 import { request } from 'node:https'
 import { createLocalJWKSet, jwtVerify } from 'jose'
-import {
-  LOCAL_NAMES,
-  createCertificateAuthority,
-  issueCertificate,
-} from '../../../src/common/pki.js'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
 import { arm } from '../../helpers/arm.js'
 import { https } from '../../helpers/https.js'
 import { operatorToken } from '../../helpers/tokens.js'
-import { assertion, enroll, identityToken, newKeyPair, type TestHost } from './hosts.config.js'
+import {
+  assertion,
+  enroll,
+  foreignCertificate,
+  identityToken,
+  newKeyPair,
+  type TestHost,
+} from './hosts.config.js'
 
 const VM_API = 'api-version=2024-07-01'
 const MI_API = 'api-version=2024-11-30'
@@ -183,21 +185,9 @@ describe('host protocol', () => {
   }
 
   it('refuses a certificate from another CA', async () => {
-    const foreignCa = await createCertificateAuthority('Mallory CA', {
-      now: Date.now(),
-      validityDays: 1,
-      permitted: LOCAL_NAMES,
-    })
-    const keys = newKeyPair()
-    const cert = await issueCertificate(foreignCa, {
-      commonName: host.hostId,
-      usage: 'client',
-      publicKeyPem: keys.publicKeyPem,
-      now: Date.now(),
-      validityDays: 1,
-    })
+    const cert = await foreignCertificate(host.hostId)
     const forged = await assertion(host, host.tokenEndpoint, {
-      key: keys.privateKey,
+      key: cert.privateKey,
       cert: cert.certPem,
     })
     const res = await identityToken(k, host, vm, {}, forged)
