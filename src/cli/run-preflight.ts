@@ -27,9 +27,17 @@ export async function checkRunTarget(
   try {
     rid = parseResourceId(resourceId)
   } catch {
-    throw new CliError(EXIT.usage, `--as '${resourceId}' is not an ARM resource id`)
+    rid = undefined
   }
-  const type = rid.type === undefined ? undefined : lookupResourceType(rid.type)
+  // The agent's own code and exit for the same refusal (a usage error).
+  if (rid?.type === undefined) {
+    throw new CliError(
+      EXIT.usage,
+      `'${resourceId}' is not the id of a resource`,
+      'InvalidResourceId',
+    )
+  }
+  const type = lookupResourceType(rid.type)
   if (!type?.isCompute) {
     throw new CliError(
       EXIT.apiError,
