@@ -72,6 +72,7 @@ export async function armPlugin(app: FastifyInstance, o: ArmPluginOptions): Prom
 
   await app.register(graphPlugin, {
     directory: o.directory,
+    clock: o.clock,
     publicUrl: o.publicUrl,
     checkAccess,
     authenticate: createAuthenticator({

@@ -3,6 +3,7 @@
 // (https://learn.microsoft.com/graph/errors). ARM-coded errors from the shared authenticator
 // and authorizer are translated to Graph's codes here, in one table.
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Clock } from '../../domain/clock.js'
 import { KeylessError } from '../../domain/errors.js'
 import { toKeylessError } from '../envelope.js'
 
@@ -34,7 +35,12 @@ export function graphError(status: number, code: string, message: string): Keyle
   return new KeylessError(status, code, message)
 }
 
-export function renderGraphError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
+/** The renderer, dating each error (`innerError.date`) by the injected clock. */
+export const createGraphErrorRenderer =
+  (clock: Clock) => (err: unknown, request: FastifyRequest, reply: FastifyReply) =>
+    renderGraphError(err, request, reply, clock.now())
+
+function renderGraphError(err: unknown, request: FastifyRequest, reply: FastifyReply, now: number) {
   const e = toKeylessError(err, request)
   if (!e.expose) request.log.error({ err }, 'request failed')
   const headers = e.extra?.headers as Record<string, string> | undefined
@@ -47,7 +53,7 @@ export function renderGraphError(err: unknown, request: FastifyRequest, reply: F
       error: {
         ...toGraph(e),
         innerError: {
-          date: new Date().toISOString().replace(/\.\d+Z$/, ''),
+          date: new Date(now).toISOString().replace(/\.\d+Z$/, ''),
           'request-id': String(request.id),
           'client-request-id':
             typeof clientRequestId === 'string' ? clientRequestId : String(request.id),

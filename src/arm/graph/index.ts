@@ -10,16 +10,18 @@
 // Readers. Azure RBAC has no directory actions of its own (a `Microsoft.Graph/...` action would
 // match no built-in role's intent).
 import type { FastifyInstance } from 'fastify'
+import type { Clock } from '../../domain/clock.js'
 import type { PublicUrl } from '../../common/public-url.js'
 import type { Directory } from '../../directory/directory.js'
 import type { Authenticate, Caller } from '../authenticate.js'
 import { authorize, type CheckAccess } from '../authorize.js'
 import { setRequestIds } from '../request-ids.js'
-import { renderGraphError } from './envelope.js'
+import { createGraphErrorRenderer } from './envelope.js'
 import { servicePrincipalHandlers } from './service-principals.js'
 
 export interface GraphPluginOptions {
   directory: Directory
+  clock: Clock
   publicUrl: PublicUrl
   authenticate: Authenticate
   checkAccess: CheckAccess
@@ -30,7 +32,7 @@ export interface GraphPluginOptions {
 const READ_PRINCIPALS = 'microsoft.directory/servicePrincipals/standard/read'
 
 export async function graphPlugin(app: FastifyInstance, o: GraphPluginOptions): Promise<void> {
-  app.setErrorHandler(renderGraphError)
+  app.setErrorHandler(createGraphErrorRenderer(o.clock))
   app.addHook('onRequest', setRequestIds)
   app.addHook('onRequest', async (request, reply) => {
     const caller: Caller = await o.authenticate(request)
