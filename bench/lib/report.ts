@@ -16,6 +16,8 @@ export interface Row {
   ratio?: number
   /** The ratio's target (≥). `--check` fails below half of it. */
   target?: number
+  /** A ratio wanted but not reached yet: reported with its verdict, never fails `--check`. */
+  goal?: number
   /** A target in absolute units: reported beside the value, never checked (machines differ). */
   reference?: { text: string; met: boolean }
 }
@@ -74,6 +76,7 @@ function verdict(row: Row): string {
     if (row.ratio >= row.target) return '✅'
     return row.ratio >= row.target / 2 ? '⚠️' : '❌'
   }
+  if (row.ratio !== undefined && row.goal !== undefined) return row.ratio >= row.goal ? '✅' : '⚠️'
   if (row.reference) return row.reference.met ? '✅' : '⚠️'
   return ''
 }
@@ -107,9 +110,11 @@ function table(rows: Row[]): string {
         const target =
           r.target !== undefined
             ? `≥ ${r.target}`
-            : r.reference
-              ? `${r.reference.text} (absolute)`
-              : ''
+            : r.goal !== undefined
+              ? `≥ ${r.goal} (goal, not checked)`
+              : r.reference
+                ? `${r.reference.text} (absolute)`
+                : ''
         const ratio = r.ratio === undefined ? '' : fmt(r.ratio, r.ratio >= 100 ? 0 : 2)
         return `| ${[
           r.measure,

@@ -153,9 +153,12 @@ export const issuance: Section = {
     const notes: string[] = []
     const data: Record<string, unknown> = { mint: mint.data }
     const algorithms: Algorithm[] = ctx.quick ? ['RS256'] : ['RS256', 'ES256', 'EdDSA']
-    const methods: [HostAuth, string, number][] = [
-      ['tls_client_auth', 'host certificate on the connection', TLS_ISSUANCE_TARGET],
-      ['private_key_jwt', 'client assertion per request', ISSUANCE_TARGET],
+    // The assertion is the fallback since agents authenticate on the connection; each one now
+    // also writes its jti to the shared store (single use across replicas), so its ratio is
+    // reported against the old target but not checked (bench/README.md).
+    const methods: [HostAuth, string, 'target' | 'goal', number][] = [
+      ['tls_client_auth', 'host certificate on the connection', 'target', TLS_ISSUANCE_TARGET],
+      ['private_key_jwt', 'client assertion per request', 'goal', ISSUANCE_TARGET],
     ]
     for (const alg of algorithms) {
       const own =
@@ -163,7 +166,7 @@ export const issuance: Section = {
           ? undefined
           : await startKeyless({ env: { KEYLESS_SIGNING_ALGORITHM: alg } })
       try {
-        for (const [auth, how, target] of methods) {
+        for (const [auth, how, kind, ratio] of methods) {
           const e = await endToEnd(ctx, own ?? (await ctx.shared()), alg, auth)
           data[`endToEnd${alg}${auth === 'tls_client_auth' ? 'Tls' : ''}`] = e
           rows.push({
@@ -173,7 +176,7 @@ export const issuance: Section = {
             baseline: `raw crypto.sign ${alg}, server core`,
             baselineValue: `${fmt(e.baseline)} /s`,
             ratio: e.ratio,
-            ...(alg === 'RS256' ? { target } : {}),
+            ...(alg === 'RS256' ? { [kind]: ratio } : {}),
           })
           if (Number.isFinite(e.serverCpuShare)) {
             notes.push(
