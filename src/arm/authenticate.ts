@@ -5,6 +5,8 @@ import type { FastifyRequest } from 'fastify'
 import {
   bearerToken,
   TokenRejected,
+  REVOCATION_MESSAGES,
+  type RevocationOf,
   type TokenRejection,
   type VerifiedClaims,
   type VerifyAccessToken,
@@ -21,8 +23,8 @@ export interface Caller {
 
 export interface AuthenticatorOptions {
   verifyToken: VerifyAccessToken
-  /** A deleted principal's tokens are invalid tokens (401), as for any verifier, not a 403. */
-  principalExists: (objectId: string) => Promise<boolean>
+  /** A revoked token (principal deleted, identity detached, …) is an invalid token: 401. */
+  revocationOf: RevocationOf
   /** Read per request: they include the public URL, known only once the server listens. */
   audiences: () => readonly string[]
   /** `https://host:port`, the token authority. */
@@ -111,10 +113,11 @@ export function createAuthenticator(o: AuthenticatorOptions): Authenticate {
     if (typeof claims.oid !== 'string' || claims.oid === '') {
       throw fail('InvalidAuthenticationToken', "The access token has no 'oid' claim.", o)
     }
-    if (!(await o.principalExists(claims.oid))) {
+    const revoked = await o.revocationOf(claims)
+    if (revoked) {
       throw fail(
         'InvalidAuthenticationToken',
-        'The access token is invalid: its principal no longer exists.',
+        `The access token is invalid: ${REVOCATION_MESSAGES[revoked]}.`,
         o,
       )
     }

@@ -45,7 +45,7 @@ export async function armPlugin(app: FastifyInstance, o: ArmPluginOptions): Prom
   )
   const authOptions = {
     verifyToken: o.verifyToken,
-    principalExists: o.principalExists,
+    revocationOf: o.revocationOf,
     authority: o.publicUrl,
     tenantId: o.directory.tenantId,
     clock: o.clock,

@@ -1,5 +1,5 @@
 // What the control plane receives from the composition root.
-import type { VerifyAccessToken } from '../common/access-token.js'
+import type { RevocationOf, VerifyAccessToken } from '../common/access-token.js'
 import type { PublicUrl } from '../common/public-url.js'
 import type { Clock } from '../domain/clock.js'
 import type { Directory } from '../directory/directory.js'
@@ -8,8 +8,8 @@ import type { Authz } from '../authz/index.js'
 export interface ArmPluginOptions {
   directory: Directory
   verifyToken: VerifyAccessToken
-  /** Whether a token's principal still exists: a deleted one's tokens are refused with 401. */
-  principalExists: (objectId: string) => Promise<boolean>
+  /** Whether a verified token was revoked since (principal deleted, …): refused with 401. */
+  revocationOf: RevocationOf
   /** Audiences a management token may carry; the plugin adds its own public URL. */
   audiences: readonly string[]
   /** The operator: Owner at `/` through RBAC, and alone allowed to write deny assignments. */

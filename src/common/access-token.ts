@@ -32,6 +32,20 @@ export class TokenRejected extends Error {
 
 export type VerifiedClaims = AccessTokenClaims & Record<string, unknown>
 
+/**
+ * Why a token that verified no longer stands: its principal was deleted, or a revocation covers
+ * it (an identity detached, a resource deleted, a host revoked: domain/token-revocation.ts).
+ * Every verifier asks this one question after verifying (server/build.ts builds the answer).
+ */
+export type TokenRevocation = 'principal-deleted' | 'revoked'
+export type RevocationOf = (claims: VerifiedClaims) => Promise<TokenRevocation | undefined>
+
+/** The sentence a refusal uses for each revocation. */
+export const REVOCATION_MESSAGES: Record<TokenRevocation, string> = {
+  'principal-deleted': 'its principal no longer exists',
+  revoked: 'it was revoked (its identity was detached, its resource deleted or its host revoked)',
+}
+
 /** Verifies signature, issuer, lifetime and that `aud` is one of `audiences`. */
 export type VerifyAccessToken = (
   token: string,

@@ -1,10 +1,16 @@
 // Authenticating a data-plane caller: the bearer token must verify (signature, issuer, lifetime,
 // one of the service's audiences) and its principal must still exist. Each service renders the
 // failure in its own format from the `reason`.
-import { bearerToken, TokenRejected, type VerifiedClaims } from '../common/access-token.js'
+import {
+  bearerToken,
+  REVOCATION_MESSAGES,
+  TokenRejected,
+  type TokenRevocation,
+  type VerifiedClaims,
+} from '../common/access-token.js'
 import type { DataPlaneOptions } from './options.js'
 
-export type CallerFailure = 'missing' | 'malformed' | TokenRejected['reason'] | 'unknown-principal'
+export type CallerFailure = 'missing' | 'malformed' | TokenRejected['reason'] | TokenRevocation
 
 export type CallerResult =
   { ok: true; claims: VerifiedClaims } | { ok: false; failure: CallerFailure; message: string }
@@ -12,7 +18,7 @@ export type CallerResult =
 export async function authenticateCaller(
   authorization: string | undefined,
   audiences: readonly string[],
-  o: Pick<DataPlaneOptions, 'verifyToken' | 'principalExists'>,
+  o: Pick<DataPlaneOptions, 'verifyToken' | 'revocationOf'>,
 ): Promise<CallerResult> {
   const token = bearerToken(authorization)
   if (token === undefined)
@@ -30,12 +36,7 @@ export async function authenticateCaller(
     if (e instanceof TokenRejected) return { ok: false, failure: e.reason, message: e.message }
     throw e
   }
-  if (!(await o.principalExists(claims.oid))) {
-    return {
-      ok: false,
-      failure: 'unknown-principal',
-      message: 'the token principal no longer exists',
-    }
-  }
+  const revoked = await o.revocationOf(claims)
+  if (revoked) return { ok: false, failure: revoked, message: REVOCATION_MESSAGES[revoked] }
   return { ok: true, claims }
 }

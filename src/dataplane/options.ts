@@ -2,7 +2,7 @@
 // and a live access decision. Both consult live state, so a deleted assignment or identity is
 // refused at the next request, even with a token issued before the change.
 import type { KeyHierarchy } from '../common/key-hierarchy.js'
-import type { VerifyAccessToken } from '../common/access-token.js'
+import type { RevocationOf, VerifyAccessToken } from '../common/access-token.js'
 import type { Clock } from '../domain/clock.js'
 import type { Directory } from '../directory/directory.js'
 import type { Store } from '../store/store.js'
@@ -27,8 +27,8 @@ export type AuthorizeDataAction = (
 export interface DataPlaneOptions {
   verifyToken: VerifyAccessToken
   authorize: AuthorizeDataAction
-  /** Is this principal still in the directory? (A deleted identity's old tokens stop at once.) */
-  principalExists: (objectId: string) => Promise<boolean>
+  /** Was this verified token revoked since? (A deleted identity's old tokens stop at once.) */
+  revocationOf: RevocationOf
   directory: Directory
   store: Store
   clock: Clock

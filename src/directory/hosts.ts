@@ -8,6 +8,9 @@ import type { HostRow, JoinTokenRow } from '../store/schema.js'
 import type { Store } from '../store/store.js'
 import { recordChange } from './events.js'
 
+/** `host.revoked` data: the keys of the resources the host ran when it was revoked. */
+export const HOST_RESOURCE_KEYS = 'resourceKeys'
+
 export interface HostView {
   id: string
   name: string
@@ -161,7 +164,19 @@ export function createHostRegistry(o: HostRegistryOptions) {
         if (host.state === 'revoked') return hostView(host)
         const now = clock.now()
         await tx.hosts.update(hostId, { state: 'revoked', revoked_at: now })
-        await recordChange(tx, now, 'host.revoked', hostId)
+        // The resources it runs, so that verifiers refuse the tokens it obtained for them
+        // (tokens name their resource, not their host: directory/token-revocations.ts).
+        const resourceKeys: string[] = []
+        // The local host also runs the resources placed on no host (isHostedBy).
+        const placed = host.is_local === 1 ? [hostId, null] : [hostId]
+        for (const runner of placed) {
+          for (let after: string | undefined; ;) {
+            const page = await tx.resources.list({ hostId: runner }, { limit: 1000, after })
+            resourceKeys.push(...page.items.map((r) => r.key))
+            if (!(after = page.next)) break
+          }
+        }
+        await recordChange(tx, now, 'host.revoked', hostId, { [HOST_RESOURCE_KEYS]: resourceKeys })
         return hostView((await tx.hosts.fetch(hostId))!)
       })
     },

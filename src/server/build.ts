@@ -7,6 +7,8 @@ import type { RotationPolicy } from '../domain/key-rotation.js'
 import { issueCertificate, type PemPair } from '../common/pki.js'
 import { createChangeFeed, type ChangeFeed } from '../directory/change-feed.js'
 import { createPrincipalPresence } from '../directory/principal-presence.js'
+import { createTokenRevocations, type TokenRevocations } from '../directory/token-revocations.js'
+import type { RevocationOf } from '../common/access-token.js'
 import { createHostRegistry, type HostRegistry } from '../directory/hosts.js'
 import type { KeyHierarchy } from '../common/key-hierarchy.js'
 import type { PublicUrl } from '../common/public-url.js'
@@ -52,6 +54,7 @@ export interface Built {
   directory: Directory
   hosts: HostRegistry
   feed: ChangeFeed
+  revocations: TokenRevocations
   authz: Authz
   vault: VaultService
   blob: BlobService
@@ -173,10 +176,20 @@ export async function build(o: BuildOptions): Promise<Built> {
   // Every verifier asks the same question; the presence cache answers from memory and forgets a
   // principal as soon as the change feed delivers its deletion.
   const principals = createPrincipalPresence({ store: o.store, subscribe: feed.subscribe })
-  const principalExists = principals.exists
+  // …and the revocations in force (detached identities, deleted resources, revoked hosts) are
+  // the same log read the same way, also served to `keyless/verify` (sts/revocation-feed.ts).
+  const revocations = createTokenRevocations({
+    feed,
+    clock: o.clock,
+    retainMs: policy.maxTokenLifetimeMs + policy.skewMs,
+  })
+  const revocationOf: RevocationOf = async (claims) => {
+    if (!(await principals.exists(claims.oid))) return 'principal-deleted'
+    return revocations.isRevoked(claims) ? 'revoked' : undefined
+  }
   const authorizeOperator = createOperatorAuthorizer({
     verifyToken,
-    principalExists,
+    revocationOf,
     audiences: () => [...o.config.managementAudiences, o.publicUrl(), `${o.publicUrl()}/`],
     checkAccess: (principalId, action, scope) => authz.checkAccess(principalId, action, scope),
   })
@@ -194,7 +207,7 @@ export async function build(o: BuildOptions): Promise<Built> {
   const dataPlane = {
     verifyToken,
     authorize: decide(true),
-    principalExists,
+    revocationOf,
     directory,
     store: o.store,
     clock: o.clock,
@@ -236,13 +249,14 @@ export async function build(o: BuildOptions): Promise<Built> {
     identityTokenLifetimeMs: o.config.tokenLifetimeSeconds * 1000,
     hosts,
     feed,
+    revocations,
     caCertPem: o.ca.certPem,
     authorizeOperator,
   })
   await app.register(armPlugin, {
     directory,
     verifyToken,
-    principalExists,
+    revocationOf,
     audiences: o.config.managementAudiences,
     operatorObjectId: o.installation.operator.objectId,
     clock: o.clock,
@@ -275,10 +289,11 @@ export async function build(o: BuildOptions): Promise<Built> {
     keyRing.stop()
     feed.stop()
     principals.close()
+    revocations.close()
     await vault.stop()
     await blob.stop()
   })
-  return { app, keyRing, directory, hosts, feed, authz, vault, blob }
+  return { app, keyRing, directory, hosts, feed, revocations, authz, vault, blob }
 }
 
 const ALLOWED: DataDecision = Object.freeze({ allowed: true, reason: 'Allowed' })

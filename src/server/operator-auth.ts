@@ -2,12 +2,19 @@
 // on Keyless's own actions at the root scope (the operator is Owner there; `*` covers them).
 // Errors use ARM's authentication codes.
 import type { FastifyRequest } from 'fastify'
-import { bearerToken, TokenRejected, type VerifyAccessToken } from '../common/access-token.js'
+import {
+  bearerToken,
+  REVOCATION_MESSAGES,
+  TokenRejected,
+  type RevocationOf,
+  type VerifiedClaims,
+  type VerifyAccessToken,
+} from '../common/access-token.js'
 import { Forbidden, Unauthenticated } from '../domain/errors.js'
 
 export interface OperatorAuthOptions {
   verifyToken: VerifyAccessToken
-  principalExists: (objectId: string) => Promise<boolean>
+  revocationOf: RevocationOf
   audiences: () => string[]
   checkAccess: (principalId: string, action: string, scope: string) => boolean
 }
@@ -21,9 +28,9 @@ export function createOperatorAuthorizer(o: OperatorAuthOptions) {
         "Authentication failed. The 'Authorization' header is missing.",
       )
     }
-    let oid: string
+    let claims: VerifiedClaims
     try {
-      oid = (await o.verifyToken(token, o.audiences())).oid
+      claims = await o.verifyToken(token, o.audiences())
     } catch (e) {
       if (e instanceof TokenRejected) {
         throw new Unauthenticated(
@@ -33,12 +40,14 @@ export function createOperatorAuthorizer(o: OperatorAuthOptions) {
       }
       throw e
     }
-    if (!(await o.principalExists(oid))) {
+    const revoked = await o.revocationOf(claims)
+    if (revoked) {
       throw new Unauthenticated(
         'InvalidAuthenticationToken',
-        'The access token is invalid: its principal no longer exists.',
+        `The access token is invalid: ${REVOCATION_MESSAGES[revoked]}.`,
       )
     }
+    const oid = claims.oid
     if (!o.checkAccess(oid, action, '/')) {
       throw new Forbidden(
         'AuthorizationFailed',

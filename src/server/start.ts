@@ -166,7 +166,7 @@ async function startLocked(
     // A full disk fails the log's writes: the lines are dropped, the server goes on.
     logDestination?.on('error', () => undefined)
     let agentReady = options.agentExpected !== true
-    const { app, keyRing, feed, hosts, vault, blob } = await build({
+    const { app, keyRing, feed, revocations, hosts, vault, blob } = await build({
       config,
       store,
       clock,
@@ -181,6 +181,8 @@ async function startLocked(
     try {
       await keyRing.start()
       await feed.start()
+      // Revocations committed before this start still hold (tokens outlive a restart).
+      await revocations.load(feed.position())
       await listenOn(config.port, remembered.port, 'port', () =>
         app.listen({ host: config.host, port: config.port }),
       )

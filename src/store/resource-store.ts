@@ -34,6 +34,11 @@ function matching(filter: ResourceFilter) {
     if (filter.parentKey !== undefined) {
       conditions.push(eb('parent_key', '=', filter.parentKey.toLowerCase()))
     }
+    if (filter.hostId !== undefined) {
+      conditions.push(
+        filter.hostId === null ? eb('host_id', 'is', null) : eb('host_id', '=', filter.hostId),
+      )
+    }
     return eb.and(conditions)
   }
 }

@@ -71,6 +71,8 @@ export interface ResourceFilter {
   /** Lower-cased type. */
   typeKey?: string
   parentKey?: string
+  /** The host that runs the resource; null: resources placed on no host (the local one). */
+  hostId?: string | null
 }
 
 export interface ResourceStore {

@@ -7,6 +7,7 @@ import type { Clock } from '../domain/clock.js'
 import type { RotationPolicy } from '../domain/key-rotation.js'
 import type { Store } from '../store/store.js'
 import type { ChangeFeed } from '../directory/change-feed.js'
+import type { TokenRevocations } from '../directory/token-revocations.js'
 import type { HostRegistry } from '../directory/hosts.js'
 import { createClientAuthenticator } from './authenticate-client.js'
 import { createDirectoryView } from './directory-view.js'
@@ -37,6 +38,8 @@ export interface StsPluginOptions {
   identityTokenLifetimeMs: number
   hosts: HostRegistry
   feed: ChangeFeed
+  /** The revocations in force: refused by the verifiers, served to `keyless/verify`. */
+  revocations: TokenRevocations
   caCertPem: string
   authorizeOperator: (request: FastifyRequest, action: string) => Promise<void>
 }
@@ -61,11 +64,11 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
   })
   registerRevocationFeed(app, {
     feed: o.feed,
+    revocations: o.revocations,
     keyRing: o.keyRing,
     clock: o.clock,
     tenant,
     issuer: () => v1Issuer(o.authority(), o.tenantId),
-    retainMs: o.policy.maxTokenLifetimeMs + o.policy.skewMs,
   })
   // Token requests are forms and nothing else: in their own scope, any other body type is a
   // 415, rendered as OAuth `invalid_request` by the error handler.
@@ -79,6 +82,7 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
       clock: o.clock,
       policy: o.policy,
       directory: createDirectoryView({ store: o.store }),
+      isRevoked: o.revocations.isRevoked,
       authenticateClient: createClientAuthenticator({
         store: o.store,
         clock: o.clock,

@@ -1,9 +1,8 @@
-// Serving the revocation feed (common/revocation-feed.ts). Tombstones come from the change
-// feed's `principal.deleted` events (the whole log at startup, then live) and are kept for as
-// long as a token issued before the deletion could still be valid: the longest lifetime issued
-// plus the clock skew. `GET …/revocations?after=<seq>&wait=<s>` answers at once when there is
-// news after `seq`, else when news arrives or `wait` seconds pass, with a JWT signed by the
-// current token key.
+// Serving the revocation feed (common/revocation-feed.ts) from the revocations in force on this
+// replica (directory/token-revocations.ts: the log since the oldest token still valid, then
+// live). `GET …/revocations?after=<seq>&wait=<s>` answers at once when there is news after
+// `seq`, else when news arrives or `wait` seconds pass, with a JWT signed by the current token
+// key.
 import type { FastifyInstance } from 'fastify'
 import { SignJWT } from 'jose'
 import {
@@ -11,57 +10,40 @@ import {
   REVOCATION_FEED_TYPE,
   revocationFeedPath,
   type RevocationFeedPage,
-  type Tombstone,
 } from '../common/revocation-feed.js'
 import { oauthError } from '../common/oauth-error.js'
 import type { Clock } from '../domain/clock.js'
 import type { ChangeFeed } from '../directory/change-feed.js'
+import type { TokenRevocations } from '../directory/token-revocations.js'
 import type { KeyRing } from './key-ring.js'
 import type { TenantGuard } from './tenant.js'
 
 export interface RevocationFeedOptions {
   feed: Pick<ChangeFeed, 'subscribe' | 'position'>
+  revocations: Pick<TokenRevocations, 'after' | 'onRevocation'>
   keyRing: KeyRing
   clock: Clock
   tenant: TenantGuard
   issuer: () => string
-  /** How long a tombstone matters: the longest token lifetime plus the skew. */
-  retainMs: number
-}
-
-interface Entry extends Tombstone {
-  seq: number
 }
 
 const NON_NEGATIVE_INTEGER = /^(0|[1-9][0-9]{0,15})$/
 
 export function registerRevocationFeed(app: FastifyInstance, o: RevocationFeedOptions): void {
-  let entries: Entry[] = []
-  let position = 0
   const waiting = new Set<() => void>()
   const wake = () => {
     for (const w of [...waiting]) w()
   }
-  o.feed.subscribe((e) => {
-    position = Math.max(position, e.seq)
-    if (e.kind !== 'principal.deleted') return
-    entries.push({ seq: e.seq, oid: e.subject, revokedAt: Math.floor(e.at / 1000) })
-    wake()
-  })
+  const unsubscribe = o.revocations.onRevocation(wake)
   app.addHook('preClose', async () => wake())
-
-  const news = (after: number) => {
-    const horizon = Math.floor((o.clock.now() - o.retainMs) / 1000)
-    if (entries.length && entries[0]!.revokedAt < horizon)
-      entries = entries.filter((t) => t.revokedAt >= horizon)
-    return entries.filter((t) => t.seq > after)
-  }
+  app.addHook('onClose', async () => unsubscribe())
 
   const page = async (after: number) => {
-    const tombstones = news(after)
+    const revocations = o.revocations.after(after).map((x) => x.revocation)
     const claims: RevocationFeedPage = {
-      seq: position,
-      tombstones: tombstones.map(({ oid, revokedAt }) => ({ oid, revokedAt })),
+      seq: o.feed.position(),
+      tombstones: revocations.flatMap((r) => ('oid' in r ? [{ oid: r.oid, revokedAt: r.at }] : [])),
+      revocations,
     }
     const key = await o.keyRing.signingKey()
     const now = Math.floor(o.clock.now() / 1000)
@@ -79,7 +61,7 @@ export function registerRevocationFeed(app: FastifyInstance, o: RevocationFeedOp
       o.tenant.resolve(req.params.tenant)
       const after = integerParam(req.query.after, 0)
       const wait = Math.min(integerParam(req.query.wait, 0), REVOCATION_FEED_MAX_WAIT_SECONDS)
-      if (wait > 0 && news(after).length === 0 && position <= after) {
+      if (wait > 0 && o.revocations.after(after).length === 0 && o.feed.position() <= after) {
         await new Promise<void>((resolve) => {
           const done = () => {
             clearTimeout(timer)

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto'
 import { tokenEndpointPath } from '../common/agent-protocol.js'
 import type { FormBody } from '../common/form-body.js'
 import type { Clock } from '../domain/clock.js'
-import { buildAccessTokenClaims } from '../domain/token-claims.js'
+import { buildAccessTokenClaims, type AccessTokenClaims } from '../domain/token-claims.js'
+import type { RevocableClaims } from '../domain/token-revocation.js'
 import { latestExpiry, type RotationPolicy } from '../domain/key-rotation.js'
 import type { KeyRing } from './key-ring.js'
 import { signAccessToken } from './mint.js'
@@ -27,7 +28,18 @@ export interface TokenEndpointOptions {
   runGrant: RunGrant
   /** Directory reads, exact as of each request (see directory-view.ts). */
   directory: DirectoryView
+  /** Whether verifiers would refuse these claims (server's token revocations). */
+  isRevoked: (claims: RevocableClaims) => boolean
 }
+
+// Revocations have the resolution of `iat` (seconds): a token issued in the second of a
+// revocation that it outlives (an identity detached and attached again at once) would be refused
+// by every verifier. Such a request waits for the next second; only one that comes right after a
+// revocation ever waits. Past the longest wait (another replica's clock ahead of this one) the
+// token is issued anyway and verifiers accept it once their clocks pass the revocation.
+const LONGEST_REVOCATION_WAIT_MS = 1500
+const untilNextSecond = (now: number) =>
+  new Promise((resolve) => setTimeout(resolve, 1000 - (now % 1000) + 1))
 
 export function registerTokenEndpoint(app: FastifyInstance, o: TokenEndpointOptions): void {
   const handler = (version: TokenVersion) =>
@@ -50,17 +62,22 @@ export function registerTokenEndpoint(app: FastifyInstance, o: TokenEndpointOpti
       const client = await o.authenticateClient(request, context)
       const grant = await o.runGrant(request, client, context)
       const key = await o.keyRing.signingKey()
-      const now = o.clock.now()
-      const expiresAt = Math.min(now + grant.lifetimeMs, latestExpiry(key, o.policy, now))
-      const claims = buildAccessTokenClaims({
-        issuer: v1Issuer(o.authority(), tenantId),
-        audience: request.resource,
-        tenantId,
-        subject: grant.subject,
-        now,
-        expiresAt,
-        tokenId: randomUUID(),
-      })
+      const claimsAt = (now: number): AccessTokenClaims =>
+        buildAccessTokenClaims({
+          issuer: v1Issuer(o.authority(), tenantId),
+          audience: request.resource,
+          tenantId,
+          subject: grant.subject,
+          now,
+          expiresAt: Math.min(now + grant.lifetimeMs, latestExpiry(key, o.policy, now)),
+          tokenId: randomUUID(),
+        })
+      const deadline = performance.now() + LONGEST_REVOCATION_WAIT_MS
+      let claims = claimsAt(o.clock.now())
+      while (o.isRevoked(claims) && performance.now() < deadline) {
+        await untilNextSecond(o.clock.now())
+        claims = claimsAt(o.clock.now())
+      }
       const accessToken = signAccessToken(claims, key)
       const expiresIn = claims.exp - claims.iat
       void reply.header('cache-control', 'no-store').header('pragma', 'no-cache')

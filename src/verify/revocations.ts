@@ -1,6 +1,6 @@
 // Following Keyless's revocation feed (common/revocation-feed.ts) from a user's service: one
 // long-poll at a time, each answer a JWT verified against the same JWKS as the tokens, so a
-// deleted identity's tokens are refused here within about a second of the deletion. Fails
+// revoked token (domain/token-revocation.ts) is refused here within about a second. Fails
 // closed: until the first page arrives, and whenever no page has arrived for `staleAfterMs`
 // (the feed answers at least every 25 s), verification answers 503 rather than trusting
 // tokens it cannot check.
@@ -10,6 +10,11 @@ import {
   REVOCATION_FEED_TYPE,
   type RevocationFeedPage,
 } from '../common/revocation-feed.js'
+import {
+  createRevocationSet,
+  parseRevocation,
+  type RevocableClaims,
+} from '../domain/token-revocation.js'
 import type { HttpsFetch } from './https-fetch.js'
 
 export interface RevocationFollowerOptions {
@@ -31,7 +36,7 @@ export class RevocationFeedUnavailable extends Error {}
 const RETRY_MS = 500
 
 export function createRevocationFollower(o: RevocationFollowerOptions) {
-  const revoked = new Map<string, number>()
+  const revoked = createRevocationSet()
   let seq = 0
   let syncedAt: number | undefined // performance.now() of the last page
   let running = false
@@ -55,13 +60,13 @@ export function createRevocationFollower(o: RevocationFollowerOptions) {
     const page = payload as unknown as RevocationFeedPage
     if (!Number.isSafeInteger(page.seq) || !Array.isArray(page.tombstones))
       throw new Error('revocation feed page is malformed')
-    for (const t of page.tombstones) {
-      if (typeof t?.oid === 'string' && Number.isSafeInteger(t.revokedAt)) {
-        revoked.set(t.oid, Math.max(revoked.get(t.oid) ?? 0, t.revokedAt))
-      }
+    // A page of the first feed version lists deleted principals only.
+    const listed: unknown[] = Array.isArray(page.revocations) ? page.revocations : page.tombstones
+    for (const value of listed) {
+      const r = parseRevocation(value)
+      if (r) revoked.add(r)
     }
-    const horizon = Math.floor(o.now() / 1000) - o.retainSeconds
-    for (const [oid, at] of revoked) if (at < horizon) revoked.delete(oid)
+    revoked.prune(Math.floor(o.now() / 1000) - o.retainSeconds)
     seq = page.seq
     syncedAt = performance.now()
     signalFirst?.()
@@ -112,8 +117,8 @@ export function createRevocationFollower(o: RevocationFollowerOptions) {
       throw new RevocationFeedUnavailable('the revocation feed is stale')
     },
 
-    /** When `oid` was deleted (epoch seconds), if it was. */
-    revokedAt: (oid: string): number | undefined => revoked.get(oid),
+    /** Whether a revocation on the feed covers the token. */
+    isRevoked: (claims: RevocableClaims): boolean => revoked.isRevoked(claims),
 
     stop(): void {
       stopped = true

@@ -9,6 +9,7 @@ import { TokenRejected } from '../common/access-token.js'
 import { isKeySourceFailure, verifyUnderPolicy } from '../common/token-verification.js'
 import { revocationFeedPath } from '../common/revocation-feed.js'
 import { checkPolicy } from '../domain/token-policy.js'
+import type { RevocableClaims } from '../domain/token-revocation.js'
 import { KeylessVerifyError, type VerifyErrorCode } from './errors.js'
 import { createHttpsFetch } from './https-fetch.js'
 import { createJwksKeys } from './jwks-keys.js'
@@ -123,11 +124,10 @@ export function createVerifier(options: VerifierOptions) {
         )
       }
     }
-    const revokedAt = revocations.revokedAt(String(claims.oid))
-    if (revokedAt !== undefined && Number(claims.iat) <= revokedAt) {
+    if (revocations.isRevoked(claims as unknown as RevocableClaims)) {
       throw new KeylessVerifyError(
         'ERR_KEYLESS_TOKEN_REVOKED',
-        'the principal of the token has been deleted',
+        'the token has been revoked: its principal was deleted, its identity detached, or its resource deleted or host revoked',
       )
     }
   }

@@ -47,12 +47,13 @@ const DETAILS: Record<Exclude<CallerFailure, 'missing'>, string> = {
   'not-yet-valid': 'Lifetime validation failed. The token is not yet valid.',
   issuer: 'Issuer validation failed. Issuer did not match.',
   audience: 'Audience validation failed. Audience did not match.',
-  'unknown-principal': 'The principal of the token does not exist in the directory.',
+  'principal-deleted': 'The principal of the token does not exist in the directory.',
+  revoked: 'The token was revoked.',
 }
 
 export type AuthenticateOptions = Pick<
   DataPlaneOptions,
-  'verifyToken' | 'principalExists' | 'authority' | 'tenantId'
+  'verifyToken' | 'revocationOf' | 'authority' | 'tenantId'
 >
 
 export async function authenticate(

@@ -133,7 +133,7 @@ export async function startTestService(maxBlobBytes: number): Promise<TestServic
     },
     authorize: decide,
     authorizeAction: decide,
-    principalExists: async () => true,
+    revocationOf: async () => undefined,
     directory: undefined as never,
     store,
     clock: { now: () => Date.now() },

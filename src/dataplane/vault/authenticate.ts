@@ -44,8 +44,10 @@ function failureMessage(
       return 'AKV10000: Invalid token: the token is not valid yet (nbf is in the future).'
     case 'signature':
       return 'AKV10000: Invalid token: the signature could not be verified with any published key.'
-    case 'unknown-principal':
+    case 'principal-deleted':
       return 'AKV10000: Invalid token: the principal of the token no longer exists.'
+    case 'revoked':
+      return 'AKV10000: Invalid token: the token was revoked.'
     default:
       return `AKV10000: Invalid token: ${message}.`
   }
@@ -56,7 +58,7 @@ export async function authenticate(
   authorization: string | undefined,
   audiences: readonly string[],
   resource: string,
-  o: Pick<DataPlaneOptions, 'verifyToken' | 'principalExists' | 'authority' | 'tenantId'>,
+  o: Pick<DataPlaneOptions, 'verifyToken' | 'revocationOf' | 'authority' | 'tenantId'>,
 ): Promise<VerifiedClaims> {
   const result = await authenticateCaller(authorization, audiences, o)
   if (result.ok) return result.claims

@@ -37,6 +37,22 @@ export function describeResources(store: () => Store): void {
       assert.deepEqual(await store().resources.fetch(vm.key), vm)
     })
 
+    it('lists the resources a host runs, and those placed on no host', async () => {
+      const h = await seedHierarchy(store())
+      const on = (name: string, host: string | null) => ({
+        ...resourceRow(h, VM, name),
+        host_id: host,
+      })
+      const rows = [on('a1', 'host-a'), on('a2', 'host-a'), on('b1', 'host-b'), on('n1', null)]
+      for (const r of rows) await store().resources.create(r)
+      const names = async (hostId: string | null) =>
+        (await store().resources.list({ groupKey: h.group.key, hostId })).items.map((r) => r.name)
+      assert.deepEqual(await names('host-a'), ['a1', 'a2'])
+      assert.deepEqual(await names('host-b'), ['b1'])
+      assert.deepEqual(await names(null), ['n1'])
+      assert.deepEqual(await names('host-c'), [])
+    })
+
     it('fetches undefined for a resource that does not exist', async () => {
       const h = await seedHierarchy(store())
       assert.equal(await store().resources.fetch(`${h.group.key}/providers/x/y/z`), undefined)
