@@ -1,5 +1,6 @@
 // Turning an HTTP error answer into a CliError. ARM answers `{error:{code,message}}`, the token
-// service OAuth's `{error,error_description}`, Graph `{error:{code,message}}` as ARM does.
+// service OAuth's `{error,error_description}`, Graph and the vault `{error:{code,message}}` as
+// ARM does, Blob storage XML `<Error><Code/><Message/></Error>` with `x-ms-error-code`.
 import type { HttpResponse } from './http.js'
 import { CliError, EXIT } from './errors.js'
 
@@ -32,10 +33,25 @@ export function apiError(res: HttpResponse): CliError {
   } catch {
     body = undefined
   }
-  const fields = fieldsOf(body) ?? {
-    code: `Http${res.status}`,
-    message: res.text.trim().slice(0, 200) || 'the server gave no details',
-  }
+  const fields = fieldsOf(body) ??
+    storageFields(res) ?? {
+      code: `Http${res.status}`,
+      message: res.text.trim().slice(0, 200) || 'the server gave no details',
+    }
   const exitCode = res.status === 404 ? EXIT.notFound : EXIT.apiError
   return new CliError(exitCode, fields.message, fields.code)
+}
+
+function storageFields(res: HttpResponse): ErrorFields | undefined {
+  const header = res.headers['x-ms-error-code']
+  const code = (typeof header === 'string' ? header : undefined) ?? xmlElement(res.text, 'Code')
+  if (!code) return undefined
+  // Storage appends "RequestId:…\nTime:…" lines to its message; the first line says it.
+  const message = xmlElement(res.text, 'Message')?.split(/\r?\n/)[0] ?? ''
+  return { code, message }
+}
+
+function xmlElement(xml: string, name: string): string | undefined {
+  const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)
+  return m?.[1]
 }

@@ -21,6 +21,8 @@ export interface ArmClient {
   request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<T>
   /** GET a collection and every page after it through `nextLink`. */
   list<T = unknown>(path: string, options?: RequestOptions): Promise<T[]>
+  /** The operator's token for another resource (a data plane: `https://vault.azure.net`). */
+  tokenFor(resource: string): Promise<string>
 }
 
 const USER_AGENT = 'keyless-cli/0.1.0'
@@ -57,7 +59,7 @@ export function createArmClient(installation: Installation): ArmClient {
   const origin = new URL(base).origin
   let token: Promise<string> | undefined
 
-  async function fetchToken(): Promise<string> {
+  async function fetchToken(resource = base): Promise<string> {
     const url = `${trimSlash(endpoints.authorityHost)}${tokenEndpointPath(
       encodeURIComponent(credential.tenantId),
     )}`
@@ -73,7 +75,7 @@ export function createArmClient(installation: Installation): ArmClient {
         grant_type: 'client_credentials',
         client_id: credential.clientId,
         client_secret: credential.clientSecret,
-        scope: `${base}/.default`,
+        scope: `${trimSlash(resource)}/.default`,
       }).toString(),
       caPem,
     })
@@ -161,5 +163,6 @@ export function createArmClient(installation: Installation): ArmClient {
     tenantId: endpoints.tenantId,
     request,
     list,
+    tokenFor: (resource) => fetchToken(resource),
   }
 }

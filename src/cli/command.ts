@@ -1,13 +1,15 @@
-// What every API command shares: the global options (`--data-dir`, `-o/--output`), a context
-// holding the client and the printer, and one place that turns the options into both.
+// What every API command shares: the global options (`--data-dir`, `-o/--output`, `--query`,
+// `--subscription`), a context holding the client and the printer, and one place that turns the
+// options into both.
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { createArmClient, type ArmClient } from './client.js'
 import { loadInstallation, resolveDataDir } from './installation.js'
+import { CliError, EXIT } from './errors.js'
 import {
   defaultFormat,
   OUTPUT_FORMATS,
-  renderJson,
-  renderTable,
+  queryProblem,
+  render,
   type Column,
   type OutputFormat,
 } from './output.js'
@@ -15,10 +17,12 @@ import {
 export interface GlobalFlags {
   dataDir?: string
   output?: OutputFormat
+  query?: string
+  subscription?: string
 }
 
 /** The options every command accepts; also accepted before the command (`keyless -o json …`). */
-export const GLOBAL_OPTION_KEYS = ['dataDir', 'output'] as const
+export const GLOBAL_OPTION_KEYS = ['dataDir', 'output', 'query', 'subscription'] as const
 
 export function addGlobalOptions(cmd: Command): Command {
   return cmd
@@ -26,13 +30,20 @@ export function addGlobalOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '-o, --output <format>',
-        'json or table (default: table on a terminal, else json)',
+        'output format (default: table on a terminal, else json)',
       ).choices(OUTPUT_FORMATS),
+    )
+    .option('--query <jmespath>', 'JMESPath query applied to the JSON result (as in az)')
+    .option(
+      '--subscription <id>',
+      "subscription id (default: the installation's subscription from endpoints.json)",
     )
 }
 
 export interface Context {
   readonly format: OutputFormat
+  /** The `--query` expression, if any (commands that print several shapes apply it too). */
+  readonly query?: string
   readonly client: ArmClient
   readonly subscriptionId: string
   /**
@@ -44,23 +55,23 @@ export interface Context {
 
 export function createContext(flags: GlobalFlags, env: NodeJS.ProcessEnv): Context {
   const format = flags.output ?? defaultFormat(process.stdout.isTTY)
+  const problem = flags.query === undefined ? undefined : queryProblem(flags.query)
+  if (problem) throw new CliError(EXIT.usage, problem)
   let client: ArmClient | undefined
   const getClient = () =>
     (client ??= createArmClient(loadInstallation(resolveDataDir(flags.dataDir, env))))
   return {
     format,
+    query: flags.query,
     get client() {
       return getClient()
     },
     get subscriptionId() {
-      return getClient().subscriptionId
+      return flags.subscription ?? getClient().subscriptionId
     },
     print<T>(json: unknown, columns: readonly Column<T>[], rows?: readonly T[]) {
-      const text =
-        format === 'json'
-          ? renderJson(json)
-          : renderTable(rows ?? ((Array.isArray(json) ? json : [json]) as T[]), columns)
-      process.stdout.write(text + '\n')
+      const text = render(json, { format, query: flags.query, columns, rows })
+      if (text !== undefined) process.stdout.write(text + '\n')
     },
   }
 }

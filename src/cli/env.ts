@@ -3,6 +3,7 @@
 // `--ttl` (default 12 h); `keyless runs list|remove` show and end runs before that.
 import { InvalidArgumentError, type Command } from 'commander'
 import { createRunEnvironment, runOptions, type RunFlags } from './run.js'
+import { addRunCommands } from './runs.js'
 
 export const DEFAULT_ENV_TTL_SECONDS = 12 * 3600
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
@@ -23,12 +24,15 @@ export function parseTtl(text: string): number {
 }
 
 export function registerEnv(program: Command): void {
+  const env = program.command('env')
   runOptions(
-    program
-      .command('env')
+    env
       .description('print the environment of a run as shell exports (the run expires after --ttl)')
       .option('--ttl <duration>', 'lifetime of the run (e.g. 30m, 12h, 7d)', parseTtl),
+    { asRequired: false },
   ).action(async (flags: RunFlags & { ttl?: number }) => {
+    if (flags.as === undefined)
+      env.error("error: required option '--as <resource-id>' not specified")
     const { run, vars } = await createRunEnvironment(flags, process.env, {
       uid: process.getuid?.(),
       ttlSeconds: flags.ttl ?? DEFAULT_ENV_TTL_SECONDS,
@@ -38,4 +42,5 @@ export function registerEnv(program: Command): void {
     for (const [k, v] of Object.entries(vars)) lines.push(`export ${k}=${shellQuote(v)}`)
     process.stdout.write(lines.join('\n') + '\n')
   })
+  addRunCommands(env)
 }

@@ -9,7 +9,7 @@ export interface HttpRequest {
   method: string
   url: string
   headers?: Record<string, string>
-  body?: string
+  body?: string | Buffer
   caPem: string
   timeoutMs?: number
 }

@@ -142,9 +142,14 @@ export async function createRunEnvironment(
   return { run, socket: where.socket, vars }
 }
 
-export function runOptions(cmd: Command): Command {
+/**
+ * `asRequired: false` where the command also has subcommands (`keyless env list`): commander
+ * checks an ancestor's mandatory options too, so that command checks `--as` itself.
+ */
+export function runOptions(cmd: Command, o: { asRequired?: boolean } = {}): Command {
+  const as = new Option('--as <resource-id>', 'ARM id of the compute resource to run as')
   return cmd
-    .requiredOption('--as <resource-id>', 'ARM id of the compute resource to run as')
+    .addOption(o.asRequired === false ? as : as.makeOptionMandatory())
     .addOption(
       new Option('--protocol <protocol>', 'how the program asks for tokens')
         .choices(RUN_PROTOCOLS)

@@ -1,8 +1,8 @@
 // `keyless runs list|remove`: the runs the local agent serves (those of `keyless run` end with
 // their program; those of `keyless env` when they expire, or when removed here).
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import type { Run } from '../agent/index.js'
-import { defaultFormat, renderJson, renderTable, type Column } from './output.js'
+import { defaultFormat, OUTPUT_FORMATS, render, type Column, type OutputFormat } from './output.js'
 import { controlRequest, locateAgent } from './run.js'
 
 const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString())
@@ -19,7 +19,8 @@ const runColumns: Column<Run>[] = [
 interface AgentFlags {
   dataDir?: string
   stateDir?: string
-  output?: 'json' | 'table'
+  output?: OutputFormat
+  query?: string
 }
 
 const agentOptions = (cmd: Command) =>
@@ -28,18 +29,26 @@ const agentOptions = (cmd: Command) =>
     .option('--state-dir <dir>', 'state directory of a `keyless agent` (instead of --data-dir)')
 
 export function registerRuns(program: Command): void {
-  const runs = program.command('runs').description('runs registered with the local agent')
-  agentOptions(runs.command('list').description('list the runs'))
-    .option('-o, --output <format>', 'json or table (default: table at a terminal)')
+  addRunCommands(program.command('runs').description('runs registered with the local agent'))
+}
+
+/** `list` and `remove` under `parent` (`keyless runs …`, and `keyless env list|remove`). */
+export function addRunCommands(parent: Command): void {
+  agentOptions(parent.command('list').description('list the runs'))
+    .addOption(
+      new Option('-o, --output <format>', 'output format (default: table at a terminal)').choices(
+        OUTPUT_FORMATS,
+      ),
+    )
+    .option('--query <jmespath>', 'JMESPath query applied to the JSON result')
     .action(async (flags: AgentFlags) => {
       const { socket } = locateAgent(flags, process.env)
       const { value } = await controlRequest<{ value: Run[] }>(socket, 'GET', '/runs')
       const format = flags.output ?? defaultFormat(process.stdout.isTTY)
-      process.stdout.write(
-        (format === 'table' ? renderTable(value, runColumns) : renderJson(value)) + '\n',
-      )
+      const text = render(value, { format, query: flags.query, columns: runColumns })
+      if (text !== undefined) process.stdout.write(text + '\n')
     })
-  agentOptions(runs.command('remove').description('remove a run: its callers get no more tokens'))
+  agentOptions(parent.command('remove').description('remove a run: its callers get no more tokens'))
     .argument('<id>', 'the run id (as `keyless env` printed it, or from `keyless runs list`)')
     .action(async (id: string, flags: AgentFlags) => {
       const { socket } = locateAgent(flags, process.env)

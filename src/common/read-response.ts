@@ -5,6 +5,8 @@ export interface TextResponse {
   status: number
   headers: IncomingHttpHeaders
   text: string
+  /** The same body as bytes (a downloaded blob is not text). */
+  body?: Buffer
 }
 
 /** Collects `res` and hands it to `done` once it has ended, or its error to `fail`. */
@@ -15,12 +17,9 @@ export function readResponse(
 ): void {
   const chunks: Buffer[] = []
   res.on('data', (c: Buffer) => chunks.push(c))
-  res.on('end', () =>
-    done({
-      status: res.statusCode ?? 0,
-      headers: res.headers,
-      text: Buffer.concat(chunks).toString('utf8'),
-    }),
-  )
+  res.on('end', () => {
+    const body = Buffer.concat(chunks)
+    done({ status: res.statusCode ?? 0, headers: res.headers, text: body.toString('utf8'), body })
+  })
   res.on('error', fail)
 }

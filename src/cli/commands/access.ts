@@ -106,7 +106,7 @@ printed either way); 2 usage error, 3 principal or scope not found, 4 Keyless un
       ),
       async (ctx, _args, flags) => {
         const decisions = await ask(ctx, flags, true)
-        if (ctx.format === 'json') ctx.print(decisions, columns)
+        if (ctx.format !== 'table' || ctx.query) ctx.print(decisions, columns)
         else process.stdout.write(renderExplanations(decisions) + '\n')
       },
     ),

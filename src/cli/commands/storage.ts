@@ -6,6 +6,7 @@ import type { Command } from 'commander'
 import { STORAGE_ACCOUNTS } from '../../domain/resource-types.js'
 import type { ArmResource } from '../columns.js'
 import { examples } from '../command.js'
+import { registerStorageData } from './storage-blob.js'
 import {
   registerResourceCommands,
   resourceColumns,
@@ -54,4 +55,5 @@ export function registerStorage(program: Command): void {
       confirmAction: ([name]) => `delete storage account '${name}' and its blobs`,
     },
   })
+  registerStorageData(storage)
 }

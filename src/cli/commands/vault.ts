@@ -4,6 +4,7 @@
 import type { Command } from 'commander'
 import { KEY_VAULTS } from '../../domain/resource-types.js'
 import { examples } from '../command.js'
+import { registerVaultSecret } from './vault-secret.js'
 import {
   registerResourceCommands,
   resourceColumns,
@@ -49,4 +50,5 @@ export function registerVault(program: Command): void {
       confirmAction: ([name]) => `delete key vault '${name}' and its secrets`,
     },
   })
+  registerVaultSecret(vault)
 }

@@ -46,7 +46,11 @@ describe('errors and exit codes', () => {
   it('exits 2 for a missing required option or a bad value', async () => {
     fails(await cli('vm', 'create', 'vm1'), 2, /required option '-g, --resource-group <group>'/)
     fails(await cli('group', 'show'), 2, /missing required argument 'name'/)
-    fails(await cli('group', 'list', '-o', 'xml'), 2, /Allowed choices are json, table/)
+    fails(
+      await cli('group', 'list', '-o', 'xml'),
+      2,
+      /Allowed choices are json, jsonc, table, tsv, yaml, none/,
+    )
     fails(await cli('group', 'create', 'rg2', '--tags', '=v'), 2, /is not a tag/)
     fails(await cli('vm', 'nosuchcommand'), 2, /unknown command 'nosuchcommand'/)
   })
