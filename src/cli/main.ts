@@ -18,6 +18,7 @@ import { registerAccess } from './commands/access.js'
 import { registerHost } from './commands/host.js'
 import { registerVault } from './commands/vault.js'
 import { registerStorage } from './commands/storage.js'
+import { registerCompletion } from './completion.js'
 
 const program = new Command()
   .name('keyless')
@@ -40,22 +41,31 @@ Exit codes: 0 success, 1 the API refused or failed, 2 usage error, 3 not found,
 )
 inheritGlobalOptions(program)
 
+// Grouped as az groups its help: what runs Keyless, then what it manages.
+program.commandsGroup('Run Keyless and programs:')
 registerUp(program)
 registerAgent(program)
 registerRun(program)
 registerEnv(program)
-registerStatus(program)
 registerRuns(program)
+registerStatus(program)
+program.commandsGroup('Resources:')
 registerGroup(program)
-registerIdentity(program)
 registerVm(program)
 registerWebapp(program)
+program.commandsGroup('Identities:')
+registerIdentity(program)
 registerSp(program)
+program.commandsGroup('Access:')
 registerRole(program)
 registerAccess(program)
+program.commandsGroup('Hosts:')
 registerHost(program)
+program.commandsGroup('Data:')
 registerVault(program)
 registerStorage(program)
+program.commandsGroup('Shell:')
+registerCompletion(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(describeError(err))
