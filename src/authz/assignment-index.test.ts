@@ -107,6 +107,61 @@ describe('AssignmentIndex', () => {
     assert.equal(index.removeAtOrBelow('/'), 1)
   })
 
+  // "At or below" is by path segment: a sibling whose name extends the removed one (vm2 beside
+  // vm, rg10 beside rg1) is another resource, and its grants and denies stay.
+  it('keeps assignments and denies at a sibling whose name extends the removed scope', () => {
+    const index = freshIndex()
+    const vm = (rg: string, name: string) =>
+      `${rg}/providers/Microsoft.Compute/virtualMachines/${name}`
+    const add = (n: number, scope: string) =>
+      index.add({ name: guid(n), scope, principalId: P, roleDefinitionId: BUILT_IN_ROLE_IDS.owner })
+    add(1, vm(RG1, 'vm'))
+    add(2, vm(RG1, 'vm2'))
+    add(3, RG1)
+    add(4, RG10)
+    const deny = (id: string, scope: string): DenyAssignmentRule => ({
+      id,
+      name: id,
+      scope,
+      permissions: [{ actions: ['*/delete'], notActions: [], dataActions: [], notDataActions: [] }],
+      principals: [{ id: EVERYONE, type: 'SystemDefined' }],
+      excludePrincipals: [],
+      doNotApplyToChildScopes: false,
+    })
+    index.setDeny(deny('D-vm2', vm(RG1, 'vm2')))
+    index.setDeny(deny('D-rg10', RG10))
+    const del = 'Microsoft.Compute/virtualMachines/delete'
+
+    assert.equal(index.removeAtOrBelow(vm(RG1, 'vm')), 1)
+    assert.deepEqual(
+      index.assignmentsAt(P, vm(RG1, 'vm2')).map((a) => a.id),
+      [guid(2), guid(3)],
+    )
+    assert.equal(index.checkAccess(P, del, vm(RG1, 'vm2')), false, 'the deny on vm2 stays')
+
+    assert.equal(index.removeAtOrBelow(RG1), 2)
+    assert.deepEqual(
+      index.assignmentsAt(P, vm(RG10, 'x')).map((a) => a.id),
+      [guid(4)],
+    )
+    assert.equal(index.checkAccess(P, del, vm(RG10, 'x')), false, 'the deny on rg10 stays')
+    assert.equal(index.explain(P, del, vm(RG10, 'x')).decision, 'denied')
+    assert.equal(
+      index.checkAccess(P, 'Microsoft.Compute/virtualMachines/write', vm(RG10, 'x')),
+      true,
+    )
+
+    // Above groups every scope is a candidate: subscription s10 is not below s1.
+    add(5, '/subscriptions/s10')
+    index.setDeny(deny('D-s10', '/subscriptions/s10'))
+    assert.equal(index.removeAtOrBelow(SUB), 1)
+    assert.deepEqual(
+      index.assignmentsAt(P, '/subscriptions/s10/resourceGroups/g').map((a) => a.id),
+      [guid(5)],
+    )
+    assert.equal(index.checkAccess(P, del, '/subscriptions/s10/resourceGroups/g'), false)
+  })
+
   it('applies deny assignments with exclusions and child-scope exemption', () => {
     const index = freshIndex()
     index.add({

@@ -132,6 +132,43 @@ describe('deny assignments', () => {
     assert.ok((await owner.client().denyAssignments.getById(denyId)).id, 'an Owner may read it')
   })
 
+  // Deleting a group drops what is at or below it, by path segment: group `fence0` is not below
+  // group `fence`, so its deny assignment keeps refusing (the index once matched by prefix).
+  it('keeps denying at a sibling group whose name extends a deleted group', async () => {
+    const fence = await r.group('fence')
+    const fence0 = await r.group('fence0')
+    const sibling = await r.workload('sibling')
+    for (const g of [fence, fence0]) await r.assign(g, ROLES.owner, sibling.principalId)
+    const put = await r.request(
+      'PUT',
+      `${fence0}/providers/Microsoft.Authorization/denyAssignments/${randomUUID()}`,
+      {
+        properties: {
+          denyAssignmentName: 'fence0 frozen',
+          permissions: [{ actions: ['Microsoft.Compute/virtualMachines/write'] }],
+          principals: [{ id: EVERYONE, type: 'SystemDefined' }],
+        },
+      },
+    )
+    assert.equal(put.status, 201, put.text)
+    const vmIn = (g: string) => `${g}/providers/Microsoft.Compute/virtualMachines/v`
+    assert.equal((await sibling.request('PUT', vmIn(fence0), { location: LOCATION })).status, 403)
+    const deleted = await r.request('DELETE', fence)
+    assert.equal(deleted.status, 202, deleted.text)
+    assert.equal((await r.request('HEAD', fence)).status, 404)
+    // A role assignment write brings the index up to date with the log before it returns, so
+    // the group's deletion has reached the index when the deny is tried again.
+    await r.assign(r.sub, ROLES.reader, sibling.principalId)
+    const denied = await sibling.request('PUT', vmIn(fence0), { location: LOCATION })
+    assert.equal(denied.status, 403, denied.text)
+    assert.equal(denied.json().error.code, 'AuthorizationFailed')
+    const listed = await collect(r.client.denyAssignments.listForResourceGroup('fence0'))
+    assert.deepEqual(
+      listed.map((d) => d.denyAssignmentName),
+      ['fence0 frozen'],
+    )
+  })
+
   it('is deleted by the operator with 200, then 204, and stops denying at once', async () => {
     const res = await r.request('DELETE', denyId)
     assert.equal(res.status, 200, res.text)
