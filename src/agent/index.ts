@@ -45,6 +45,8 @@ export interface AgentOptions {
   arcGroupId?: number
   /** How token requests prove the host (default tls_client_auth; see sts-client.ts). */
   hostAuthMethod?: HostAuthMethod
+  /** Port of the machine's own Arc listener (default 40342, azcmagent's; 0: a free one). */
+  machinePort?: number
   /** How often the credential's renewal time is checked (default 30 s). */
   renewCheckIntervalMs?: number
   cache?: Pick<
@@ -57,6 +59,8 @@ export interface RunningAgent {
   hostId: string
   /** IDENTITY_ENDPOINT of the shared App Service listener. */
   identityEndpoint: string
+  /** The host's machine resource and the IMDS_ENDPOINT of its Arc listener, if served. */
+  machine?: { resourceId: string; endpoint: string }
   controlSocket: string
   /** The Keyless CA as received at enrollment (for NODE_EXTRA_CA_CERTS and friends). */
   caCertFile: string
@@ -88,6 +92,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     checkIntervalMs: o.renewCheckIntervalMs,
   })
   const hostId = credential.current().hostId
+  const machineResourceId = credential.current().machineResourceId
   const sts = createStsClient({
     credential: credential.current,
     authMethod: o.hostAuthMethod,
@@ -164,6 +169,9 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       rateLimits: o.rateLimits,
       arcTokensDir: o.arcTokensDir,
       arcGroupId: o.arcGroupId,
+      machine: machineResourceId
+        ? { resourceId: machineResourceId, port: o.machinePort }
+        : undefined,
       status: () => ({
         hostId,
         revoked: credential.revoked,
@@ -180,11 +188,16 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   }
   credential.start()
   events.start()
-  log.info({ hostId, identityEndpoint: serving.identityEndpoint }, 'agent started')
+  const machine =
+    machineResourceId && serving.machine
+      ? { resourceId: machineResourceId, endpoint: serving.machine.url }
+      : undefined
+  log.info({ hostId, identityEndpoint: serving.identityEndpoint, machine }, 'agent started')
 
   return {
     hostId,
     identityEndpoint: serving.identityEndpoint,
+    machine,
     controlSocket: serving.control.socketPath,
     caCertFile: credentialPaths(o.stateDir).ca,
     credential,

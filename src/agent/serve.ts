@@ -42,10 +42,18 @@ export interface ServeOptions {
   procRoot?: string
   /** Outstanding Arc keys per caller uid (default 16). */
   arcChallengesPerCaller?: number
+  /** The host's own machine resource, served over Arc to every local process that can read
+   * the key files, as azcmagent's himds does; `port` default MACHINE_PORT. */
+  machine?: { resourceId: string; port?: number }
 }
+
+/** The port of azcmagent's himds, where Arc clients look without IDENTITY_ENDPOINT. */
+export const MACHINE_PORT = 40342
 
 export interface Serving {
   appService: LocalListener
+  /** The machine's Arc listener (IMDS_ENDPOINT), when the host has a machine resource. */
+  machine?: LocalListener
   /** IDENTITY_ENDPOINT of the App Service protocol. */
   identityEndpoint: string
   runs: Runs
@@ -145,6 +153,26 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
       return listenLocal(handler, host, port)
     },
   })
+  let machine: LocalListener | undefined
+  if (o.machine) {
+    try {
+      const caller = { resourceId: o.machine.resourceId, key: o.machine.resourceId.toLowerCase() }
+      const handler = createTokenHandler(
+        deps,
+        PROTOCOLS.arc,
+        IMDS_TOKEN_PATH,
+        () => caller,
+        arcProve(arc(), 'machine'),
+      )
+      machine = await listenLocal(handler, host, o.machine.port ?? MACHINE_PORT)
+    } catch (err) {
+      // The workloads' runs do not depend on it: say what is missing and serve them.
+      o.log.warn(
+        { err: (err as Error).message, resourceId: o.machine.resourceId },
+        'the machine identity is not served',
+      )
+    }
+  }
   const pruner = setInterval(() => {
     runs.prune().catch((err: unknown) => o.log.warn({ err }, 'expired runs not removed'))
   }, 60_000).unref()
@@ -160,12 +188,14 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     })
   } catch (err) {
     await runs.close()
+    await machine?.close()
     await appService.close()
     throw err
   }
 
   return {
     appService,
+    machine,
     identityEndpoint,
     runs,
     control,
@@ -174,6 +204,7 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
       if (sweeper) clearInterval(sweeper)
       await control.close()
       await runs.close()
+      await machine?.close()
       await appService.close()
       challenges?.close()
     },

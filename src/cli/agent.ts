@@ -12,6 +12,7 @@ interface AgentFlags {
   server: string
   joinToken?: string
   joinTokenFile?: string
+  name?: string
   caFile?: string
   trustSystemRoots?: boolean
   stateDir?: string
@@ -19,6 +20,7 @@ interface AgentFlags {
   port?: number
   arcTokensDir?: string
   arcGroup?: number
+  machinePort?: number
   ratePerSecond?: number
   concurrent?: number
   logLevel: string
@@ -82,6 +84,10 @@ export function registerAgent(program: Command): void {
       'read the join token from a file (or $KEYLESS_JOIN_TOKEN_FILE); the file may be deleted after the first start',
     )
     .option(
+      '--name <name>',
+      "this host's name at enrollment, and its machine resource's (default: the host name)",
+    )
+    .option(
       '--ca-file <pem>',
       "CA certificate of the server's TLS certificate (default: the one saved at enrollment)",
     )
@@ -108,6 +114,12 @@ export function registerAgent(program: Command): void {
       '--arc-group <gid>',
       'group allowed to read Arc challenge keys (default: root only)',
       integer(0),
+    )
+    .option(
+      '--machine-port <port>',
+      "port of the machine's own Arc endpoint, when the host has a machine resource (0: free)",
+      integer(0),
+      40342,
     )
     .option('--rate-per-second <n>', 'token requests per second per caller', positive)
     .option('--concurrent <n>', 'token requests in progress per caller', integer(1))
@@ -138,17 +150,23 @@ export function registerAgent(program: Command): void {
         trustSystemRoots: flags.trustSystemRoots === true,
         stateDir: resolveAgentStateDir(flags.stateDir, process.env),
         joinToken: resolveJoinToken(flags, process.env),
+        hostName: flags.name,
         logger,
         listenHost: flags.listen,
         appServicePort: flags.port,
         arcTokensDir: flags.arcTokensDir,
         arcGroupId: flags.arcGroup,
+        machinePort: flags.machinePort,
         rateLimits,
       })
       console.log('Keyless agent is up.')
       console.log(`  hostId               ${agent.hostId}`)
       console.log(`  identityEndpoint     ${agent.identityEndpoint}`)
       console.log(`  controlSocket        ${agent.controlSocket}`)
+      if (agent.machine) {
+        console.log(`  machine              ${agent.machine.resourceId}`)
+        console.log(`  machineEndpoint      ${agent.machine.endpoint}`)
+      }
       handleShutdownSignals({
         log: (fields, message) => logger.info(fields, message),
         releaseSync: () => undefined,

@@ -92,6 +92,17 @@ export interface HostCredentialResponse {
   /** The token endpoint to use, e.g. https://host:port/<tenant>/oauth2/v2.0/token */
   tokenEndpoint: string
   eventsUrl: string
+  /** ARM id of the host's Microsoft.HybridCompute/machines resource, when its join token named a
+   * resource group: the agent serves that machine's identity over the Arc protocol. */
+  machineResourceId?: string
+}
+
+/** The body of a POST to JOIN_TOKENS_PATH (absent: a host without a machine resource). */
+export interface JoinTokenRequest {
+  /** `/subscriptions/<s>/resourceGroups/<g>`: where the host's machine resource is created. */
+  resourceGroupId?: string
+  /** Default: the resource group's location. */
+  location?: string
 }
 
 export interface RenewRequest {

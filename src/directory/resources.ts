@@ -8,6 +8,7 @@ import {
   type IdentityPlan,
 } from '../domain/identity-lifecycle.js'
 import { parseIdentitySpec } from '../domain/identity-spec.js'
+import { isMachineType, machineHostAfterWrite } from '../domain/machines.js'
 import { BadRequest, Conflict, NotFound } from '../domain/errors.js'
 import type { ResourceId } from '../domain/resource-id.js'
 import { parseResourceId } from '../domain/resource-id.js'
@@ -24,6 +25,7 @@ import { identityView, loadIdentityState } from './identity-state.js'
 import { createIdentityPrincipal, deleteOwnedPrincipal } from './principals.js'
 import { parseJson } from './rows.js'
 import { deleteRoleAssignmentsAtOrBelow } from './role-assignments.js'
+import { revokeHostRow } from './host-revocation.js'
 import type { ResourceInput, ResourcePatch, ResourceView, Tags } from './views.js'
 import type { ChangeContext } from './change-context.js'
 
@@ -155,10 +157,31 @@ async function applyIdentityPlan(
   }
 }
 
+/** A machine's properties with its host filled in, or the refusal (domain/machines.ts). */
+function machineProperties(
+  type: string,
+  existing: ResourceRow | undefined,
+  properties: Record<string, unknown> | undefined,
+  plan: IdentityPlan | undefined,
+  enrollingHostId?: string,
+): Record<string, unknown> | undefined {
+  if (!isMachineType(type)) return properties
+  const hostId = machineHostAfterWrite({
+    existingHostId: existing?.host_id,
+    requestedHostId: properties?.hostId as string | null | undefined,
+    enrollingHostId,
+    removesSystemIdentity:
+      plan === undefined ? false : plan.deleteSystem || (!existing && !plan.createSystem),
+  })
+  return { ...properties, hostId }
+}
+
+/** `enrollingHostId`: the host whose enrollment creates this machine (directory/hosts.ts). */
 export async function putResource(
   ctx: ChangeContext,
   id: ResourceId,
   input: ResourceInput,
+  enrollingHostId?: string,
 ): Promise<{ row: ResourceRow; created: boolean }> {
   const { tx, now } = ctx
   const existing = await tx.resources.fetch(id.key)
@@ -177,7 +200,11 @@ export async function putResource(
   const plan = isCompute ? planIdentityChange(current, spec, 'put') : undefined
   if (plan) await assertIdentitiesExist(tx, plan)
 
-  const { hostId, properties } = await splitHost(tx, input.properties, isCompute)
+  const { hostId, properties } = await splitHost(
+    tx,
+    machineProperties(id.type!, existing, input.properties, plan, enrollingHostId),
+    isCompute,
+  )
   const fields = {
     kind: input.kind ?? null,
     location: input.location,
@@ -228,16 +255,17 @@ export async function patchResource(
     ? planIdentityChange(await loadIdentityState(tx, id.key), spec, 'patch')
     : undefined
   if (plan) await assertIdentitiesExist(tx, plan)
+  const patched = machineProperties(existing.type, existing, patch.properties, plan)
   // PATCH merges properties; the host stays unless the patch names another (or null).
   const merged =
-    patch.properties === undefined
+    patched === undefined
       ? undefined
       : await splitHost(
           tx,
           {
             hostId: existing.host_id,
             ...parseJson<object>(existing.properties),
-            ...patch.properties,
+            ...patched,
           },
           lookupResourceType(existing.type)?.isCompute === true,
         )
@@ -276,6 +304,8 @@ export async function deleteResourceRow(ctx: ChangeContext, row: ResourceRow): P
   if (rules.deleteSystemPrincipal || rules.deleteIdentityPrincipal)
     await deleteOwnedPrincipal(ctx, row.key, hostIdsOf(row.host_id))
   await deleteRoleAssignmentsAtOrBelow(ctx, row.key)
+  // Deleting a machine disconnects it, as in Arc: its host is revoked in the same transaction.
+  if (isMachineType(row.type) && row.host_id) await revokeHostRow(ctx, row.host_id)
   await tx.resources.delete(row.key)
   await recordChange(tx, now, 'resource.deleted', row.key, {
     type: row.type,

@@ -34,6 +34,7 @@ function matching(filter: ResourceFilter) {
     if (filter.parentKey !== undefined) {
       conditions.push(eb('parent_key', '=', filter.parentKey.toLowerCase()))
     }
+    if (filter.hostId !== undefined) conditions.push(eb('host_id', '=', filter.hostId))
     return eb.and(conditions)
   }
 }

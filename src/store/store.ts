@@ -71,6 +71,8 @@ export interface ResourceFilter {
   /** Lower-cased type. */
   typeKey?: string
   parentKey?: string
+  /** The host a compute resource runs on. */
+  hostId?: string
 }
 
 export interface ResourceStore {

@@ -38,7 +38,7 @@ export interface StsPluginOptions {
   hosts: HostRegistry
   feed: ChangeFeed
   caCertPem: string
-  authorizeOperator: (request: FastifyRequest, action: string) => Promise<void>
+  authorizeOperator: (request: FastifyRequest, action: string, scope?: string) => Promise<void>
 }
 
 export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Promise<void> {
