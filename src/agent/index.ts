@@ -11,7 +11,7 @@ import { createEventFollower, type AgentEvent, type EventFollower } from './even
 import { createHttpsClient } from './https-client.js'
 import type { RateLimits } from './rate-limiter.js'
 import { silentLogger, type Logger } from './respond.js'
-import type { Run, RunProtocol } from './runs.js'
+import type { Run, RunOwner, RunProtocol } from './runs.js'
 import { startServing, type Serving } from './serve.js'
 import { createStsClient, type HostAuthMethod } from './sts-client.js'
 import { createTokenCache, type TokenCache, type TokenCacheOptions } from './token-cache.js'
@@ -67,7 +67,7 @@ export interface RunningAgent {
   credential: CredentialManager
   cache: TokenCache
   events: EventFollower
-  createRun(resourceId: string, protocol?: RunProtocol): Promise<Run>
+  createRun(resourceId: string, protocol?: RunProtocol, owner?: RunOwner): Promise<Run>
   deleteRun(id: string): Promise<void>
   close(): Promise<void>
 }
@@ -203,7 +203,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     credential,
     cache,
     events,
-    createRun: (resourceId, protocol = 'appservice') => serving.runs.create(resourceId, protocol),
+    createRun: (resourceId, protocol = 'appservice', owner) =>
+      serving.runs.create(resourceId, protocol, owner),
     deleteRun: (id) => serving.runs.delete(id),
     async close() {
       credential.stop()
@@ -215,7 +216,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
 }
 
 export { ARC_TOKENS_DIR } from './arc-challenges.js'
-export { RUN_PROTOCOLS, type Run, type RunProtocol } from './runs.js'
+export { RUN_PROTOCOLS, type Run, type RunOwner, type RunProtocol } from './runs.js'
+export { IMDS_ADDRESS, IMDS_PORT } from './netns.js'
 export type { Logger } from './respond.js'
 export const controlSocketPath = (stateDir: string): string => join(stateDir, 'control.sock')
 

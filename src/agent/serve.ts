@@ -8,7 +8,8 @@ import { Conflict } from '../domain/errors.js'
 import { ARC_TOKENS_DIR, createArcChallenges, type ArcChallenges } from './arc-challenges.js'
 import { arcProve } from './arc-endpoint.js'
 import { claimControlSocket, startControlServer, type ControlServer } from './control.js'
-import { listenLocal, type LocalListener } from './http-listener.js'
+import { listenLocal, listenUnix, type LocalListener } from './http-listener.js'
+import { IMDS_ADDRESS, IMDS_PORT, startNetnsRelay } from './netns.js'
 import { PROTOCOLS } from './identity-request.js'
 import { createIdentityHeaders } from './identity-headers.js'
 import { createPeerLookup } from './peer-process.js'
@@ -59,6 +60,31 @@ export interface Serving {
   runs: Runs
   control: ControlServer
   close(): Promise<void>
+}
+
+/** A run's IMDS in its network namespace: the handler on a Unix socket, the relay in front. */
+async function openNamespaceListener(
+  handler: Parameters<typeof listenUnix>[0],
+  netns: string,
+  socketPath: string,
+  log: Logger,
+): Promise<LocalListener> {
+  const listener = await listenUnix(handler, socketPath, { host: IMDS_ADDRESS, port: IMDS_PORT })
+  let relay
+  try {
+    relay = await startNetnsRelay(netns, socketPath, log)
+  } catch (err) {
+    await listener.close()
+    throw err
+  }
+  log.info({ netns, address: `${IMDS_ADDRESS}:${IMDS_PORT}` }, 'IMDS listening in namespace')
+  return {
+    ...listener,
+    async close() {
+      await relay.close()
+      await listener.close()
+    },
+  }
 }
 
 /** The previous App Service port, so restored runs' IDENTITY_ENDPOINT stays valid. */
@@ -141,16 +167,19 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     log: o.log,
     defaultUid: process.getuid?.() ?? 0,
     processStart: (pid) => peers.processStart(pid),
-    openListener: (protocol, runId, caller, port) => {
+    openListener: (protocol, runId, caller, port, netns) => {
       const prove = protocol === 'arc' ? arcProve(arc(), runId) : undefined
+      const stands = netns === undefined ? undefined : { host: IMDS_ADDRESS, port: IMDS_PORT }
       const handler = createTokenHandler(
         deps,
         PROTOCOLS[protocol],
         IMDS_TOKEN_PATH,
         () => caller,
         prove,
+        stands,
       )
-      return listenLocal(handler, host, port)
+      if (netns === undefined || stands === undefined) return listenLocal(handler, host, port)
+      return openNamespaceListener(handler, netns, join(o.stateDir, `imds-${runId}.sock`), o.log)
     },
   })
   let machine: LocalListener | undefined

@@ -1,5 +1,6 @@
-// `keyless runs list|remove`: the runs the local agent serves (those of `keyless run` end with
-// their program; those of `keyless env` when they expire, or when removed here).
+// `keyless runs list|add|remove`: the runs the local agent serves (those of `keyless run` end
+// with their program; those of `keyless env` when they expire, or when removed here). `add
+// --netns` places a VM in its network namespace: IMDS at 169.254.169.254:80 there, until removed.
 import type { Command } from 'commander'
 import type { Run } from '../agent/index.js'
 import { defaultFormat, renderJson, renderTable, type Column } from './output.js'
@@ -13,6 +14,7 @@ const runColumns: Column<Run>[] = [
   { header: 'Uid', value: (r) => r.uid },
   { header: 'Pid', value: (r) => r.pid },
   { header: 'Expires', value: (r) => iso(r.expiresAt) },
+  { header: 'Netns', value: (r) => r.netns ?? '' },
   { header: 'Resource', value: (r) => r.resourceId },
 ]
 
@@ -37,6 +39,28 @@ export function registerRuns(program: Command): void {
       const format = flags.output ?? defaultFormat(process.stdout.isTTY)
       process.stdout.write(
         (format === 'table' ? renderTable(value, runColumns) : renderJson(value)) + '\n',
+      )
+    })
+  agentOptions(
+    runs
+      .command('add')
+      .description(
+        "serve a VM's identities at 169.254.169.254:80 inside its network namespace, as Azure IMDS (needs root)",
+      ),
+  )
+    .requiredOption('--as <resource-id>', 'ARM id of the compute resource (placed on this host)')
+    .requiredOption('--netns <name>', 'the network namespace (created if absent)')
+    .option('-o, --output <format>', 'json or table (default: table at a terminal)')
+    .action(async (flags: AgentFlags & { as: string; netns: string }) => {
+      const { socket } = locateAgent(flags, process.env)
+      const run = await controlRequest<Run>(socket, 'POST', '/runs', {
+        resourceId: flags.as,
+        protocol: 'imds',
+        netns: flags.netns,
+      })
+      const format = flags.output ?? defaultFormat(process.stdout.isTTY)
+      process.stdout.write(
+        (format === 'table' ? renderTable([run], runColumns) : renderJson(run)) + '\n',
       )
     })
   agentOptions(runs.command('remove').description('remove a run: its callers get no more tokens'))
