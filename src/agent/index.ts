@@ -9,6 +9,7 @@ import { openCredential, type CredentialManager } from './credential.js'
 import { credentialPaths } from './credential-files.js'
 import { createEventFollower, type AgentEvent, type EventFollower } from './events.js'
 import { createHttpsClient } from './https-client.js'
+import { createServerPool, type ServerPool } from './server-pool.js'
 import type { RateLimits } from './rate-limiter.js'
 import { silentLogger, type Logger } from './respond.js'
 import type { Run, RunOwner, RunProtocol } from './runs.js'
@@ -21,6 +22,8 @@ import { systemClock } from '../common/clock.js'
 export interface AgentOptions {
   /** The Keyless server, e.g. https://keyless.example:8443 (enrollment and renewal). */
   serverUrl: string
+  /** More servers (replicas) to fail over to when it does not answer (server-pool.ts). */
+  serverUrls?: string[]
   /** PEM of the CA that signed the server's TLS certificate; default the one enrollment saved.
    * The agent trusts it alone (pinned) unless `trustSystemRoots`. */
   caCertPem?: string
@@ -51,7 +54,7 @@ export interface AgentOptions {
   renewCheckIntervalMs?: number
   cache?: Pick<
     TokenCacheOptions,
-    'refreshRatio' | 'refreshMarginMs' | 'refreshRetryMs' | 'maxEntries'
+    'refreshRatio' | 'refreshMarginMs' | 'refreshRetryMs' | 'refreshRetryMaxMs' | 'maxEntries'
   >
 }
 
@@ -66,6 +69,7 @@ export interface RunningAgent {
   caCertFile: string
   credential: CredentialManager
   cache: TokenCache
+  servers: ServerPool
   events: EventFollower
   createRun(resourceId: string, protocol?: RunProtocol, owner?: RunOwner): Promise<Run>
   deleteRun(id: string): Promise<void>
@@ -77,10 +81,13 @@ export { systemClock } from '../common/clock.js'
 export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const clock = o.clock ?? systemClock
   const log = o.logger ?? silentLogger
-  const http = createHttpsClient({
-    caPem: o.caCertPem ?? savedCa(o.stateDir),
-    trustSystemRoots: o.trustSystemRoots,
-  })
+  const http = createServerPool(
+    createHttpsClient({
+      caPem: o.caCertPem ?? savedCa(o.stateDir),
+      trustSystemRoots: o.trustSystemRoots,
+    }),
+    [o.serverUrl, ...(o.serverUrls ?? [])],
+  )
   const credential = await openCredential({
     stateDir: o.stateDir,
     serverUrl: o.serverUrl,
@@ -178,6 +185,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         credentialNotAfter: credential.current().notAfter,
         eventsConnected: events.connected,
         cachedTokens: cache.size,
+        cache: cache.stats,
+        servers: { preferred: http.preferred, ...http.stats },
         caCertFile: credentialPaths(o.stateDir).ca,
         caBundleFile: credentialPaths(o.stateDir).caBundle,
       }),
@@ -202,6 +211,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     caCertFile: credentialPaths(o.stateDir).ca,
     credential,
     cache,
+    servers: http,
     events,
     createRun: (resourceId, protocol = 'appservice', owner) =>
       serving.runs.create(resourceId, protocol, owner),

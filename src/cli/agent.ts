@@ -9,7 +9,7 @@ import { CliError, EXIT } from './errors.js'
 import { handleShutdownSignals } from './shutdown.js'
 
 interface AgentFlags {
-  server: string
+  server: string[]
   joinToken?: string
   joinTokenFile?: string
   name?: string
@@ -74,7 +74,17 @@ export function registerAgent(program: Command): void {
     .description(
       'run the Keyless agent on this host: serves managed-identity tokens to local workloads',
     )
-    .requiredOption('--server <url>', 'the Keyless server, e.g. https://keyless.example:8443')
+    .requiredOption(
+      '--server <url>',
+      'the Keyless server, e.g. https://keyless.example:8443; repeat it (or separate by commas) for replicas to fail over to',
+      (value: string, previous: string[] = []) => [
+        ...previous,
+        ...value
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean),
+      ],
+    )
     .option(
       '--join-token <token>',
       'one-time join token (first start only). Visible in the process list and shell history: prefer $KEYLESS_JOIN_TOKEN or --join-token-file',
@@ -144,8 +154,11 @@ export function registerAgent(program: Command): void {
         ...(flags.ratePerSecond ? { perSecond: flags.ratePerSecond } : {}),
         ...(flags.concurrent ? { concurrent: flags.concurrent } : {}),
       }
+      const [serverUrl, ...serverUrls] = flags.server
+      if (!serverUrl) throw new CliError(EXIT.usage, '--server needs a URL')
       const agent = await startAgent({
-        serverUrl: flags.server,
+        serverUrl,
+        serverUrls,
         caCertPem,
         trustSystemRoots: flags.trustSystemRoots === true,
         stateDir: resolveAgentStateDir(flags.stateDir, process.env),
