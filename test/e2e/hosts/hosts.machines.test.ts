@@ -261,6 +261,22 @@ describe('hosts as Azure Arc machines', () => {
     assert.ok(refused.json().error_codes.includes(7_000_112), refused.text)
   })
 
+  it('revokes the hosts of the machines in a resource group that is deleted', async () => {
+    const doomed = `/subscriptions/${k.endpoints.subscriptionId}/resourceGroups/doomed-rg`
+    assert.ok((await call('PUT', `${doomed}?${RG_API}`, { location: 'eastus' })).status < 300)
+    const token = (await joinToken({ resourceGroupId: doomed })).json().token as string
+    const enrolled = await enrollAs(token, 'edge-04')
+    assert.equal(enrolled.res.status, 201, enrolled.res.text)
+    const hostId = enrolled.res.json().hostId as string
+    const deleted = await call('DELETE', `${doomed}?${RG_API}`)
+    assert.ok(deleted.status === 200 || deleted.status === 202, deleted.text)
+    const listed = (await call('GET', '/keyless/v1/hosts')).json().value as {
+      id: string
+      state: string
+    }[]
+    assert.equal(listed.find((h) => h.id === hostId)?.state, 'revoked')
+  })
+
   it('deletes the machine when its host is revoked, and the agent stops serving it', async () => {
     const revoked = await call('POST', `/keyless/v1/hosts/${agent!.hostId}/revoke`)
     assert.equal(revoked.status, 200, revoked.text)
