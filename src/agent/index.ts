@@ -17,7 +17,9 @@ import { startServing, type Serving } from './serve.js'
 import { createStsClient, type HostAuthMethod } from './sts-client.js'
 import { createTokenCache, type TokenCache, type TokenCacheOptions } from './token-cache.js'
 import { isHostRevoked, type TokenSource } from './token-source.js'
+import { createPlacementSync, type PlacementSyncOptions } from './placements.js'
 import { systemClock } from '../common/clock.js'
+import { PLACEMENTS_PATH, type Placement } from '../common/agent-protocol.js'
 
 export interface AgentOptions {
   /** The Keyless server, e.g. https://keyless.example:8443 (enrollment and renewal). */
@@ -48,6 +50,8 @@ export interface AgentOptions {
   arcGroupId?: number
   /** How token requests prove the host (default tls_client_auth; see sts-client.ts). */
   hostAuthMethod?: HostAuthMethod
+  /** Timing of the placement sync (placements.ts); tests shorten it. */
+  placements?: Pick<PlacementSyncOptions, 'debounceMs' | 'resyncMs'>
   /** Port of the machine's own Arc listener (default 40342, azcmagent's; 0: a free one). */
   machinePort?: number
   /** How often the credential's renewal time is checked (default 30 s). */
@@ -127,7 +131,25 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     cache.clear()
     credential.markRevoked()
     void events.stop()
+    void placements?.stop()
   }
+
+  // Addressed, like the events URL, to the server's own authority.
+  async function fetchPlacements(): Promise<Placement[]> {
+    const c = credential.current()
+    const url = `${new URL(c.eventsUrl).origin}${PLACEMENTS_PATH}`
+    const res = await http.send(url, {
+      headers: {
+        authorization: `Bearer ${await signAssertion(c, url, clock)}`,
+        accept: 'application/json',
+      },
+    })
+    if (res.status !== 200) throw new Error(`placements answered ${res.status}`)
+    const value = (JSON.parse(res.text) as { value?: unknown }).value
+    return Array.isArray(value) ? (value as Placement[]) : []
+  }
+  // Assigned once serving has started; events and revocation may run before that.
+  let placements: ReturnType<typeof createPlacementSync> | undefined = undefined
 
   function onEvent(e: AgentEvent): void {
     switch (e.kind) {
@@ -137,9 +159,13 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       case 'principal.deleted':
         cache.purgeIdentity(e.subject)
         break
+      case 'resource.created':
+        placements?.schedule()
+        break
       case 'resource.deleted':
       case 'resource.updated':
         cache.purgeResource(e.subject)
+        placements?.schedule()
         break
       case 'host.revoked':
         if (e.subject.toLowerCase() !== hostId.toLowerCase()) return
@@ -159,6 +185,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     // Without an id to resume from, changes made while disconnected are unknown: start afresh.
     onConnect: ({ resumed, first }) => {
       if (!resumed && !first) cache.clear()
+      placements?.schedule()
     },
     log,
   })
@@ -187,6 +214,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         cachedTokens: cache.size,
         cache: cache.stats,
         servers: { preferred: http.preferred, ...http.stats },
+        placementFailures: placements?.failures ?? {},
         caCertFile: credentialPaths(o.stateDir).ca,
         caBundleFile: credentialPaths(o.stateDir).caBundle,
       }),
@@ -195,6 +223,12 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     http.close()
     throw err
   }
+  placements = createPlacementSync({
+    fetchPlacements,
+    runs: serving.runs,
+    log,
+    ...o.placements,
+  })
   credential.start()
   events.start()
   const machine =
@@ -218,6 +252,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     deleteRun: (id) => serving.runs.delete(id),
     async close() {
       credential.stop()
+      await placements?.stop()
       await events.stop()
       await serving.close()
       http.close()

@@ -9,23 +9,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { Conflict, BadRequest } from '../domain/errors.js'
+import { Conflict } from '../domain/errors.js'
 import type { Logger } from './respond.js'
 
 export const IMDS_ADDRESS = '169.254.169.254'
 export const IMDS_PORT = 80
 
-// ip-netns(8) names are file names under /run/netns.
-const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/
-
-export function assertNamespaceName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new BadRequest(
-      'InvalidNetns',
-      `netns must be a network namespace name (letters, digits, '_', '.', '-'; at most 64), not '${String(name)}'`,
-    )
-  }
-}
+export { assertNamespaceName } from '../domain/network-namespace.js'
 
 /** The commands that make `name` ready for IMDS, in order (each tolerates "already done"). */
 export function setupCommands(name: string): string[][] {

@@ -39,6 +39,8 @@ export interface Run {
   pid?: number
   /** The resource's own network namespace: every process in it may use the run. */
   netns?: string
+  /** Created for the resource's placement on this host (placements.ts), not by hand. */
+  placed?: boolean
   /** What the workload's environment needs; present only in the answer that created the run. */
   env?: Record<string, string>
 }
@@ -52,6 +54,7 @@ export interface RunOwner {
   ttlMs?: number
   /** Serve IMDS at 169.254.169.254:80 in this network namespace (protocol imds only). */
   netns?: string
+  placed?: boolean
 }
 
 interface RunRecord extends Omit<Run, 'env'> {
@@ -136,6 +139,7 @@ export function createRuns(o: RunsOptions) {
     uid: r.uid,
     ...(r.tree ? { pid: r.tree.pid } : {}),
     ...(r.netns === undefined ? {} : { netns: r.netns }),
+    ...(r.placed ? { placed: true } : {}),
   })
 
   /** The namespace of a new run, checked: imds only, not bound to a process, one run each. */
@@ -217,6 +221,7 @@ export function createRuns(o: RunsOptions) {
         createdAt: o.clock.now(),
         ...ownerFields(owner),
         ...(netns === undefined ? {} : { netns }),
+        ...(netns !== undefined && owner.placed ? { placed: true } : {}),
       }
       const caller = callerOf(record)
       let header: string | undefined

@@ -7,6 +7,7 @@ import { createHash, createPublicKey, randomBytes, randomUUID, X509Certificate }
 import type { Clock } from '../domain/clock.js'
 import { BadRequest, Conflict, NotFound, Unauthenticated } from '../domain/errors.js'
 import { machineId, machineNameOf, MACHINES_KEY } from '../domain/machines.js'
+import { isNamespaceName, NETWORK_NAMESPACE_PROPERTY } from '../domain/network-namespace.js'
 import { parseResourceId, type ResourceId } from '../domain/resource-id.js'
 import type { HostRow, JoinTokenRow } from '../store/schema.js'
 import type { Repositories, Store } from '../store/store.js'
@@ -243,6 +244,23 @@ export function createHostRegistry(o: HostRegistryOptions) {
         after = page.next
       } while (after)
       return (await store.hosts.list()).map((h) => hostView(h, machines.get(h.id)))
+    },
+
+    /** The resources on the host that name a network namespace (domain/network-namespace.ts). */
+    async placements(hostId: string): Promise<{ resourceId: string; networkNamespace: string }[]> {
+      const out: { resourceId: string; networkNamespace: string }[] = []
+      let after: string | undefined
+      do {
+        const page = await store.resources.list({ hostId }, { limit: 1000, after })
+        for (const r of page.items) {
+          const netns = (JSON.parse(r.properties) as Record<string, unknown>)[
+            NETWORK_NAMESPACE_PROPERTY
+          ]
+          if (isNamespaceName(netns)) out.push({ resourceId: r.id, networkNamespace: netns })
+        }
+        after = page.next
+      } while (after)
+      return out
     },
 
     fetch: (hostId: string) => store.hosts.fetch(hostId),

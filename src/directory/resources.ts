@@ -9,6 +9,7 @@ import {
 } from '../domain/identity-lifecycle.js'
 import { parseIdentitySpec } from '../domain/identity-spec.js'
 import { isMachineType, machineHostAfterWrite } from '../domain/machines.js'
+import { assertNamespaceName, NETWORK_NAMESPACE_PROPERTY } from '../domain/network-namespace.js'
 import { BadRequest, Conflict, NotFound } from '../domain/errors.js'
 import type { ResourceId } from '../domain/resource-id.js'
 import { parseResourceId } from '../domain/resource-id.js'
@@ -99,7 +100,8 @@ async function splitHost(
   input: Record<string, unknown> | undefined,
   isCompute: boolean,
 ) {
-  const { hostId, ...properties } = input ?? {}
+  const { hostId, ...rest } = input ?? {}
+  const properties = withNamespace(rest, hostId)
   if (hostId === undefined || hostId === null) return { hostId: null, properties }
   const host =
     typeof hostId === 'string' && isCompute ? await tx.hosts.fetch(hostId.toLowerCase()) : undefined
@@ -113,6 +115,23 @@ async function splitHost(
     )
   }
   return { hostId: host.id, properties }
+}
+
+/**
+ * `properties.networkNamespace` (domain/network-namespace.ts): where on its host the resource's
+ * workloads run; it needs a host, and null removes it.
+ */
+function withNamespace(properties: Record<string, unknown>, hostId: unknown) {
+  const { [NETWORK_NAMESPACE_PROPERTY]: netns, ...rest } = properties
+  if (netns === undefined || netns === null) return rest
+  const target = `properties.${NETWORK_NAMESPACE_PROPERTY}`
+  assertNamespaceName(netns, target)
+  if (hostId === undefined || hostId === null) {
+    throw new BadRequest('InvalidNetns', `${target} needs properties.hostId: the host it is on`, {
+      target,
+    })
+  }
+  return { ...rest, [NETWORK_NAMESPACE_PROPERTY]: netns }
 }
 
 /** Checks that every identity to attach exists; Azure reports a missing one as a failed

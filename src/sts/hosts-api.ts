@@ -7,6 +7,7 @@ import {
   EVENTS_PATH,
   HOSTS_PATH,
   JOIN_TOKENS_PATH,
+  PLACEMENTS_PATH,
   RENEW_PATH,
   tokenEndpointPath,
   type EnrollRequest,
@@ -97,6 +98,14 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
     return reply
       .code(201)
       .send(await o.hosts.createJoinToken({ machine: { group, location: body.location } }))
+  })
+
+  app.get(PLACEMENTS_PATH, async (req) => {
+    const assertion = bearerToken(req.headers.authorization)
+    if (!assertion)
+      throw new Unauthenticated('AuthenticationFailed', 'a host assertion is required')
+    const host = await o.authenticateHost(assertion, `${o.authority()}${PLACEMENTS_PATH}`)
+    return { value: await o.hosts.placements(host.id) }
   })
 
   app.get(HOSTS_PATH, async (req) => {

@@ -12,6 +12,7 @@ import { call } from '../../../src/agent/test-http.js'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
 import { operatorToken } from '../../helpers/tokens.js'
 import {
+  eventually,
   keyless,
   management,
   MI_TOKENS,
@@ -37,6 +38,7 @@ const skip =
 const PREFIX = `kl${process.pid}${randomBytes(2).toString('hex')}`
 const NS_A = `${PREFIX}-vma`
 const NS_B = `${PREFIX}-vmb`
+const NS_C = `${PREFIX}-vmc`
 const IMDS = 'http://169.254.169.254/metadata/identity/oauth2/token'
 
 function exec(file: string, args: string[], env?: NodeJS.ProcessEnv) {
@@ -72,6 +74,8 @@ describe('IMDS at 169.254.169.254 in a VM network namespace', { skip }, () => {
   let vmA: { id: string; principalId?: string }
   let vmB: { id: string; principalId?: string }
   let runA: string
+  let m: ReturnType<typeof management>
+  let rg: string
 
   const control = (method: string, path: string, body?: unknown) =>
     call(`http://agent${path}`, {
@@ -83,8 +87,8 @@ describe('IMDS at 169.254.169.254 in a VM network namespace', { skip }, () => {
 
   before(async () => {
     k = await startKeyless()
-    const m = management(k, await operatorToken(k))
-    const rg = await m.createGroup('netns-rg')
+    m = management(k, await operatorToken(k))
+    rg = await m.createGroup('netns-rg')
     uami = await m.createIdentity(rg, 'vm-a-app')
     agent = await startAgentProcess(k, { joinToken: await m.joinToken() })
     vmA = await m.putVm(rg, 'vm-a', { hostId: agent.hostId, system: true, user: [uami.id] })
@@ -93,7 +97,7 @@ describe('IMDS at 169.254.169.254 in a VM network namespace', { skip }, () => {
   after(async () => {
     await agent?.stop()
     await k?.dispose()
-    for (const ns of [NS_A, NS_B]) await exec(IP!, ['netns', 'del', ns])
+    for (const ns of [NS_A, NS_B, NS_C]) await exec(IP!, ['netns', 'del', ns])
   })
 
   it('places each VM in its own namespace, creating it, with nothing for the workload to set', async () => {
@@ -217,5 +221,47 @@ describe('IMDS at 169.254.169.254 in a VM network namespace', { skip }, () => {
     const b = await curlIn(NS_B, '')
     assert.equal(b.code, 0, b.stderr)
     assert.ok(b.json().access_token)
+  })
+
+  it('serves a VM placed with properties.networkNamespace in it, with no one on the host asking', async () => {
+    const id = `${rg}/providers/Microsoft.Compute/virtualMachines/vm-c`
+    const put = (properties: Record<string, unknown>) =>
+      m.call('PUT', `${id}?api-version=2024-07-01`, {
+        location: 'eastus',
+        properties,
+        identity: { type: 'SystemAssigned' },
+      })
+    const bad = await put({ hostId: agent.hostId, networkNamespace: '../etc' })
+    assert.equal(bad.status, 400)
+    assert.equal(bad.json().error.code, 'InvalidNetns')
+    const hostless = await put({ networkNamespace: NS_C })
+    assert.equal(hostless.status, 400)
+    assert.equal(hostless.json().error.code, 'InvalidNetns')
+
+    const created = await put({ hostId: agent.hostId, networkNamespace: NS_C })
+    assert.equal(created.status, 201, created.text)
+    assert.equal(created.json().properties.networkNamespace, NS_C)
+    const principalId = created.json().identity.principalId
+    await eventually(10_000, async () => (await curlIn(NS_C, '')).code === 0, 100)
+    const token = (await curlIn(NS_C, '')).json().access_token
+    assert.equal((await verifyToken(k, token)).oid, principalId)
+    const runs = (await control('GET', '/runs')).json().value as {
+      netns?: string
+      placed?: boolean
+    }[]
+    assert.equal(runs.find((r) => r.netns === NS_C)?.placed, true)
+
+    // Taking the namespace away (PATCH null) ends the IMDS there.
+    const patched = await m.call('PATCH', `${id}?api-version=2024-07-01`, {
+      properties: { networkNamespace: null },
+    })
+    assert.equal(patched.status, 200, patched.text)
+    assert.equal(patched.json().properties.networkNamespace, undefined)
+    await eventually(10_000, async () => (await curlIn(NS_C, '')).code !== 0, 100)
+    const after = (await control('GET', '/runs')).json().value as { netns?: string }[]
+    assert.equal(
+      after.find((r) => r.netns === NS_C),
+      undefined,
+    )
   })
 })
