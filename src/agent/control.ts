@@ -3,10 +3,11 @@
 // authentication (like the Docker socket).
 //   GET    /status      host id, state, endpoints
 //   GET    /runs        the registered runs
-//   POST   /runs        {resourceId, protocol, uid?, pid?, ttlSeconds?}
+//   POST   /runs        {resourceId, protocol, uid?, pid?, ttlSeconds?, netns?}
 //                        → 201 {id, resourceId, protocol, createdAt, expiresAt?, uid, pid?, env}
 //                        uid: whose processes may use the run (default: the agent's own);
-//                        pid: bind to that process's tree; ttlSeconds: the run then expires.
+//                        pid: bind to that process's tree; ttlSeconds: the run then expires;
+//                        netns: IMDS at 169.254.169.254:80 in that network namespace.
 //   DELETE /runs/{id}   → 204
 import { chmodSync, existsSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
@@ -89,7 +90,7 @@ export async function startControlServer(o: {
     if (req.method === 'GET' && path === '/runs') return send(res, 200, { value: o.runs.list() })
     if (req.method === 'POST' && path === '/runs') {
       const body = await readJson(req)
-      const { resourceId, protocol = 'appservice', uid, pid, ttlSeconds } = body
+      const { resourceId, protocol = 'appservice', uid, pid, ttlSeconds, netns } = body
       if (typeof resourceId !== 'string' || typeof protocol !== 'string') {
         throw new BadRequest('InvalidRequest', 'resourceId and protocol must be strings')
       }
@@ -102,6 +103,7 @@ export async function startControlServer(o: {
         uid: uid as number | undefined,
         pid: pid as number | undefined,
         ttlMs: ttlSeconds === undefined ? undefined : (ttlSeconds as number) * 1000,
+        netns: netns as string | undefined,
       }
       return send(res, 201, await o.runs.create(resourceId, protocol as RunProtocol, owner))
     }

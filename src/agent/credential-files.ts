@@ -22,6 +22,8 @@ export interface StoredCredential {
   eventsUrl: string
   /** Origin the agent enrolled with. */
   serverUrl: string
+  /** The host's Microsoft.HybridCompute/machines resource, if it has one. */
+  machineResourceId?: string
   keyFile: string
   revoked?: boolean
 }

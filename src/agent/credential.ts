@@ -117,7 +117,13 @@ export async function openCredential(o: CredentialOptions) {
     const fresh = fromResponse(res.text, origin)
     if (fresh.hostId !== current.hostId)
       throw new EnrollmentError('renewal answered for another host')
-    const stored = saveCredential(o.stateDir, fresh, privateKey)
+    // The machine resource is named at enrollment; a renewal keeps it.
+    const machine = fresh.machineResourceId ?? current.machineResourceId
+    const stored = saveCredential(
+      o.stateDir,
+      { ...fresh, ...(machine ? { machineResourceId: machine } : {}) },
+      privateKey,
+    )
     current = toCredential(stored, privateKey)
     o.log.info({ hostId: current.hostId, notAfter: current.notAfter }, 'host credential renewed')
     return true

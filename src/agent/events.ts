@@ -2,6 +2,7 @@
 // Reconnects with jittered exponential backoff and resumes after the last id it saw
 // (`Last-Event-ID`), so events sent while it was away still arrive once it is back.
 import { setTimeout as sleep } from 'node:timers/promises'
+import { backoffDelay } from './backoff.js'
 import type { IncomingMessage } from 'node:http'
 import type { HttpsClient } from './https-client.js'
 import type { Logger } from './respond.js'
@@ -84,19 +85,18 @@ export function createEventFollower(o: EventFollowerOptions) {
   }
 
   async function loop(): Promise<void> {
-    let delay = initial
+    let failures = 0
     while (!abort.signal.aborted) {
       try {
         await connectOnce()
-        delay = initial
+        failures = 0
       } catch (err) {
         o.log.debug({ err: (err as Error).message }, 'event stream unavailable')
       }
       connected = false
       stream = undefined
       if (abort.signal.aborted) break
-      const wait = delay / 2 + Math.random() * (delay / 2)
-      delay = Math.min(max, delay * 2)
+      const wait = backoffDelay({ initialMs: initial, maxMs: max }, ++failures, Math.random)
       await sleep(wait, undefined, { signal: abort.signal }).catch(() => undefined)
     }
   }

@@ -16,6 +16,8 @@ export interface HostCredential extends AssertionSigner {
   eventsUrl: string
   /** Origin of the server (enrollment and renewal). */
   serverUrl: string
+  /** The host's own machine resource (Arc), served on the machine listener. */
+  machineResourceId?: string
 }
 
 export class EnrollmentError extends Error {
@@ -43,6 +45,7 @@ export function toCredential(stored: StoredCredential, privateKey: KeyObject): H
     tokenEndpoint: stored.tokenEndpoint,
     eventsUrl: stored.eventsUrl,
     serverUrl: stored.serverUrl,
+    ...(stored.machineResourceId ? { machineResourceId: stored.machineResourceId } : {}),
   }
 }
 
@@ -78,6 +81,9 @@ export function fromResponse(text: string, serverUrl: string): Omit<StoredCreden
     tokenEndpoint: c.tokenEndpoint,
     eventsUrl: c.eventsUrl,
     serverUrl,
+    ...(typeof c.machineResourceId === 'string' && c.machineResourceId
+      ? { machineResourceId: c.machineResourceId }
+      : {}),
   }
 }
 

@@ -1,6 +1,7 @@
 // A node:http listener for identity endpoints, bound to loopback or link-local only. node:http
 // rather than Fastify: the token path is a few checks and a map lookup, and should cost little
 // more than a bare response.
+import { chmodSync, rmSync } from 'node:fs'
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { assertLocalBind } from './bind-address.js'
@@ -14,20 +15,60 @@ export interface LocalListener {
   close(): Promise<void>
 }
 
+const serverFor = (handler: RequestListener) =>
+  createServer({ keepAliveTimeout: 5_000, requestTimeout: 30_000 }, handler)
+
+function listen(server: Server, options: { host: string; port: number } | { path: string }) {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+const closer = (server: Server) => () =>
+  new Promise<void>((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+
+/**
+ * The same handler on a Unix socket (owner only), for a relay that stands for `host`:`port`
+ * elsewhere (netns.ts): the listener reports that address, which the Host check compares.
+ */
+export async function listenUnix(
+  handler: RequestListener,
+  path: string,
+  stands: { host: string; port: number },
+): Promise<LocalListener> {
+  assertLocalBind(stands.host)
+  rmSync(path, { force: true })
+  const server = serverFor(handler)
+  await listen(server, { path })
+  chmodSync(path, 0o600)
+  const close = closer(server)
+  return {
+    server,
+    host: stands.host,
+    port: stands.port,
+    url: stands.port === 80 ? `http://${stands.host}` : `http://${stands.host}:${stands.port}`,
+    async close() {
+      await close()
+      rmSync(path, { force: true })
+    },
+  }
+}
+
 export async function listenLocal(
   handler: RequestListener,
   host: string,
   port: number,
 ): Promise<LocalListener> {
   assertLocalBind(host)
-  const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 30_000 }, handler)
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen({ host, port }, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  const server = serverFor(handler)
+  await listen(server, { host, port })
   const bound = (server.address() as AddressInfo).port
   const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
   return {
@@ -35,10 +76,6 @@ export async function listenLocal(
     host,
     port: bound,
     url: `http://${urlHost}:${bound}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
+    close: closer(server),
   }
 }

@@ -9,18 +9,23 @@ import { openCredential, type CredentialManager } from './credential.js'
 import { credentialPaths } from './credential-files.js'
 import { createEventFollower, type AgentEvent, type EventFollower } from './events.js'
 import { createHttpsClient } from './https-client.js'
+import { createServerPool, type ServerPool } from './server-pool.js'
 import type { RateLimits } from './rate-limiter.js'
 import { silentLogger, type Logger } from './respond.js'
-import type { Run, RunProtocol } from './runs.js'
+import type { Run, RunOwner, RunProtocol } from './runs.js'
 import { startServing, type Serving } from './serve.js'
 import { createStsClient, type HostAuthMethod } from './sts-client.js'
 import { createTokenCache, type TokenCache, type TokenCacheOptions } from './token-cache.js'
 import { isHostRevoked, type TokenSource } from './token-source.js'
+import { createPlacementSync, type PlacementSyncOptions } from './placements.js'
 import { systemClock } from '../common/clock.js'
+import { PLACEMENTS_PATH, type Placement } from '../common/agent-protocol.js'
 
 export interface AgentOptions {
   /** The Keyless server, e.g. https://keyless.example:8443 (enrollment and renewal). */
   serverUrl: string
+  /** More servers (replicas) to fail over to when it does not answer (server-pool.ts). */
+  serverUrls?: string[]
   /** PEM of the CA that signed the server's TLS certificate; default the one enrollment saved.
    * The agent trusts it alone (pinned) unless `trustSystemRoots`. */
   caCertPem?: string
@@ -45,11 +50,15 @@ export interface AgentOptions {
   arcGroupId?: number
   /** How token requests prove the host (default tls_client_auth; see sts-client.ts). */
   hostAuthMethod?: HostAuthMethod
+  /** Timing of the placement sync (placements.ts); tests shorten it. */
+  placements?: Pick<PlacementSyncOptions, 'debounceMs' | 'resyncMs'>
+  /** Port of the machine's own Arc listener (default 40342, azcmagent's; 0: a free one). */
+  machinePort?: number
   /** How often the credential's renewal time is checked (default 30 s). */
   renewCheckIntervalMs?: number
   cache?: Pick<
     TokenCacheOptions,
-    'refreshRatio' | 'refreshMarginMs' | 'refreshRetryMs' | 'maxEntries'
+    'refreshRatio' | 'refreshMarginMs' | 'refreshRetryMs' | 'refreshRetryMaxMs' | 'maxEntries'
   >
 }
 
@@ -57,13 +66,16 @@ export interface RunningAgent {
   hostId: string
   /** IDENTITY_ENDPOINT of the shared App Service listener. */
   identityEndpoint: string
+  /** The host's machine resource and the IMDS_ENDPOINT of its Arc listener, if served. */
+  machine?: { resourceId: string; endpoint: string }
   controlSocket: string
   /** The Keyless CA as received at enrollment (for NODE_EXTRA_CA_CERTS and friends). */
   caCertFile: string
   credential: CredentialManager
   cache: TokenCache
+  servers: ServerPool
   events: EventFollower
-  createRun(resourceId: string, protocol?: RunProtocol): Promise<Run>
+  createRun(resourceId: string, protocol?: RunProtocol, owner?: RunOwner): Promise<Run>
   deleteRun(id: string): Promise<void>
   close(): Promise<void>
 }
@@ -73,10 +85,13 @@ export { systemClock } from '../common/clock.js'
 export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const clock = o.clock ?? systemClock
   const log = o.logger ?? silentLogger
-  const http = createHttpsClient({
-    caPem: o.caCertPem ?? savedCa(o.stateDir),
-    trustSystemRoots: o.trustSystemRoots,
-  })
+  const http = createServerPool(
+    createHttpsClient({
+      caPem: o.caCertPem ?? savedCa(o.stateDir),
+      trustSystemRoots: o.trustSystemRoots,
+    }),
+    [o.serverUrl, ...(o.serverUrls ?? [])],
+  )
   const credential = await openCredential({
     stateDir: o.stateDir,
     serverUrl: o.serverUrl,
@@ -88,6 +103,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     checkIntervalMs: o.renewCheckIntervalMs,
   })
   const hostId = credential.current().hostId
+  const machineResourceId = credential.current().machineResourceId
   const sts = createStsClient({
     credential: credential.current,
     authMethod: o.hostAuthMethod,
@@ -115,7 +131,25 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     cache.clear()
     credential.markRevoked()
     void events.stop()
+    void placements?.stop()
   }
+
+  // Addressed, like the events URL, to the server's own authority.
+  async function fetchPlacements(): Promise<Placement[]> {
+    const c = credential.current()
+    const url = `${new URL(c.eventsUrl).origin}${PLACEMENTS_PATH}`
+    const res = await http.send(url, {
+      headers: {
+        authorization: `Bearer ${await signAssertion(c, url, clock)}`,
+        accept: 'application/json',
+      },
+    })
+    if (res.status !== 200) throw new Error(`placements answered ${res.status}`)
+    const value = (JSON.parse(res.text) as { value?: unknown }).value
+    return Array.isArray(value) ? (value as Placement[]) : []
+  }
+  // Assigned once serving has started; events and revocation may run before that.
+  let placements: ReturnType<typeof createPlacementSync> | undefined = undefined
 
   function onEvent(e: AgentEvent): void {
     switch (e.kind) {
@@ -125,9 +159,13 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       case 'principal.deleted':
         cache.purgeIdentity(e.subject)
         break
+      case 'resource.created':
+        placements?.schedule()
+        break
       case 'resource.deleted':
       case 'resource.updated':
         cache.purgeResource(e.subject)
+        placements?.schedule()
         break
       case 'host.revoked':
         if (e.subject.toLowerCase() !== hostId.toLowerCase()) return
@@ -147,6 +185,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     // Without an id to resume from, changes made while disconnected are unknown: start afresh.
     onConnect: ({ resumed, first }) => {
       if (!resumed && !first) cache.clear()
+      placements?.schedule()
     },
     log,
   })
@@ -164,12 +203,18 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       rateLimits: o.rateLimits,
       arcTokensDir: o.arcTokensDir,
       arcGroupId: o.arcGroupId,
+      machine: machineResourceId
+        ? { resourceId: machineResourceId, port: o.machinePort }
+        : undefined,
       status: () => ({
         hostId,
         revoked: credential.revoked,
         credentialNotAfter: credential.current().notAfter,
         eventsConnected: events.connected,
         cachedTokens: cache.size,
+        cache: cache.stats,
+        servers: { preferred: http.preferred, ...http.stats },
+        placementFailures: placements?.failures ?? {},
         caCertFile: credentialPaths(o.stateDir).ca,
         caBundleFile: credentialPaths(o.stateDir).caBundle,
       }),
@@ -178,22 +223,36 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     http.close()
     throw err
   }
+  placements = createPlacementSync({
+    fetchPlacements,
+    runs: serving.runs,
+    log,
+    ...o.placements,
+  })
   credential.start()
   events.start()
-  log.info({ hostId, identityEndpoint: serving.identityEndpoint }, 'agent started')
+  const machine =
+    machineResourceId && serving.machine
+      ? { resourceId: machineResourceId, endpoint: serving.machine.url }
+      : undefined
+  log.info({ hostId, identityEndpoint: serving.identityEndpoint, machine }, 'agent started')
 
   return {
     hostId,
     identityEndpoint: serving.identityEndpoint,
+    machine,
     controlSocket: serving.control.socketPath,
     caCertFile: credentialPaths(o.stateDir).ca,
     credential,
     cache,
+    servers: http,
     events,
-    createRun: (resourceId, protocol = 'appservice') => serving.runs.create(resourceId, protocol),
+    createRun: (resourceId, protocol = 'appservice', owner) =>
+      serving.runs.create(resourceId, protocol, owner),
     deleteRun: (id) => serving.runs.delete(id),
     async close() {
       credential.stop()
+      await placements?.stop()
       await events.stop()
       await serving.close()
       http.close()
@@ -202,7 +261,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
 }
 
 export { ARC_TOKENS_DIR } from './arc-challenges.js'
-export { RUN_PROTOCOLS, type Run, type RunProtocol } from './runs.js'
+export { RUN_PROTOCOLS, type Run, type RunOwner, type RunProtocol } from './runs.js'
+export { IMDS_ADDRESS, IMDS_PORT } from './netns.js'
 export type { Logger } from './respond.js'
 export const controlSocketPath = (stateDir: string): string => join(stateDir, 'control.sock')
 

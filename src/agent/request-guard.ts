@@ -58,12 +58,17 @@ export function hasBody(headers: IncomingHttpHeaders): boolean {
   return length !== undefined && length !== '0'
 }
 
-/** Throws the endpoint's 400 (or 405) for a request no identity listener should answer. */
-export function guardRequest(req: IncomingMessage): void {
+/**
+ * Throws the endpoint's 400 (or 405) for a request no identity listener should answer. `stands`:
+ * the address a relayed listener stands for (its socket is a Unix socket, netns.ts).
+ */
+export function guardRequest(req: IncomingMessage, stands?: { host: string; port: number }): void {
   const proxy = proxyHeaderOf(req.headers)
   if (proxy !== undefined) throw EndpointErrors.forwarded(proxy)
   const socket = req.socket
-  if (!isOwnHost(req.headers.host, socket.localAddress ?? '', socket.localPort ?? 0)) {
+  const address = stands?.host ?? socket.localAddress ?? ''
+  const port = stands?.port ?? socket.localPort ?? 0
+  if (!isOwnHost(req.headers.host, address, port)) {
     throw EndpointErrors.wrongHost()
   }
   if (req.method !== 'GET') throw EndpointErrors.methodNotAllowed()

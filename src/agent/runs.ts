@@ -1,6 +1,8 @@
 // Runs: a workload started as a compute resource. Each run gets what its protocol needs:
 //   appservice  a fresh IDENTITY_HEADER on the shared App Service listener
-//   imds        its own IMDS listener (AZURE_POD_IDENTITY_AUTHORITY_HOST)
+//   imds        its own IMDS listener (AZURE_POD_IDENTITY_AUTHORITY_HOST), or, for a resource
+//               with its own network namespace (`netns`), 169.254.169.254:80 in that namespace
+//               and no variable at all, as on an Azure VM (netns.ts)
 //   arc         its own Arc listener (IDENTITY_ENDPOINT + IMDS_ENDPOINT)
 // Runs are kept in runs.json (header digests only, never the header), so a restarted agent
 // serves the processes it served before, on the same ports. Every run is bound to the uid that
@@ -10,9 +12,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeSecretFile } from '../common/files.js'
 import type { Clock } from '../domain/clock.js'
-import { BadRequest, NotFound } from '../domain/errors.js'
+import { BadRequest, Conflict, NotFound } from '../domain/errors.js'
 import { parseResourceId } from '../domain/resource-id.js'
 import type { LocalListener } from './http-listener.js'
+import { assertNamespaceName } from './netns.js'
 import type { IdentityHeaders } from './identity-headers.js'
 import type { ProcessStart } from './peer-process.js'
 import type { RunBinding } from './run-binding.js'
@@ -34,6 +37,10 @@ export interface Run {
   uid: number
   /** The process whose tree may use the run (`keyless run`), if bound to one. */
   pid?: number
+  /** The resource's own network namespace: every process in it may use the run. */
+  netns?: string
+  /** Created for the resource's placement on this host (placements.ts), not by hand. */
+  placed?: boolean
   /** What the workload's environment needs; present only in the answer that created the run. */
   env?: Record<string, string>
 }
@@ -45,6 +52,9 @@ export interface RunOwner {
   pid?: number
   /** Lifetime in ms; absent: until deleted. */
   ttlMs?: number
+  /** Serve IMDS at 169.254.169.254:80 in this network namespace (protocol imds only). */
+  netns?: string
+  placed?: boolean
 }
 
 interface RunRecord extends Omit<Run, 'env'> {
@@ -64,6 +74,7 @@ export interface RunsOptions {
     runId: string,
     caller: Caller,
     port: number,
+    netns?: string,
   ) => Promise<LocalListener>
   log: Logger
   /** The agent's own uid: the binding of a run whose creator did not say (and of older runs). */
@@ -89,18 +100,25 @@ function parseResource(resourceId: string) {
 
 function callerOf(record: RunRecord): Caller {
   const parsed = parseResource(record.resourceId)
+  // In its own namespace, the run's callers are whoever is in it, as on a VM.
+  if (record.netns !== undefined) return { resourceId: parsed.id, key: parsed.key }
   const binding: RunBinding = { uid: record.uid, tree: record.tree, expiresAt: record.expiresAt }
   return { resourceId: parsed.id, key: parsed.key, binding }
 }
 
 const isId = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
 
-function envFor(protocol: RunProtocol, base: string, header?: string): Record<string, string> {
+function envFor(
+  protocol: RunProtocol,
+  base: string,
+  header?: string,
+  netns?: string,
+): Record<string, string> {
   switch (protocol) {
     case 'appservice':
       return { IDENTITY_ENDPOINT: `${base}${APPSERVICE_TOKEN_PATH}`, IDENTITY_HEADER: header! }
     case 'imds':
-      return { AZURE_POD_IDENTITY_AUTHORITY_HOST: base }
+      return netns === undefined ? { AZURE_POD_IDENTITY_AUTHORITY_HOST: base } : {}
     case 'arc':
       return { IDENTITY_ENDPOINT: `${base}${IMDS_TOKEN_PATH}`, IMDS_ENDPOINT: base }
   }
@@ -120,7 +138,33 @@ export function createRuns(o: RunsOptions) {
     ...(r.expiresAt === undefined ? {} : { expiresAt: r.expiresAt }),
     uid: r.uid,
     ...(r.tree ? { pid: r.tree.pid } : {}),
+    ...(r.netns === undefined ? {} : { netns: r.netns }),
+    ...(r.placed ? { placed: true } : {}),
   })
+
+  /** The namespace of a new run, checked: imds only, not bound to a process, one run each. */
+  function namespaceOf(protocol: RunProtocol, owner: RunOwner): string | undefined {
+    const { netns } = owner
+    if (netns === undefined) return undefined
+    assertNamespaceName(netns)
+    if (protocol !== 'imds') {
+      throw new BadRequest('InvalidProtocol', 'a network namespace is served over imds only')
+    }
+    if (owner.pid !== undefined || owner.ttlMs !== undefined) {
+      throw new BadRequest(
+        'InvalidRequest',
+        'a run in a network namespace is bound to its namespace, not to a pid or a ttl',
+      )
+    }
+    const holder = [...records.values()].find((r) => r.netns === netns)
+    if (holder) {
+      throw new Conflict(
+        'NetnsInUse',
+        `network namespace '${netns}' already has IMDS, for ${holder.resourceId} (run ${holder.id})`,
+      )
+    }
+    return netns
+  }
 
   function ownerFields(owner: RunOwner): Pick<RunRecord, 'uid' | 'tree' | 'expiresAt'> {
     const { uid = o.defaultUid, pid, ttlMs } = owner
@@ -149,7 +193,13 @@ export function createRuns(o: RunsOptions) {
 
   async function attach(record: RunRecord, caller: Caller): Promise<string> {
     if (record.protocol === 'appservice') return o.appServiceUrl
-    const listener = await o.openListener(record.protocol, record.id, caller, record.port ?? 0)
+    const listener = await o.openListener(
+      record.protocol,
+      record.id,
+      caller,
+      record.port ?? 0,
+      record.netns,
+    )
     listeners.set(record.id, listener)
     record.port = listener.port
     return listener.url
@@ -163,12 +213,15 @@ export function createRuns(o: RunsOptions) {
           `protocol must be one of ${RUN_PROTOCOLS.join(', ')}`,
         )
       }
+      const netns = namespaceOf(protocol, owner)
       const record: RunRecord = {
         id: randomUUID(),
         resourceId: parseResource(resourceId).id,
         protocol,
         createdAt: o.clock.now(),
         ...ownerFields(owner),
+        ...(netns === undefined ? {} : { netns }),
+        ...(netns !== undefined && owner.placed ? { placed: true } : {}),
       }
       const caller = callerOf(record)
       let header: string | undefined
@@ -181,10 +234,10 @@ export function createRuns(o: RunsOptions) {
       records.set(record.id, record)
       save()
       o.log.info(
-        { runId: record.id, resourceId: record.resourceId, protocol, uid: record.uid },
+        { runId: record.id, resourceId: record.resourceId, protocol, netns, uid: record.uid },
         'run created',
       )
-      return { ...publicRun(record), env: envFor(protocol, base, header) }
+      return { ...publicRun(record), env: envFor(protocol, base, header, record.netns) }
     },
 
     async delete(id: string): Promise<void> {

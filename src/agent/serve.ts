@@ -8,7 +8,8 @@ import { Conflict } from '../domain/errors.js'
 import { ARC_TOKENS_DIR, createArcChallenges, type ArcChallenges } from './arc-challenges.js'
 import { arcProve } from './arc-endpoint.js'
 import { claimControlSocket, startControlServer, type ControlServer } from './control.js'
-import { listenLocal, type LocalListener } from './http-listener.js'
+import { listenLocal, listenUnix, type LocalListener } from './http-listener.js'
+import { IMDS_ADDRESS, IMDS_PORT, startNetnsRelay } from './netns.js'
 import { PROTOCOLS } from './identity-request.js'
 import { createIdentityHeaders } from './identity-headers.js'
 import { createPeerLookup } from './peer-process.js'
@@ -42,15 +43,48 @@ export interface ServeOptions {
   procRoot?: string
   /** Outstanding Arc keys per caller uid (default 16). */
   arcChallengesPerCaller?: number
+  /** The host's own machine resource, served over Arc to every local process that can read
+   * the key files, as azcmagent's himds does; `port` default MACHINE_PORT. */
+  machine?: { resourceId: string; port?: number }
 }
+
+/** The port of azcmagent's himds, where Arc clients look without IDENTITY_ENDPOINT. */
+export const MACHINE_PORT = 40342
 
 export interface Serving {
   appService: LocalListener
+  /** The machine's Arc listener (IMDS_ENDPOINT), when the host has a machine resource. */
+  machine?: LocalListener
   /** IDENTITY_ENDPOINT of the App Service protocol. */
   identityEndpoint: string
   runs: Runs
   control: ControlServer
   close(): Promise<void>
+}
+
+/** A run's IMDS in its network namespace: the handler on a Unix socket, the relay in front. */
+async function openNamespaceListener(
+  handler: Parameters<typeof listenUnix>[0],
+  netns: string,
+  socketPath: string,
+  log: Logger,
+): Promise<LocalListener> {
+  const listener = await listenUnix(handler, socketPath, { host: IMDS_ADDRESS, port: IMDS_PORT })
+  let relay
+  try {
+    relay = await startNetnsRelay(netns, socketPath, log)
+  } catch (err) {
+    await listener.close()
+    throw err
+  }
+  log.info({ netns, address: `${IMDS_ADDRESS}:${IMDS_PORT}` }, 'IMDS listening in namespace')
+  return {
+    ...listener,
+    async close() {
+      await relay.close()
+      await listener.close()
+    },
+  }
 }
 
 /** The previous App Service port, so restored runs' IDENTITY_ENDPOINT stays valid. */
@@ -133,18 +167,41 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     log: o.log,
     defaultUid: process.getuid?.() ?? 0,
     processStart: (pid) => peers.processStart(pid),
-    openListener: (protocol, runId, caller, port) => {
+    openListener: (protocol, runId, caller, port, netns) => {
       const prove = protocol === 'arc' ? arcProve(arc(), runId) : undefined
+      const stands = netns === undefined ? undefined : { host: IMDS_ADDRESS, port: IMDS_PORT }
       const handler = createTokenHandler(
         deps,
         PROTOCOLS[protocol],
         IMDS_TOKEN_PATH,
         () => caller,
         prove,
+        stands,
       )
-      return listenLocal(handler, host, port)
+      if (netns === undefined || stands === undefined) return listenLocal(handler, host, port)
+      return openNamespaceListener(handler, netns, join(o.stateDir, `imds-${runId}.sock`), o.log)
     },
   })
+  let machine: LocalListener | undefined
+  if (o.machine) {
+    try {
+      const caller = { resourceId: o.machine.resourceId, key: o.machine.resourceId.toLowerCase() }
+      const handler = createTokenHandler(
+        deps,
+        PROTOCOLS.arc,
+        IMDS_TOKEN_PATH,
+        () => caller,
+        arcProve(arc(), 'machine'),
+      )
+      machine = await listenLocal(handler, host, o.machine.port ?? MACHINE_PORT)
+    } catch (err) {
+      // The workloads' runs do not depend on it: say what is missing and serve them.
+      o.log.warn(
+        { err: (err as Error).message, resourceId: o.machine.resourceId },
+        'the machine identity is not served',
+      )
+    }
+  }
   const pruner = setInterval(() => {
     runs.prune().catch((err: unknown) => o.log.warn({ err }, 'expired runs not removed'))
   }, 60_000).unref()
@@ -160,12 +217,14 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     })
   } catch (err) {
     await runs.close()
+    await machine?.close()
     await appService.close()
     throw err
   }
 
   return {
     appService,
+    machine,
     identityEndpoint,
     runs,
     control,
@@ -174,6 +233,7 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
       if (sweeper) clearInterval(sweeper)
       await control.close()
       await runs.close()
+      await machine?.close()
       await appService.close()
       challenges?.close()
     },

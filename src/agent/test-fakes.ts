@@ -3,7 +3,12 @@
 import type { RequestListener } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { LOCAL_NAMES, createCertificateAuthority, issueCertificate } from '../common/pki.js'
+import {
+  LOCAL_NAMES,
+  createCertificateAuthority,
+  issueCertificate,
+  type PemPair,
+} from '../common/pki.js'
 import type { Clock } from '../domain/clock.js'
 import { AgentErrorCodes } from '../common/agent-protocol.js'
 import {
@@ -78,13 +83,16 @@ export const refused = () =>
     [AgentErrorCodes.identityNotFound],
   )
 
-/** An HTTPS server on 127.0.0.1 with a certificate from a fresh CA, for client tests. */
-export async function fakeHttpsServer(handler: RequestListener) {
-  const ca = await createCertificateAuthority('Fake CA', {
-    now: Date.now(),
-    validityDays: 2,
-    permitted: LOCAL_NAMES,
-  })
+/** An HTTPS server on 127.0.0.1 with a certificate from a fresh CA (or `sharedCa`, for
+ * several servers one client trusts), for client tests. */
+export async function fakeHttpsServer(handler: RequestListener, sharedCa?: PemPair) {
+  const ca =
+    sharedCa ??
+    (await createCertificateAuthority('Fake CA', {
+      now: Date.now(),
+      validityDays: 2,
+      permitted: LOCAL_NAMES,
+    }))
   const tls = await issueCertificate(ca, {
     now: Date.now(),
     validityDays: 2,
@@ -96,6 +104,7 @@ export async function fakeHttpsServer(handler: RequestListener) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     ca: ca.certPem,
+    caPair: ca,
     origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () =>
       new Promise<void>((resolve) => {

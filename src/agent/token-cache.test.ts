@@ -120,6 +120,69 @@ describe('token cache', () => {
     assert.equal(source.requests.length, 3)
   })
 
+  it('backs off refresh attempts of a key exponentially, with jitter, while the server stays down', async () => {
+    const clock = fakeClock()
+    const source = fakeSource(clock, 3600)
+    const cache = createTokenCache({ source, clock, random: () => 0.999999 })
+    await cache.get(req())
+    source.behaviour = offline()
+    clock.advance(3000 * 1000)
+    const attemptsAt: number[] = []
+    for (let s = 0; s < 80; s++) {
+      const before = source.requests.length
+      await cache.get(req())
+      await tick()
+      if (source.requests.length > before) attemptsAt.push(s)
+      clock.advance(1000)
+    }
+    // Waits of ~10, 20 and 40 s after the first three failures (random at its top).
+    assert.deepEqual(attemptsAt, [0, 10, 30, 70])
+  })
+
+  it('spreads the refreshes of keys that failed together when the server returns', async () => {
+    const clock = fakeClock()
+    const source = fakeSource(clock, 3600)
+    let seed = 1
+    const random = () => ((seed = (seed * 48271) % 2147483647) - 1) / 2147483646
+    const cache = createTokenCache({ source, clock, random })
+    const keys = Array.from({ length: 20 }, (_, i) => req({ resource: `https://app${i}.example` }))
+    for (const k of keys) await cache.get(k)
+    source.behaviour = offline()
+    clock.advance(3000 * 1000)
+    for (const k of keys) await cache.get(k)
+    await tick()
+    source.behaviour = 'ok'
+    const sent = source.requests.length
+    // Second by second after the failure, each key asks once, when its own wait is over.
+    const perSecond: number[] = []
+    for (let s = 0; s < 11; s++) {
+      clock.advance(1000)
+      const before = source.requests.length
+      for (const k of keys) await cache.get(k)
+      await tick()
+      perSecond.push(source.requests.length - before)
+    }
+    assert.equal(source.requests.length - sent, keys.length, 'each key refreshed once')
+    assert.ok(Math.max(...perSecond) < keys.length / 2, `spread: ${perSecond.join(' ')}`)
+    assert.equal(
+      perSecond.slice(0, 4).reduce((a, b) => a + b),
+      0,
+      'none before half the wait',
+    )
+  })
+
+  it('counts hits, misses, refreshes and failed refreshes', async () => {
+    const { cache, source, clock } = setup(3600)
+    await cache.get(req())
+    await cache.get(req())
+    assert.equal(cache.peek(req({ resource: 'https://other.example' })), undefined)
+    source.behaviour = offline()
+    clock.advance(3000 * 1000)
+    await cache.get(req())
+    await tick()
+    assert.deepEqual(cache.stats, { hits: 2, misses: 1, refreshes: 1, refreshFailures: 1 })
+  })
+
   it('recovers when the server is back', async () => {
     const { cache, source, clock } = setup(3600)
     const first = await cache.get(req())

@@ -2,12 +2,15 @@
 // - Refresh ahead: once less than a third of a token's lifetime (or 5 minutes) is left, the next
 //   request triggers a background refresh and is still answered from the cache.
 // - Outages: a cached token is served until it expires, whatever the server does meanwhile;
-//   only a definitive refusal (a 4xx other than 408/429) drops it.
+//   only a definitive refusal (a 4xx other than 408/429) drops it. Failed refreshes of a key are
+//   retried with jittered exponential backoff (backoff.ts), so keys that failed together during
+//   an outage come back spread out when the server returns.
 // - One request per key at a time reaches the server (single flight).
 // - Purges (from the change stream) drop entries at once, and a request in flight while a purge
 //   runs is asked again rather than cached, so a detach is never undone by a late answer.
 import type { Clock } from '../domain/clock.js'
 import { parseResourceId } from '../domain/resource-id.js'
+import { backoffDelay } from './backoff.js'
 import {
   TokenRequestError,
   type IssuedToken,
@@ -23,8 +26,12 @@ export interface TokenCacheOptions {
   refreshRatio?: number
   /** …or less than this (default 5 minutes). */
   refreshMarginMs?: number
-  /** Spacing of background refresh attempts for one key (default 10 s). */
+  /** Spacing of background refresh attempts for one key (default 10 s), doubled after each
+   * failed attempt up to `refreshRetryMaxMs` (default 5 minutes), jittered. */
   refreshRetryMs?: number
+  refreshRetryMaxMs?: number
+  /** In [0, 1): the jitter (default Math.random). */
+  random?: () => number
   /** Oldest entries are evicted beyond this (default 10 000). */
   maxEntries?: number
   onRefreshError?: (err: unknown, request: TokenRequest) => void
@@ -37,6 +44,8 @@ interface Entry {
   msiResKey: string
   refreshAt: number
   nextAttemptAt: number
+  /** Background refreshes that failed in a row. */
+  failures: number
 }
 
 interface Flight {
@@ -67,6 +76,9 @@ export function createTokenCache(o: TokenCacheOptions) {
   const ratio = o.refreshRatio ?? 1 / 3
   const margin = o.refreshMarginMs ?? 300_000
   const retryMs = o.refreshRetryMs ?? 10_000
+  const backoff = { initialMs: retryMs, maxMs: Math.max(retryMs, o.refreshRetryMaxMs ?? 300_000) }
+  const random = o.random ?? Math.random
+  const stats = { hits: 0, misses: 0, refreshes: 0, refreshFailures: 0 }
   const maxEntries = o.maxEntries ?? 10_000
   const entries = new Map<string, Entry>()
   const flights = new Map<string, Flight>()
@@ -87,6 +99,7 @@ export function createTokenCache(o: TokenCacheOptions) {
       msiResKey: resourceKey(token.msiResId),
       refreshAt: now + Math.max(0, lifetime - Math.max(lifetime * ratio, margin)),
       nextAttemptAt: now + retryMs,
+      failures: 0,
     })
   }
 
@@ -115,12 +128,17 @@ export function createTokenCache(o: TokenCacheOptions) {
     return flight.promise
   }
 
-  function refreshInBackground(key: string, request: TokenRequest, entry: Entry, now: number) {
-    entry.nextAttemptAt = now + retryMs
+  function refreshInBackground(key: string, request: TokenRequest, entry: Entry) {
+    // Until this attempt ends, no other starts; then the backoff decides the next one.
+    entry.nextAttemptAt = Number.POSITIVE_INFINITY
+    stats.refreshes++
     fetch(key, request).catch((err: unknown) => {
+      stats.refreshFailures++
       if (err instanceof TokenRequestError && !err.isTransient && entries.get(key) === entry) {
         entries.delete(key)
       }
+      entry.failures++
+      entry.nextAttemptAt = o.clock.now() + backoffDelay(backoff, entry.failures, random)
       o.onRefreshError?.(err, request)
     })
   }
@@ -134,7 +152,7 @@ export function createTokenCache(o: TokenCacheOptions) {
       return undefined
     }
     if (now >= entry.refreshAt && now >= entry.nextAttemptAt && !flights.has(key)) {
-      refreshInBackground(key, request, entry, now)
+      refreshInBackground(key, request, entry)
     }
     return entry.token
   }
@@ -155,13 +173,22 @@ export function createTokenCache(o: TokenCacheOptions) {
   return {
     /** The cached token if there is a usable one (the hot path: no promise involved). */
     peek(request: TokenRequest): IssuedToken | undefined {
-      return cached(keyOf(request), request)
+      const token = cached(keyOf(request), request)
+      if (token) stats.hits++
+      return token
     },
     /** A token for the request: cached, or from the source (concurrent callers share one call). */
     get(request: TokenRequest): Promise<IssuedToken> {
       const key = keyOf(request)
       const token = cached(key, request)
+      if (token) stats.hits++
+      else stats.misses++
       return token ? Promise.resolve(token) : fetch(key, request)
+    },
+    /** Counts since start: answers from the cache, requests that were not, background refreshes
+     * started and those that failed. */
+    get stats(): Readonly<typeof stats> {
+      return { ...stats }
     },
     /** Every entry of a calling compute resource (`identity.detached`). */
     purgeCaller(resourceId: string): number {

@@ -63,6 +63,8 @@ export function createTokenHandler(
   path: string,
   authenticate: Authenticate,
   prove?: Prove,
+  /** The address a relayed listener stands for (netns.ts); default the socket's own. */
+  stands?: { host: string; port: number },
 ): RequestListener {
   const readQuery = createQueryReader(rules)
   const admitPeer = createPeerAdmission({ ...deps, protocol: rules.name })
@@ -115,7 +117,7 @@ export function createTokenHandler(
 
   return (req, res) => {
     try {
-      guardRequest(req)
+      guardRequest(req, stands)
       const url = req.url ?? '/'
       const q = url.indexOf('?')
       if (!samePath(q < 0 ? url : url.slice(0, q), path)) throw EndpointErrors.notFound()

@@ -41,6 +41,8 @@ const POLICIES: Readonly<Record<string, VersionPolicy>> = {
   // prettier-ignore
   'microsoft.authorization': policy(['2022-04-01', '2022-01-01-preview', '2020-10-01-preview', '2020-08-01-preview', '2020-04-01-preview', '2018-09-01-preview', '2018-07-01', '2018-01-01-preview', '2015-07-01']),
   'microsoft.authorization/denyassignments': policy(['2022-04-01', '2018-07-01-preview']),
+  // prettier-ignore
+  'microsoft.hybridcompute': policy(['2024-07-10', '2022-12-27', '2022-11-10', '2022-03-10', '2021-05-20', '2020-08-02', '2019-12-12']),
   'keyless.compute': policy(['2024-01-01']),
 }
 

@@ -9,9 +9,10 @@ import { CliError, EXIT } from './errors.js'
 import { handleShutdownSignals } from './shutdown.js'
 
 interface AgentFlags {
-  server: string
+  server: string[]
   joinToken?: string
   joinTokenFile?: string
+  name?: string
   caFile?: string
   trustSystemRoots?: boolean
   stateDir?: string
@@ -19,6 +20,7 @@ interface AgentFlags {
   port?: number
   arcTokensDir?: string
   arcGroup?: number
+  machinePort?: number
   ratePerSecond?: number
   concurrent?: number
   logLevel: string
@@ -72,7 +74,17 @@ export function registerAgent(program: Command): void {
     .description(
       'run the Keyless agent on this host: serves managed-identity tokens to local workloads',
     )
-    .requiredOption('--server <url>', 'the Keyless server, e.g. https://keyless.example:8443')
+    .requiredOption(
+      '--server <url>',
+      'the Keyless server, e.g. https://keyless.example:8443; repeat it (or separate by commas) for replicas to fail over to',
+      (value: string, previous: string[] = []) => [
+        ...previous,
+        ...value
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean),
+      ],
+    )
     .option(
       '--join-token <token>',
       'one-time join token (first start only). Visible in the process list and shell history: prefer $KEYLESS_JOIN_TOKEN or --join-token-file',
@@ -80,6 +92,10 @@ export function registerAgent(program: Command): void {
     .option(
       '--join-token-file <file>',
       'read the join token from a file (or $KEYLESS_JOIN_TOKEN_FILE); the file may be deleted after the first start',
+    )
+    .option(
+      '--name <name>',
+      "this host's name at enrollment, and its machine resource's (default: the host name)",
     )
     .option(
       '--ca-file <pem>',
@@ -109,6 +125,12 @@ export function registerAgent(program: Command): void {
       'group allowed to read Arc challenge keys (default: root only)',
       integer(0),
     )
+    .option(
+      '--machine-port <port>',
+      "port of the machine's own Arc endpoint, when the host has a machine resource (0: free)",
+      integer(0),
+      40342,
+    )
     .option('--rate-per-second <n>', 'token requests per second per caller', positive)
     .option('--concurrent <n>', 'token requests in progress per caller', integer(1))
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'info')
@@ -132,23 +154,32 @@ export function registerAgent(program: Command): void {
         ...(flags.ratePerSecond ? { perSecond: flags.ratePerSecond } : {}),
         ...(flags.concurrent ? { concurrent: flags.concurrent } : {}),
       }
+      const [serverUrl, ...serverUrls] = flags.server
+      if (!serverUrl) throw new CliError(EXIT.usage, '--server needs a URL')
       const agent = await startAgent({
-        serverUrl: flags.server,
+        serverUrl,
+        serverUrls,
         caCertPem,
         trustSystemRoots: flags.trustSystemRoots === true,
         stateDir: resolveAgentStateDir(flags.stateDir, process.env),
         joinToken: resolveJoinToken(flags, process.env),
+        hostName: flags.name,
         logger,
         listenHost: flags.listen,
         appServicePort: flags.port,
         arcTokensDir: flags.arcTokensDir,
         arcGroupId: flags.arcGroup,
+        machinePort: flags.machinePort,
         rateLimits,
       })
       console.log('Keyless agent is up.')
       console.log(`  hostId               ${agent.hostId}`)
       console.log(`  identityEndpoint     ${agent.identityEndpoint}`)
       console.log(`  controlSocket        ${agent.controlSocket}`)
+      if (agent.machine) {
+        console.log(`  machine              ${agent.machine.resourceId}`)
+        console.log(`  machineEndpoint      ${agent.machine.endpoint}`)
+      }
       handleShutdownSignals({
         log: (fields, message) => logger.info(fields, message),
         releaseSync: () => undefined,

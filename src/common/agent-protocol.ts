@@ -25,6 +25,15 @@ export const RENEW_PATH = `${API_PREFIX}/hosts/renew`
 export const JOIN_TOKENS_PATH = `${API_PREFIX}/joinTokens`
 export const HOSTS_PATH = `${API_PREFIX}/hosts`
 export const EVENTS_PATH = `${API_PREFIX}/events`
+/** GET, as a host (assertion addressed to this URL): the resources placed on it that name a
+ * network namespace, `{value: Placement[]}`. */
+export const PLACEMENTS_PATH = `${API_PREFIX}/hosts/placements`
+
+/** A compute resource on the asking host whose workloads run in `networkNamespace` there. */
+export interface Placement {
+  resourceId: string
+  networkNamespace: string
+}
 
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 export const ASSERTION_ALGORITHM = 'ES256'
@@ -92,6 +101,17 @@ export interface HostCredentialResponse {
   /** The token endpoint to use, e.g. https://host:port/<tenant>/oauth2/v2.0/token */
   tokenEndpoint: string
   eventsUrl: string
+  /** ARM id of the host's Microsoft.HybridCompute/machines resource, when its join token named a
+   * resource group: the agent serves that machine's identity over the Arc protocol. */
+  machineResourceId?: string
+}
+
+/** The body of a POST to JOIN_TOKENS_PATH (absent: a host without a machine resource). */
+export interface JoinTokenRequest {
+  /** `/subscriptions/<s>/resourceGroups/<g>`: where the host's machine resource is created. */
+  resourceGroupId?: string
+  /** Default: the resource group's location. */
+  location?: string
 }
 
 export interface RenewRequest {
@@ -101,6 +121,7 @@ export interface RenewRequest {
 /** Events the agent acts on (a subset of the server's change log). */
 export const AGENT_EVENT_KINDS = [
   'identity.detached',
+  'resource.created',
   'principal.deleted',
   'resource.deleted',
   'resource.updated',

@@ -37,6 +37,7 @@ describe('host enrollment', () => {
     hosts = createHostRegistry({
       store,
       clock: { now: () => Date.now() },
+      tenantId: '00000000-0000-0000-0000-0000000000aa',
       certificateLifetimeMs: 86_400_000,
       joinTokenLifetimeMs: 60_000,
       // The real CA, with a record of every host id it signed for.

@@ -1,15 +1,21 @@
 // Agent hosts: enrolled once with a one-time join token, holding a short-lived certificate from
 // the Keyless CA that they renew, revocable by the operator. Join tokens are stored as digests
 // and consumed in the same transaction that creates the host, so one token makes one host.
+// A token that names a resource group also creates the host's Microsoft.HybridCompute/machines
+// resource with its system-assigned identity, in that transaction (domain/machines.ts).
 import { createHash, createPublicKey, randomBytes, randomUUID, X509Certificate } from 'node:crypto'
 import type { Clock } from '../domain/clock.js'
-import { BadRequest, NotFound, Unauthenticated } from '../domain/errors.js'
+import { BadRequest, Conflict, NotFound, Unauthenticated } from '../domain/errors.js'
+import { machineId, machineNameOf, MACHINES_KEY } from '../domain/machines.js'
+import { isNamespaceName, NETWORK_NAMESPACE_PROPERTY } from '../domain/network-namespace.js'
+import { parseResourceId, type ResourceId } from '../domain/resource-id.js'
 import type { HostRow, JoinTokenRow } from '../store/schema.js'
-import type { Store } from '../store/store.js'
+import type { Repositories, Store } from '../store/store.js'
+import type { ChangeContext } from './change-context.js'
 import { recordChange } from './events.js'
-
-/** `host.revoked` data: the keys of the resources the host ran when it was revoked. */
-export const HOST_RESOURCE_KEYS = 'resourceKeys'
+import { revokeHostRow } from './host-revocation.js'
+import { groupKey, groupNotFound } from './resource-groups.js'
+import { deleteResourceRow, putResource } from './resources.js'
 
 export interface HostView {
   id: string
@@ -20,6 +26,16 @@ export interface HostView {
   createdAt: number
   renewedAt: number | null
   revokedAt: number | null
+  /** ARM id of the host's Microsoft.HybridCompute/machines resource, if it has one. */
+  machineId?: string
+}
+
+/** Where a join token's host appears in ARM. */
+export interface MachinePlacement {
+  /** The resource group, `/subscriptions/<s>/resourceGroups/<g>`. */
+  group: ResourceId
+  /** Default: the group's location. */
+  location?: string
 }
 
 export interface IssuedHostCredential {
@@ -30,6 +46,7 @@ export interface IssuedHostCredential {
 export interface HostRegistryOptions {
   store: Store
   clock: Clock
+  tenantId: string
   /** Signs a client certificate for `publicKeyPem` with CN = `hostId`, valid for `lifetimeMs`. */
   issueCertificate: (hostId: string, publicKeyPem: string, lifetimeMs: number) => Promise<string>
   certificateLifetimeMs: number
@@ -38,7 +55,7 @@ export interface HostRegistryOptions {
 
 const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex')
 
-export function hostView(row: HostRow): HostView {
+export function hostView(row: HostRow, machine?: string): HostView {
   return {
     id: row.id,
     name: row.name,
@@ -48,7 +65,46 @@ export function hostView(row: HostRow): HostView {
     createdAt: row.created_at,
     renewedAt: row.renewed_at,
     revokedAt: row.revoked_at,
+    ...(machine ? { machineId: machine } : {}),
   }
+}
+
+async function machineOf(tx: Repositories, hostId: string) {
+  const page = await tx.resources.list({ hostId, typeKey: MACHINES_KEY }, { limit: 1 })
+  return page.items[0]
+}
+
+/** The group a token names, as it is now: NotFound when it is gone. */
+async function existingGroup(tx: Repositories, group: ResourceId) {
+  const row = await tx.resourceGroups.fetch(groupKey(group.subscriptionId, group.resourceGroup!))
+  if (!row) throw groupNotFound(group.resourceGroup!)
+  return row
+}
+
+/** Creates the machine of a host being enrolled; Conflict if the name is taken in the group. */
+async function createMachine(ctx: ChangeContext, token: JoinTokenRow, host: HostRow) {
+  const named = parseResourceId(token.machine_group_id!)
+  // The group's id as ARM stores it, whatever casing the token's creator typed.
+  const group = parseResourceId((await existingGroup(ctx.tx, named)).id)
+  const id = machineId(group, machineNameOf(host.name))
+  if (await ctx.tx.resources.fetch(id.key)) {
+    throw new Conflict(
+      'MachineAlreadyExists',
+      `a machine named '${id.name}' already exists in resource group '${group.resourceGroup}': enroll with another host name, or delete that machine first`,
+      { target: 'name' },
+    )
+  }
+  const { row } = await putResource(
+    ctx,
+    id,
+    {
+      location: token.machine_location!,
+      properties: { hostId: host.id },
+      identity: { type: 'SystemAssigned' },
+    },
+    host.id,
+  )
+  return row.id
 }
 
 /** Host keys are ECDSA P-256, the one algorithm host assertions may use. */
@@ -78,11 +134,13 @@ export function createHostRegistry(o: HostRegistryOptions) {
   }
 
   return {
-    async createJoinToken(options: { isLocal?: boolean } = {}) {
+    async createJoinToken(options: { isLocal?: boolean; machine?: MachinePlacement } = {}) {
       const token = `kjt~${randomBytes(32).toString('base64url')}`
       const now = clock.now()
       const expiresAt = now + o.joinTokenLifetimeMs
+      const machine = options.machine
       await store.transaction(async (tx) => {
+        const group = machine ? await existingGroup(tx, machine.group) : undefined
         await tx.joinTokens.prune(now)
         await tx.joinTokens.create({
           id: randomUUID(),
@@ -92,9 +150,11 @@ export function createHostRegistry(o: HostRegistryOptions) {
           expires_at: expiresAt,
           used_at: null,
           host_id: null,
+          machine_group_id: machine?.group.id ?? null,
+          machine_location: group ? (machine!.location ?? group.location) : null,
         })
       })
-      return { token, expiresAt }
+      return { token, expiresAt, ...(machine ? { resourceGroupId: machine.group.id } : {}) }
     },
 
     async enroll(
@@ -130,11 +190,15 @@ export function createHostRegistry(o: HostRegistryOptions) {
           revoked_at: null,
         }
         await tx.hosts.create(row)
+        const machine = token.machine_group_id
+          ? await createMachine({ tx, tenantId: o.tenantId, now }, token, row)
+          : undefined
         await recordChange(tx, now, 'host.enrolled', hostId, {
           name: row.name,
           isLocal: row.is_local === 1,
+          ...(machine ? { machineId: machine } : {}),
         })
-        return { host: hostView(row), certificate }
+        return { host: hostView(row, machine), certificate }
       })
     },
 
@@ -157,32 +221,46 @@ export function createHostRegistry(o: HostRegistryOptions) {
       })
     },
 
+    /** Revokes the host and deletes its machine resource, as `azcmagent disconnect` does. */
     async revoke(hostId: string): Promise<HostView> {
       return store.transaction(async (tx) => {
         const host = await tx.hosts.fetch(hostId)
         if (!host) throw new NotFound('HostNotFound', `host '${hostId}' does not exist`)
         if (host.state === 'revoked') return hostView(host)
-        const now = clock.now()
-        await tx.hosts.update(hostId, { state: 'revoked', revoked_at: now })
-        // The resources it runs, so that verifiers refuse the tokens it obtained for them
-        // (tokens name their resource, not their host: directory/token-revocations.ts).
-        const resourceKeys: string[] = []
-        // The local host also runs the resources placed on no host (isHostedBy).
-        const placed = host.is_local === 1 ? [hostId, null] : [hostId]
-        for (const runner of placed) {
-          for (let after: string | undefined; ;) {
-            const page = await tx.resources.list({ hostId: runner }, { limit: 1000, after })
-            resourceKeys.push(...page.items.map((r) => r.key))
-            if (!(after = page.next)) break
-          }
-        }
-        await recordChange(tx, now, 'host.revoked', hostId, { [HOST_RESOURCE_KEYS]: resourceKeys })
+        const ctx = { tx, tenantId: o.tenantId, now: clock.now() }
+        await revokeHostRow(ctx, hostId)
+        const machine = await machineOf(tx, hostId)
+        if (machine) await deleteResourceRow(ctx, machine)
         return hostView((await tx.hosts.fetch(hostId))!)
       })
     },
 
     async list(): Promise<HostView[]> {
-      return (await store.hosts.list()).map(hostView)
+      const machines = new Map<string, string>()
+      let after: string | undefined
+      do {
+        const page = await store.resources.list({ typeKey: MACHINES_KEY }, { limit: 1000, after })
+        for (const m of page.items) if (m.host_id) machines.set(m.host_id, m.id)
+        after = page.next
+      } while (after)
+      return (await store.hosts.list()).map((h) => hostView(h, machines.get(h.id)))
+    },
+
+    /** The resources on the host that name a network namespace (domain/network-namespace.ts). */
+    async placements(hostId: string): Promise<{ resourceId: string; networkNamespace: string }[]> {
+      const out: { resourceId: string; networkNamespace: string }[] = []
+      let after: string | undefined
+      do {
+        const page = await store.resources.list({ hostId }, { limit: 1000, after })
+        for (const r of page.items) {
+          const netns = (JSON.parse(r.properties) as Record<string, unknown>)[
+            NETWORK_NAMESPACE_PROPERTY
+          ]
+          if (isNamespaceName(netns)) out.push({ resourceId: r.id, networkNamespace: netns })
+        }
+        after = page.next
+      } while (after)
+      return out
     },
 
     fetch: (hostId: string) => store.hosts.fetch(hostId),

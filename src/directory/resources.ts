@@ -8,6 +8,8 @@ import {
   type IdentityPlan,
 } from '../domain/identity-lifecycle.js'
 import { parseIdentitySpec } from '../domain/identity-spec.js'
+import { isMachineType, machineHostAfterWrite } from '../domain/machines.js'
+import { assertNamespaceName, NETWORK_NAMESPACE_PROPERTY } from '../domain/network-namespace.js'
 import { BadRequest, Conflict, NotFound } from '../domain/errors.js'
 import type { ResourceId } from '../domain/resource-id.js'
 import { parseResourceId } from '../domain/resource-id.js'
@@ -24,6 +26,7 @@ import { identityView, loadIdentityState } from './identity-state.js'
 import { createIdentityPrincipal, deleteOwnedPrincipal } from './principals.js'
 import { parseJson } from './rows.js'
 import { deleteRoleAssignmentsAtOrBelow } from './role-assignments.js'
+import { revokeHostRow } from './host-revocation.js'
 import type { ResourceInput, ResourcePatch, ResourceView, Tags } from './views.js'
 import type { ChangeContext } from './change-context.js'
 
@@ -97,7 +100,8 @@ async function splitHost(
   input: Record<string, unknown> | undefined,
   isCompute: boolean,
 ) {
-  const { hostId, ...properties } = input ?? {}
+  const { hostId, ...rest } = input ?? {}
+  const properties = withNamespace(rest, hostId)
   if (hostId === undefined || hostId === null) return { hostId: null, properties }
   const host =
     typeof hostId === 'string' && isCompute ? await tx.hosts.fetch(hostId.toLowerCase()) : undefined
@@ -111,6 +115,23 @@ async function splitHost(
     )
   }
   return { hostId: host.id, properties }
+}
+
+/**
+ * `properties.networkNamespace` (domain/network-namespace.ts): where on its host the resource's
+ * workloads run; it needs a host, and null removes it.
+ */
+function withNamespace(properties: Record<string, unknown>, hostId: unknown) {
+  const { [NETWORK_NAMESPACE_PROPERTY]: netns, ...rest } = properties
+  if (netns === undefined || netns === null) return rest
+  const target = `properties.${NETWORK_NAMESPACE_PROPERTY}`
+  assertNamespaceName(netns, target)
+  if (hostId === undefined || hostId === null) {
+    throw new BadRequest('InvalidNetns', `${target} needs properties.hostId: the host it is on`, {
+      target,
+    })
+  }
+  return { ...rest, [NETWORK_NAMESPACE_PROPERTY]: netns }
 }
 
 /** Checks that every identity to attach exists; Azure reports a missing one as a failed
@@ -155,10 +176,31 @@ async function applyIdentityPlan(
   }
 }
 
+/** A machine's properties with its host filled in, or the refusal (domain/machines.ts). */
+function machineProperties(
+  type: string,
+  existing: ResourceRow | undefined,
+  properties: Record<string, unknown> | undefined,
+  plan: IdentityPlan | undefined,
+  enrollingHostId?: string,
+): Record<string, unknown> | undefined {
+  if (!isMachineType(type)) return properties
+  const hostId = machineHostAfterWrite({
+    existingHostId: existing?.host_id,
+    requestedHostId: properties?.hostId as string | null | undefined,
+    enrollingHostId,
+    removesSystemIdentity:
+      plan === undefined ? false : plan.deleteSystem || (!existing && !plan.createSystem),
+  })
+  return { ...properties, hostId }
+}
+
+/** `enrollingHostId`: the host whose enrollment creates this machine (directory/hosts.ts). */
 export async function putResource(
   ctx: ChangeContext,
   id: ResourceId,
   input: ResourceInput,
+  enrollingHostId?: string,
 ): Promise<{ row: ResourceRow; created: boolean }> {
   const { tx, now } = ctx
   const existing = await tx.resources.fetch(id.key)
@@ -177,7 +219,11 @@ export async function putResource(
   const plan = isCompute ? planIdentityChange(current, spec, 'put') : undefined
   if (plan) await assertIdentitiesExist(tx, plan)
 
-  const { hostId, properties } = await splitHost(tx, input.properties, isCompute)
+  const { hostId, properties } = await splitHost(
+    tx,
+    machineProperties(id.type!, existing, input.properties, plan, enrollingHostId),
+    isCompute,
+  )
   const fields = {
     kind: input.kind ?? null,
     location: input.location,
@@ -228,16 +274,17 @@ export async function patchResource(
     ? planIdentityChange(await loadIdentityState(tx, id.key), spec, 'patch')
     : undefined
   if (plan) await assertIdentitiesExist(tx, plan)
+  const patched = machineProperties(existing.type, existing, patch.properties, plan)
   // PATCH merges properties; the host stays unless the patch names another (or null).
   const merged =
-    patch.properties === undefined
+    patched === undefined
       ? undefined
       : await splitHost(
           tx,
           {
             hostId: existing.host_id,
             ...parseJson<object>(existing.properties),
-            ...patch.properties,
+            ...patched,
           },
           lookupResourceType(existing.type)?.isCompute === true,
         )
@@ -276,6 +323,8 @@ export async function deleteResourceRow(ctx: ChangeContext, row: ResourceRow): P
   if (rules.deleteSystemPrincipal || rules.deleteIdentityPrincipal)
     await deleteOwnedPrincipal(ctx, row.key, hostIdsOf(row.host_id))
   await deleteRoleAssignmentsAtOrBelow(ctx, row.key)
+  // Deleting a machine disconnects it, as in Arc: its host is revoked in the same transaction.
+  if (isMachineType(row.type) && row.host_id) await revokeHostRow(ctx, row.host_id)
   await tx.resources.delete(row.key)
   await recordChange(tx, now, 'resource.deleted', row.key, {
     type: row.type,

@@ -110,6 +110,7 @@ describe('token revocations from the change log', () => {
     hosts = createHostRegistry({
       store,
       clock,
+      tenantId: inst.tenantId,
       certificateLifetimeMs: DAY,
       joinTokenLifetimeMs: 60_000,
       issueCertificate: async (hostId, publicKeyPem, lifetimeMs) =>

@@ -10,7 +10,7 @@ import {
   type Revocation,
 } from '../domain/token-revocation.js'
 import type { ChangeEvent, ChangeFeed } from './change-feed.js'
-import { HOST_RESOURCE_KEYS } from './hosts.js'
+import { HOST_RESOURCE_KEYS } from './host-revocation.js'
 
 export interface TokenRevocationsOptions {
   feed: Pick<ChangeFeed, 'subscribe' | 'since'>

@@ -15,6 +15,12 @@ describe('isEventForHost', () => {
     ["another host's revocation", event('host.revoked', 'host-b'), false],
     ['its own enrollment', event('host.enrolled', A), true],
     ['a deletion of its resource', event('resource.deleted', '/r', { hostIds: [A] }), true],
+    ['a resource created on it', event('resource.created', '/r', { hostIds: [A] }), true],
+    [
+      'a resource created on another',
+      event('resource.created', '/r', { hostIds: ['host-b'] }),
+      false,
+    ],
     ['a move away from it', event('resource.updated', '/r', { hostIds: ['host-b', A] }), true],
     ["another host's resource", event('resource.deleted', '/r', { hostIds: ['host-b'] }), false],
     ['a resource on no host', event('resource.deleted', '/r', { hostIds: [] }), false],

@@ -11,6 +11,7 @@ export const HOST_IDS = 'hostIds'
 
 const PER_RESOURCE = new Set([
   'identity.detached',
+  'resource.created',
   'principal.deleted',
   'resource.deleted',
   'resource.updated',

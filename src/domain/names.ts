@@ -41,6 +41,13 @@ export const NAME_RULES: Readonly<Record<string, NameRule>> = {
     description: 'be 3 to 24 lower-case letters or digits',
   },
   'keyless.compute/workloads': vmLike,
+  // Arc: 1 to 54 characters, no `<>%&:\\?/#` or control characters; Keyless keeps to the
+  // characters a host name has.
+  'microsoft.hybridcompute/machines': {
+    pattern: /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,52}[A-Za-z0-9_])?$/,
+    description:
+      "be 1 to 54 letters, digits, '-', '_' or '.', start with a letter or digit, and not end with '.' or '-'",
+  },
 }
 
 /** Throws BadRequest `InvalidResourceName` unless `name` is valid for the (catalog) type. */

@@ -13,6 +13,7 @@ describe('resource types', () => {
       ['Microsoft.KeyVault/vaults', false, undefined],
       ['Microsoft.Storage/storageAccounts', false, undefined],
       ['Keyless.Compute/workloads', true, undefined],
+      ['Microsoft.HybridCompute/machines', true, undefined],
     ]
     assert.deepEqual(
       RESOURCE_TYPES.map((t) => [t.type, t.isCompute, t.parentType]),

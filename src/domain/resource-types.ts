@@ -24,6 +24,8 @@ export const USER_ASSIGNED_IDENTITIES = 'Microsoft.ManagedIdentity/userAssignedI
 export const KEY_VAULTS = 'Microsoft.KeyVault/vaults'
 export const STORAGE_ACCOUNTS = 'Microsoft.Storage/storageAccounts'
 export const WORKLOADS = 'Keyless.Compute/workloads'
+/** A machine outside Azure, as Azure Arc represents it: one per enrolled Keyless host. */
+export const HYBRID_MACHINES = 'Microsoft.HybridCompute/machines'
 
 function entry(type: string, isCompute: boolean, parentType?: string): ResourceTypeInfo {
   const key = type.toLowerCase()
@@ -47,6 +49,7 @@ export const RESOURCE_TYPES: readonly ResourceTypeInfo[] = Object.freeze([
   entry(KEY_VAULTS, false),
   entry(STORAGE_ACCOUNTS, false),
   entry(WORKLOADS, true),
+  entry(HYBRID_MACHINES, true),
 ])
 
 const byKey = new Map(RESOURCE_TYPES.map((t) => [t.key, t]))

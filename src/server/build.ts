@@ -160,6 +160,7 @@ export async function build(o: BuildOptions): Promise<Built> {
   const hosts = createHostRegistry({
     store: o.store,
     clock: o.clock,
+    tenantId: o.installation.tenantId,
     certificateLifetimeMs: o.config.hostCertificateLifetimeSeconds * 1000,
     joinTokenLifetimeMs: o.config.joinTokenLifetimeSeconds * 1000,
     issueCertificate: async (hostId, publicKeyPem, lifetimeMs) =>

@@ -1,5 +1,6 @@
 // Who may manage hosts (join tokens, revocation) and read the raw change stream: RBAC decides,
-// on Keyless's own actions at the root scope (the operator is Owner there; `*` covers them).
+// on Keyless's own actions at the root scope (the operator is Owner there; `*` covers them), or
+// on an ARM action at the scope the request names (onboarding machines into a resource group).
 // Errors use ARM's authentication codes.
 import type { FastifyRequest } from 'fastify'
 import {
@@ -20,7 +21,7 @@ export interface OperatorAuthOptions {
 }
 
 export function createOperatorAuthorizer(o: OperatorAuthOptions) {
-  return async (req: FastifyRequest, action: string): Promise<void> => {
+  return async (req: FastifyRequest, action: string, scope = '/'): Promise<void> => {
     const token = bearerToken(req.headers.authorization)
     if (!token) {
       throw new Unauthenticated(
@@ -48,10 +49,10 @@ export function createOperatorAuthorizer(o: OperatorAuthOptions) {
       )
     }
     const oid = claims.oid
-    if (!o.checkAccess(oid, action, '/')) {
+    if (!o.checkAccess(oid, action, scope)) {
       throw new Forbidden(
         'AuthorizationFailed',
-        `The client '${oid}' with object id '${oid}' does not have authorization to perform action '${action}' over scope '/' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+        `The client '${oid}' with object id '${oid}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
       )
     }
   }

@@ -148,6 +148,9 @@ export interface JoinTokenTable {
   expires_at: number
   used_at: number | null
   host_id: string | null
+  /** Resource group id of the host's Microsoft.HybridCompute/machines resource; null: none. */
+  machine_group_id: string | null
+  machine_location: string | null
 }
 
 /** The `jti` of each client assertion accepted, until the assertion expires (replay guard). */

@@ -15,7 +15,7 @@ export interface EventsApiOptions {
   feed: ChangeFeed
   authenticateHost: HostAuthenticator
   authority: () => string
-  authorizeOperator: (request: FastifyRequest, action: string) => Promise<void>
+  authorizeOperator: (request: FastifyRequest, action: string, scope?: string) => Promise<void>
   heartbeatMs?: number
 }
 

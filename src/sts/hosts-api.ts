@@ -7,10 +7,12 @@ import {
   EVENTS_PATH,
   HOSTS_PATH,
   JOIN_TOKENS_PATH,
+  PLACEMENTS_PATH,
   RENEW_PATH,
   tokenEndpointPath,
   type EnrollRequest,
   type HostCredentialResponse,
+  type JoinTokenRequest,
   type RenewRequest,
 } from '../common/agent-protocol.js'
 import { bearerToken } from '../common/access-token.js'
@@ -29,6 +31,7 @@ import type { HostAuthenticator } from './host-assertion.js'
 import { registerEventsApi } from './events-api.js'
 import { createEnrollLimiter, type EnrollLimits } from './enroll-limiter.js'
 import type { Clock } from '../domain/clock.js'
+import { ONBOARD_MACHINE_ACTION, parseMachineGroup } from '../domain/machines.js'
 
 export interface HostsApiOptions {
   hosts: HostRegistry
@@ -36,7 +39,7 @@ export interface HostsApiOptions {
   enrollLimits?: Partial<EnrollLimits>
   authenticateHost: HostAuthenticator
   /** Throws unless the bearer token belongs to a caller allowed to manage hosts. */
-  authorizeOperator: (request: FastifyRequest, action: string) => Promise<void>
+  authorizeOperator: (request: FastifyRequest, action: string, scope?: string) => Promise<void>
   caCertPem: string
   tenantId: string
   authority: () => string
@@ -70,6 +73,7 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
     notAfter: issued.host.certificateNotAfter,
     tokenEndpoint: `${o.authority()}${tokenEndpointPath(o.tenantId)}`,
     eventsUrl: `${o.authority()}${EVENTS_PATH}`,
+    ...(issued.host.machineId ? { machineResourceId: issued.host.machineId } : {}),
   })
 
   registerEventsApi(app, {
@@ -81,9 +85,27 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
 
   const limiter = createEnrollLimiter(o.clock, o.enrollLimits)
 
-  app.post(JOIN_TOKENS_PATH, async (req, reply) => {
-    await o.authorizeOperator(req, 'Keyless/hosts/write')
-    return reply.code(201).send(await o.hosts.createJoinToken())
+  // A token for a machine in a resource group is ARM's decision at that group (who may onboard
+  // machines there); a token for a bare host is the installation's (Keyless/hosts/write at '/').
+  app.post<{ Body: unknown }>(JOIN_TOKENS_PATH, async (req, reply) => {
+    const body = readJoinTokenRequest(req.body)
+    if (body.resourceGroupId === undefined) {
+      await o.authorizeOperator(req, 'Keyless/hosts/write')
+      return reply.code(201).send(await o.hosts.createJoinToken())
+    }
+    const group = parseMachineGroup(body.resourceGroupId)
+    await o.authorizeOperator(req, ONBOARD_MACHINE_ACTION, group.id)
+    return reply
+      .code(201)
+      .send(await o.hosts.createJoinToken({ machine: { group, location: body.location } }))
+  })
+
+  app.get(PLACEMENTS_PATH, async (req) => {
+    const assertion = bearerToken(req.headers.authorization)
+    if (!assertion)
+      throw new Unauthenticated('AuthenticationFailed', 'a host assertion is required')
+    const host = await o.authenticateHost(assertion, `${o.authority()}${PLACEMENTS_PATH}`)
+    return { value: await o.hosts.placements(host.id) }
   })
 
   app.get(HOSTS_PATH, async (req) => {
@@ -153,6 +175,27 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
       return credential(await o.hosts.renew(host.id, req.body.publicKey))
     },
   )
+}
+
+/** The body of a join-token request: none, or only the fields JoinTokenRequest names. */
+function readJoinTokenRequest(body: unknown): JoinTokenRequest {
+  if (body === undefined || body === null) return {}
+  const invalid = (message: string, target?: string) =>
+    new BadRequest('InvalidRequestContent', message, target ? { target } : undefined)
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalid('the body must be an object')
+  const fields = body as Record<string, unknown>
+  for (const [key, value] of Object.entries(fields)) {
+    if (key !== 'resourceGroupId' && key !== 'location') {
+      throw invalid(`unknown property '${key}'`, key)
+    }
+    if (typeof value !== 'string' || value === '' || value.length > 1024) {
+      throw invalid(`${key} must be a non-empty string`, key)
+    }
+  }
+  if (fields.location !== undefined && fields.resourceGroupId === undefined) {
+    throw invalid('location needs resourceGroupId', 'location')
+  }
+  return fields as JoinTokenRequest
 }
 
 /** Keyless's own errors as they are; the framework's in the envelope's terms; the rest a 500. */

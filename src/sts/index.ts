@@ -41,7 +41,7 @@ export interface StsPluginOptions {
   /** The revocations in force: refused by the verifiers, served to `keyless/verify`. */
   revocations: TokenRevocations
   caCertPem: string
-  authorizeOperator: (request: FastifyRequest, action: string) => Promise<void>
+  authorizeOperator: (request: FastifyRequest, action: string, scope?: string) => Promise<void>
 }
 
 export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Promise<void> {

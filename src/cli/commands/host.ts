@@ -1,8 +1,10 @@
 // `keyless host`: the agents' hosts. The operator creates one-time join tokens for new hosts,
 // lists the hosts, and revokes one (its agent stops serving tokens at once). Keyless's own API
-// (/keyless/v1), not ARM: hosts have no Azure counterpart.
+// (/keyless/v1); a host enrolled with `--resource-group` also appears in ARM as its
+// Microsoft.HybridCompute/machines resource, as Azure Arc shows a machine outside Azure.
 import type { Command } from 'commander'
 import { HOSTS_PATH, JOIN_TOKENS_PATH } from '../../common/agent-protocol.js'
+import { groupPath } from '../arm-paths.js'
 import { apiCommand, examples } from '../command.js'
 import type { Column } from '../output.js'
 
@@ -14,6 +16,7 @@ interface Host {
   certificateNotAfter: number
   renewedAt: number | null
   revokedAt: number | null
+  machineId?: string
 }
 
 const time = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString())
@@ -25,6 +28,7 @@ const hostColumns: Column<Host>[] = [
   { header: 'Local', value: (h) => (h.isLocal ? 'yes' : '') },
   { header: 'CertificateNotAfter', value: (h) => time(h.certificateNotAfter) },
   { header: 'RevokedAt', value: (h) => time(h.revokedAt) },
+  { header: 'Machine', value: (h) => h.machineId ?? '' },
 ]
 
 const joinTokenColumns: Column<{ token: string; expiresAt: number }>[] = [
@@ -39,17 +43,30 @@ export function registerHost(program: Command): void {
     apiCommand(
       host
         .command('join-token')
-        .description('create a one-time join token that enrolls one agent (`keyless agent`)'),
-      async (ctx) => {
+        .description('create a one-time join token that enrolls one agent (`keyless agent`)')
+        .option(
+          '-g, --resource-group <group>',
+          'enroll the host as a Microsoft.HybridCompute/machines resource in this group (needs Microsoft.HybridCompute/machines/write there)',
+        )
+        .option('-l, --location <location>', "the machine's location (default: the group's)"),
+      async (ctx, _args, opts: { resourceGroup?: string; location?: string }) => {
+        const body = opts.resourceGroup
+          ? {
+              resourceGroupId: groupPath(ctx.subscriptionId, opts.resourceGroup),
+              ...(opts.location ? { location: opts.location } : {}),
+            }
+          : undefined
         const created = await ctx.client.request<{ token: string; expiresAt: number }>(
           'POST',
           JOIN_TOKENS_PATH,
+          { body },
         )
         ctx.print(created, joinTokenColumns)
       },
     ),
     [
       'keyless agent --server https://keyless.example:8443 --join-token "$(keyless host join-token -o json | jq -r .token)"',
+      'keyless host join-token -g edge-machines   # the host appears as an Arc machine in edge-machines',
     ],
     'The token is shown once, expires unused after joinTokenLifetimeSeconds, and works once.',
   )

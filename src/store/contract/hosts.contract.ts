@@ -47,6 +47,8 @@ export function describeHosts(store: () => Store): void {
         expires_at: T0 + 60_000,
         used_at: null,
         host_id: null,
+        machine_group_id: '/subscriptions/s1/resourceGroups/hosts',
+        machine_location: 'westeurope',
       }
       await store().joinTokens.create(t)
       assert.deepEqual(await store().joinTokens.fetchByHash(t.token_hash), t)

@@ -10,7 +10,7 @@ import type { KeyObject } from 'node:crypto'
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT, type JWTPayload } from 'jose'
 import { decryptPrivateKey } from '../../../src/sts/key-material.js'
 import { signingWrapKey } from '../../helpers/keyless.js'
-import { hashClientSecret } from '../../../src/sts/client-secret.js'
+import { addApplication as addApplicationTo } from '../../helpers/applications.js'
 import { https } from '../../helpers/https.js'
 import { LOCATION, startArm, type Arm } from './arm.config.js'
 
@@ -33,37 +33,7 @@ async function serverKey(arm: Arm, kid: string): Promise<ServerKey> {
 }
 
 /** Adds an application principal with a client secret, as a later API will. */
-async function addApplication(
-  arm: Arm,
-): Promise<{ objectId: string; appId: string; secret: string }> {
-  const app = { objectId: randomUUID(), appId: randomUUID(), secret: `kls~${randomUUID()}` }
-  const store = await arm.openStore()
-  try {
-    await store.transaction(async (tx) => {
-      await tx.principals.create({
-        object_id: app.objectId,
-        app_id: app.appId,
-        tenant_id: arm.tenantId,
-        display_name: 'another-app',
-        principal_type: 'Application',
-        identity_kind: null,
-        alternative_names: '[]',
-        resource_key: null,
-        created_at: Date.now(),
-      })
-      await tx.clientSecrets.create({
-        id: randomUUID(),
-        app_id: app.appId,
-        secret_hash: hashClientSecret(app.secret),
-        created_at: Date.now(),
-        expires_at: null,
-      })
-    })
-  } finally {
-    await store.close()
-  }
-  return app
-}
+const addApplication = (arm: Arm) => addApplicationTo(() => arm.openStore(), arm.tenantId)
 
 describe('control-plane authentication and authorization', () => {
   let arm: Arm

@@ -61,6 +61,21 @@ describe('keyless host', () => {
     assert.equal(refused.json().error, 'invalid_client')
   })
 
+  it('creates a join token that enrolls the host as an Arc machine in a resource group', async () => {
+    ok(await cli('group', 'create', 'machines-rg', '--location', 'eastus'))
+    const created = ok(
+      await cli('host', 'join-token', '-g', 'machines-rg', '--location', 'westus'),
+    ).json()
+    assert.match(created.resourceGroupId, /\/resourceGroups\/machines-rg$/)
+    const host = await enroll(k, created.token)
+    const machine = `${created.resourceGroupId}/providers/Microsoft.HybridCompute/machines/test-host`
+    const listed = ok(await cli('host', 'list')).json()
+    assert.equal(listed.find((h: { id: string }) => h.id === host.hostId)?.machineId, machine)
+    const got = await arm(k, await operatorToken(k))('GET', `${machine}?api-version=2024-07-10`)
+    assert.equal(got.json().location, 'westus')
+    fails(await cli('host', 'join-token', '-g', 'no-such-rg'), 3, /ResourceGroupNotFound/)
+  })
+
   it('exits 3 for an unknown host and shows help', async () => {
     fails(await cli('host', 'revoke', 'no-such-host'), 3, /HostNotFound/)
     const help = ok(await cli('host', '--help'))

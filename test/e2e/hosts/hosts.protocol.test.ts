@@ -232,6 +232,30 @@ describe('host protocol', () => {
     assert.equal(res.status, 400, 'no token for a detached identity')
   })
 
+  it("tells a host its own placements in network namespaces, and no one else's", async () => {
+    const placed = `${rg}/providers/Microsoft.Compute/virtualMachines/vm-in-ns`
+    const put = await call('PUT', `${placed}?${VM_API}`, {
+      location: 'eastus',
+      properties: { hostId: host.hostId, networkNamespace: 'vm-ns-1' },
+      identity: { type: 'SystemAssigned' },
+    })
+    assert.equal(put.status, 201, put.text)
+    const url = `${k.endpoints.authorityHost}/keyless/v1/hosts/placements`
+    const as = async (h: TestHost, aud = url) =>
+      https(url, { headers: { authorization: `Bearer ${await assertion(h, aud)}` }, ca: k.ca })
+    const mine = await as(host)
+    assert.equal(mine.status, 200, mine.text)
+    // vm1 is on the host too, but names no namespace.
+    assert.deepEqual(mine.json().value, [{ resourceId: placed, networkNamespace: 'vm-ns-1' }])
+    assert.deepEqual((await as(other)).json().value, [])
+    const elsewhere = await as(host, `${k.endpoints.authorityHost}/keyless/v1/events`)
+    assert.equal(elsewhere.status, 401)
+    const anonymous = await https(url, { ca: k.ca })
+    assert.equal(anonymous.status, 401)
+    assert.equal(anonymous.json().error.code, 'AuthenticationFailed')
+    assert.equal((await call('DELETE', `${placed}?${VM_API}`)).status, 200)
+  })
+
   it('renews a host credential with a new key', async () => {
     const keys = newKeyPair()
     const res = await https(
