@@ -10,6 +10,7 @@ import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
 import { arm } from '../../helpers/arm.js'
 import { https } from '../../helpers/https.js'
 import { operatorToken } from '../../helpers/tokens.js'
+import { AgentErrorCodes } from '../../../src/common/agent-protocol.js'
 import {
   assertion,
   enroll,
@@ -130,6 +131,29 @@ describe('host protocol', () => {
     assert.equal(res.status, 400)
     assert.equal(res.json().error, 'invalid_request')
     assert.match(res.json().error_description, /Identity not found/)
+  })
+
+  // An identity that exists but is attached elsewhere (here: nowhere) is selected by nothing,
+  // whichever selector names it: the mi_res_id path resolves the id, the others compare ids.
+  it('refuses an existing identity not attached to the caller, by each selector', async () => {
+    const loose = await call(
+      'PUT',
+      `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/loose?${MI_API}`,
+      { location: 'eastus' },
+    )
+    assert.equal(loose.status, 201, loose.text)
+    const { id, properties } = loose.json()
+    for (const params of <Record<string, string>[]>[
+      { mi_res_id: id },
+      { mi_client_id: properties.clientId },
+      { mi_object_id: properties.principalId },
+    ]) {
+      const res = await identityToken(k, host, vm, params)
+      assert.equal(res.status, 400, JSON.stringify(params))
+      assert.equal(res.json().error, 'invalid_request')
+      assert.deepEqual(res.json().error_codes, [AgentErrorCodes.identityNotFound])
+      assert.match(res.json().error_description, /No matching identity is attached to/)
+    }
   })
 
   it('refuses a resource hosted by another host', async () => {
