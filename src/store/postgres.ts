@@ -58,14 +58,39 @@ export async function openPostgresStore(
   try {
     if (schema !== undefined) await createSchema(db, schema)
     const current = await sql<{ name: string }>`select current_schema() as name`.execute(db)
-    // Kysely's migrator holds a PostgreSQL advisory lock (pg_advisory_lock) around the run, in
-    // one transaction, so replicas starting together apply each migration once.
-    await migrateToLatest(db, { schema: current.rows[0]?.name })
+    const name = current.rows[0]?.name
+    // Kysely's migrator holds an advisory lock around applying migrations, but first creates
+    // its own tables outside it, and two processes doing that on a fresh schema at once can
+    // both fail ("store migration failed", seen with replicas starting together). So the whole
+    // run is serialized across processes by a session lock on the schema's name.
+    await withSessionLock(url, `keyless:migrate:${name}`, () =>
+      migrateToLatest(db, { schema: name }),
+    )
   } catch (error) {
     await db.destroy()
     throw error
   }
   return createStore(db, POSTGRES_CAPABILITIES)
+}
+
+/**
+ * Runs `fn` holding a PostgreSQL session advisory lock named `key`, on a connection of its own
+ * (not the pool's: `fn` may need every pooled connection).
+ */
+async function withSessionLock<T>(url: string, key: string, fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
+  client.on('error', () => undefined)
+  await client.connect()
+  try {
+    await client.query('select pg_advisory_lock(hashtext($1))', [key])
+    try {
+      return await fn()
+    } finally {
+      await client.query('select pg_advisory_unlock(hashtext($1))', [key])
+    }
+  } finally {
+    await client.end()
+  }
 }
 
 async function createSchema(db: Kysely<Database>, schema: string): Promise<void> {
