@@ -32,6 +32,8 @@ export const EndpointErrors = {
   missingResource: () => bad('invalid_request', 'Required query parameter resource is missing'),
   invalidResource: (r: string) =>
     bad('invalid_resource', `AADSTS500011: The resource principal named ${r} was not found`),
+  invalidRefresh: (name: string, expected: string) =>
+    bad('invalid_request', `Query parameter '${name}' must be ${expected}`),
   tooManySelectors: (names: string[]) =>
     bad('invalid_request', `Only one of ${names.join(', ')} may be given`),
   // The exact body clients and tests expect (azure-sdk-for-net#37278).

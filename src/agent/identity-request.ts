@@ -19,6 +19,11 @@ export interface ProtocolRules {
   minApiVersion: string
   /** Query names of the user-assigned selectors. */
   selectors: Readonly<Record<string, SelectorKind>>
+  /**
+   * How a client asks past the cache: App Service's `token_sha256_to_refresh` (the SHA-256, in
+   * hex, of a token it found refused) or IMDS's `bypass_cache=true`.
+   */
+  forceRefresh?: 'token_sha256_to_refresh' | 'bypass_cache'
 }
 
 export const PROTOCOLS: Readonly<Record<ProtocolName, ProtocolRules>> = {
@@ -33,6 +38,7 @@ export const PROTOCOLS: Readonly<Record<ProtocolName, ProtocolRules>> = {
       msi_res_id: 'resourceId',
       mi_res_id: 'resourceId',
     },
+    forceRefresh: 'bypass_cache',
   },
   // App Service and Functions: 2019-08-01, authenticated by X-IDENTITY-HEADER instead.
   appservice: {
@@ -45,6 +51,7 @@ export const PROTOCOLS: Readonly<Record<ProtocolName, ProtocolRules>> = {
       object_id: 'objectId',
       mi_res_id: 'resourceId',
     },
+    forceRefresh: 'token_sha256_to_refresh',
   },
   // Arc: clients send 2020-06-01, the docs' curl example 2019-11-01.
   arc: {
@@ -66,6 +73,8 @@ export interface IdentityQuery {
   selector?: Selector
   /** The name the selector came under, echoed back as is. */
   selectorParam?: string
+  /** Asked past the cache; `tokenSha256`: only if the cached token is that one. */
+  refresh?: { tokenSha256?: string }
 }
 
 const API_VERSION = /^(\d{4}-\d{2}-\d{2})(-preview)?$/
@@ -122,12 +131,32 @@ function readSelector(query: Map<string, string>, rules: ProtocolRules) {
   return { selector: { kind, value }, selectorParam: param }
 }
 
-/** The query of a token request: api-version, resource and at most one selector. */
+const SHA256_HEX = /^[0-9a-f]{64}$/i
+
+function readRefresh(query: Map<string, string>, rules: ProtocolRules) {
+  const name = rules.forceRefresh
+  const value = name === undefined ? undefined : query.get(name)
+  if (value === undefined) return {}
+  if (name === 'bypass_cache') {
+    if (value === 'false') return {}
+    if (value !== 'true') throw EndpointErrors.invalidRefresh(name, "'true' or 'false'")
+    return { refresh: {} }
+  }
+  if (!SHA256_HEX.test(value)) throw EndpointErrors.invalidRefresh(name!, 'a SHA-256 in hex')
+  return { refresh: { tokenSha256: value.toLowerCase() } }
+}
+
+/** The query of a token request: api-version, resource, at most one selector, a refresh. */
 export function readIdentityQuery(rawQuery: string, rules: ProtocolRules): IdentityQuery {
   const query = parseQuery(rawQuery)
   const apiVersion = checkApiVersion(query, rules)
   const resource = readResource(query)
-  return Object.freeze({ apiVersion, resource, ...readSelector(query, rules) })
+  return Object.freeze({
+    apiVersion,
+    resource,
+    ...readSelector(query, rules),
+    ...readRefresh(query, rules),
+  })
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { setImmediate as tick } from 'node:timers/promises'
@@ -180,7 +181,44 @@ describe('token cache', () => {
     clock.advance(3000 * 1000)
     await cache.get(req())
     await tick()
-    assert.deepEqual(cache.stats, { hits: 2, misses: 1, refreshes: 1, refreshFailures: 1 })
+    assert.deepEqual(cache.stats, {
+      hits: 2,
+      misses: 1,
+      refreshes: 1,
+      refreshFailures: 1,
+      forcedRefreshes: 0,
+    })
+  })
+
+  it('fetches past the cache on a forced refresh, at most once per interval per request', async () => {
+    const { cache, source, clock } = setup()
+    const first = await cache.get(req())
+    const forced = await cache.refresh(req())
+    assert.notEqual(forced.accessToken, first.accessToken)
+    assert.equal(source.requests.length, 2)
+    assert.equal(await cache.get(req()), forced, 'the new token is cached')
+    // A flood within the interval is answered from the cache.
+    for (let i = 0; i < 20; i++) assert.equal(await cache.refresh(req()), forced)
+    assert.equal(source.requests.length, 2)
+    await cache.refresh(req({ callerResourceId: VM2 }))
+    assert.equal(source.requests.length, 3, 'another request has its own interval')
+    clock.advance(5_000)
+    assert.notEqual((await cache.refresh(req())).accessToken, forced.accessToken)
+    assert.equal(cache.stats.forcedRefreshes, 3)
+  })
+
+  it('refreshes by hash only when the cached token is the one the client names', async () => {
+    const { cache, source, clock } = setup()
+    const sha = (t: string) => createHash('sha256').update(t).digest('hex')
+    const first = await cache.get(req())
+    // Another token's hash (the client holds an older one): the cached, newer token answers.
+    assert.equal(await cache.refresh(req(), sha('some-older-token')), first)
+    assert.equal(source.requests.length, 1)
+    const fresh = await cache.refresh(req(), sha(first.accessToken).toUpperCase().toLowerCase())
+    assert.notEqual(fresh.accessToken, first.accessToken)
+    assert.equal(source.requests.length, 2)
+    clock.advance(5_000)
+    assert.equal(await cache.refresh(req(), sha(first.accessToken)), fresh, 'already replaced')
   })
 
   it('recovers when the server is back', async () => {

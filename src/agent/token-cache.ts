@@ -8,6 +8,7 @@
 // - One request per key at a time reaches the server (single flight).
 // - Purges (from the change stream) drop entries at once, and a request in flight while a purge
 //   runs is asked again rather than cached, so a detach is never undone by a late answer.
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Clock } from '../domain/clock.js'
 import { parseResourceId } from '../domain/resource-id.js'
 import { backoffDelay } from './backoff.js'
@@ -34,6 +35,8 @@ export interface TokenCacheOptions {
   random?: () => number
   /** Oldest entries are evicted beyond this (default 10 000). */
   maxEntries?: number
+  /** A forced refresh of the same request at most this often (default 5 s). */
+  forcedRefreshIntervalMs?: number
   onRefreshError?: (err: unknown, request: TokenRequest) => void
 }
 
@@ -72,13 +75,24 @@ export function selectorKey(selector: Selector | undefined): string {
   return `${selector.kind}:${value}`
 }
 
+/** A client may force a refresh of the same token at most this often. */
+export const FORCED_REFRESH_INTERVAL_MS = 5_000
+
+function isToken(entry: Entry, sha256Hex: string): boolean {
+  const digest = createHash('sha256').update(entry.token.accessToken).digest()
+  const given = Buffer.from(sha256Hex, 'hex')
+  return given.length === digest.length && timingSafeEqual(given, digest)
+}
+
 export function createTokenCache(o: TokenCacheOptions) {
   const ratio = o.refreshRatio ?? 1 / 3
   const margin = o.refreshMarginMs ?? 300_000
   const retryMs = o.refreshRetryMs ?? 10_000
   const backoff = { initialMs: retryMs, maxMs: Math.max(retryMs, o.refreshRetryMaxMs ?? 300_000) }
   const random = o.random ?? Math.random
-  const stats = { hits: 0, misses: 0, refreshes: 0, refreshFailures: 0 }
+  const stats = { hits: 0, misses: 0, refreshes: 0, refreshFailures: 0, forcedRefreshes: 0 }
+  const forcedIntervalMs = o.forcedRefreshIntervalMs ?? FORCED_REFRESH_INTERVAL_MS
+  const lastForced = new Map<string, number>()
   const maxEntries = o.maxEntries ?? 10_000
   const entries = new Map<string, Entry>()
   const flights = new Map<string, Flight>()
@@ -185,8 +199,27 @@ export function createTokenCache(o: TokenCacheOptions) {
       else stats.misses++
       return token ? Promise.resolve(token) : fetch(key, request)
     },
+    /**
+     * A token fetched past the cache (a client's forced refresh), at most once per
+     * `forcedRefreshIntervalMs` for the same request, so that it cannot flood the server;
+     * within it, or when `tokenSha256` names another token than the cached one (the client
+     * holds an older token, and the cached one is already new), the cached token answers.
+     */
+    refresh(request: TokenRequest, tokenSha256?: string): Promise<IssuedToken> {
+      const key = keyOf(request)
+      const entry = entries.get(key)
+      const now = o.clock.now()
+      const recent = now - (lastForced.get(key) ?? Number.NEGATIVE_INFINITY) < forcedIntervalMs
+      const other = entry !== undefined && tokenSha256 !== undefined && !isToken(entry, tokenSha256)
+      if (entry && (recent || other)) return this.get(request)
+      if (lastForced.size >= maxEntries) lastForced.clear()
+      lastForced.set(key, now)
+      entries.delete(key)
+      stats.forcedRefreshes++
+      return fetch(key, request)
+    },
     /** Counts since start: answers from the cache, requests that were not, background refreshes
-     * started and those that failed. */
+     * started and those that failed, forced refreshes. */
     get stats(): Readonly<typeof stats> {
       return { ...stats }
     },

@@ -42,6 +42,8 @@ export interface TokenEndpointDeps {
     /** A usable cached token, synchronously: the hot path. */
     peek(request: TokenRequest): IssuedToken | undefined
     get(request: TokenRequest): Promise<IssuedToken>
+    /** Past the cache (a client's forced refresh), rate-limited by the cache. */
+    refresh(request: TokenRequest, tokenSha256?: string): Promise<IssuedToken>
   }
   limiter: RateLimiter
   clock: Clock
@@ -95,13 +97,15 @@ export function createTokenHandler(
           200,
           renderTokenBody(rules, token, query, Math.floor(deps.clock.now() / 1000)),
         )
-      const cached = deps.tokens.peek(request)
+      const cached = query.refresh ? undefined : deps.tokens.peek(request)
       if (cached) return send(cached)
       // The slot stays taken until the token service answers.
       const release = admitted
       admitted = undefined
-      deps.tokens
-        .get(request)
+      ;(query.refresh
+        ? deps.tokens.refresh(request, query.refresh.tokenSha256)
+        : deps.tokens.get(request)
+      )
         .then((token) => {
           if (deps.isRevoked()) throw EndpointErrors.revoked()
           send(token)
