@@ -68,8 +68,10 @@ export interface ActivityRecord {
   callerAppId?: string
   /** The Azure action, e.g. `Microsoft.Compute/virtualMachines/write`. */
   operationName: string
-  /** The scope the action was authorized at (the resource id for resource operations). */
+  /** The resource id the request addressed (Azure's `resourceId`, `$filter` `resourceUri`). */
   scope: string
+  /** The scope the action was authorized at (Azure's `authorization.scope`), when it differs. */
+  authorizationScope?: string
   subscriptionId?: string
   resourceGroupName?: string
   resourceProviderName?: string
