@@ -18,6 +18,7 @@ import { registerAccess } from './commands/access.js'
 import { registerHost } from './commands/host.js'
 import { registerVault } from './commands/vault.js'
 import { registerStorage } from './commands/storage.js'
+import { registerLogs } from './commands/logs.js'
 
 const program = new Command()
   .name('keyless')
@@ -56,6 +57,7 @@ registerAccess(program)
 registerHost(program)
 registerVault(program)
 registerStorage(program)
+registerLogs(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(describeError(err))
