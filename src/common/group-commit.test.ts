@@ -3,14 +3,19 @@ import { describe, it } from 'node:test'
 import { groupCommit } from './group-commit.js'
 
 describe('group commit', () => {
-  it('writes what arrives during a write as one batch, in order', async () => {
+  it('writes what is offered in one turn, and then what arrives during the write, as batches', async () => {
     const batches: number[][] = []
     const offer = groupCommit<number>(async (batch) => {
       batches.push(batch)
       await new Promise((r) => setTimeout(r, 5))
     })
-    await Promise.all([1, 2, 3, 4].map(offer))
-    assert.deepEqual(batches, [[1], [2, 3, 4]])
+    const first = [1, 2].map(offer)
+    await new Promise((r) => setTimeout(r, 1))
+    await Promise.all([...first, ...[3, 4].map(offer)])
+    assert.deepEqual(batches, [
+      [1, 2],
+      [3, 4],
+    ])
   })
 
   it('rejects every offer of a failed batch, and only those', async () => {
@@ -24,7 +29,9 @@ describe('group commit', () => {
       }
       written.push(...batch)
     })
-    const results = await Promise.allSettled([offer(1), offer(2)])
+    const first = Promise.allSettled([offer(1)])
+    await new Promise((r) => setImmediate(r))
+    const results = [...(await first), ...(await Promise.allSettled([offer(2)]))]
     assert.deepEqual(
       results.map((r) => r.status),
       ['rejected', 'fulfilled'],
@@ -40,6 +47,6 @@ describe('group commit', () => {
       await Promise.resolve()
     }, 2)
     await Promise.all([1, 2, 3, 4, 5].map(offer))
-    assert.deepEqual(sizes, [1, 2, 2])
+    assert.deepEqual(sizes, [2, 2, 1])
   })
 })

@@ -3,7 +3,7 @@
 // already serializes them), take the next sequence numbers and hashes from its head, insert,
 // and move the head, all in one transaction: two replicas appending at once queue on that row
 // and can never both extend the same head, so the chain cannot fork.
-import type { Kysely, SelectQueryBuilder } from 'kysely'
+import { CompiledQuery, type Kysely, type SelectQueryBuilder } from 'kysely'
 import {
   canonicalJson,
   entryHash,
@@ -80,6 +80,7 @@ export function createChainedLogStore<R, F>(
     const q = trx.selectFrom('log_chains').selectAll().where('log', '=', log)
     return (lock && hasConcurrentWriters ? q.forUpdate() : q).executeTakeFirstOrThrow()
   }
+  const reuse = reusableQueries()
   const inTransaction = <T>(fn: (trx: Kysely<any>) => Promise<T>): Promise<T> =>
     db.isTransaction ? fn(db) : db.transaction().execute(fn)
 
@@ -87,7 +88,16 @@ export function createChainedLogStore<R, F>(
     append(entries) {
       if (entries.length === 0) return Promise.resolve([])
       return inTransaction(async (trx) => {
-        const chain = await chainRow(trx, true)
+        const [chain] = await reuse(
+          trx,
+          'head',
+          () => {
+            const q = trx.selectFrom('log_chains').selectAll().where('log', '=', log)
+            return (hasConcurrentWriters ? q.forUpdate() : q).compile()
+          },
+          [log],
+        )
+        if (!chain) throw new Error(`the chain row of ${log} is missing`)
         let seq = Number(chain.head_seq)
         let prevHash = String(chain.head_hash)
         const rows: Row[] = entries.map(({ createdAt, record }) => {
@@ -105,12 +115,24 @@ export function createChainedLogStore<R, F>(
           prevHash = hash
           return row
         })
-        await trx.insertInto(log).values(rows).execute()
-        await trx
-          .updateTable('log_chains')
-          .set({ head_seq: seq, head_hash: prevHash })
-          .where('log', '=', log)
-          .execute()
+        const columns = Object.keys(rows[0]!)
+        await reuse(
+          trx,
+          `insert ${rows.length}`,
+          () => trx.insertInto(log).values(rows).compile(),
+          rows.flatMap((r) => columns.map((c) => r[c])),
+        )
+        await reuse(
+          trx,
+          'move head',
+          () =>
+            trx
+              .updateTable('log_chains')
+              .set({ head_seq: seq, head_hash: prevHash })
+              .where('log', '=', log)
+              .compile(),
+          [seq, prevHash, log],
+        )
         return rows.map((r) => r.seq)
       })
     },
@@ -227,6 +249,35 @@ export function createChainedLogStore<R, F>(
     } catch {
       return undefined
     }
+  }
+}
+
+/**
+ * Kysely builds and compiles every query from its syntax tree, which on the token path costs
+ * more than SQLite running it. The append's statements have fixed shapes (the insert one per
+ * row count): each is compiled once, and later runs send the same SQL with new parameters. A
+ * shape is kept only when its compiled parameters are exactly the ones given, in order, so a
+ * builder that orders them otherwise is compiled every time instead of run wrongly.
+ */
+function reusableQueries(limit = 512) {
+  const texts = new Map<string, string>()
+  return async (
+    trx: Kysely<any>,
+    key: string,
+    build: () => CompiledQuery,
+    parameters: unknown[],
+  ): Promise<Record<string, unknown>[]> => {
+    const sql = texts.get(key)
+    let query: CompiledQuery
+    if (sql !== undefined) query = CompiledQuery.raw(sql, parameters)
+    else {
+      query = build()
+      const same =
+        query.parameters.length === parameters.length &&
+        query.parameters.every((p, i) => p === parameters[i])
+      if (same && texts.size < limit) texts.set(key, query.sql)
+    }
+    return (await trx.executeQuery<Record<string, unknown>>(query)).rows
   }
 }
 
