@@ -25,6 +25,7 @@ describe('sign-in and activity logs of keyless up', () => {
   let cli: ReturnType<typeof cliFor>
   let db: () => Database.Database
   const rg = `logs-${randomUUID().slice(0, 8)}`
+  let vmId = ''
 
   const tokenRequest = (secret: string) =>
     https(`${arm.k.endpoints.authorityHost}${tokenEndpointPath(arm.tenantId)}`, {
@@ -80,6 +81,7 @@ describe('sign-in and activity logs of keyless up', () => {
   it("records a VM's managed-identity token with the identity, the VM and the host", async () => {
     const m = management(arm.k, arm.operatorToken)
     const vm = await m.putVm(arm.group(rg), 'vm-logs', { system: true })
+    vmId = vm.id
     const [result] = await sdkTokens(['--as', vm.id, '--data-dir', arm.k.dataDir], [{ sdk: 'mic' }])
     assert.ok(result?.token, JSON.stringify(result))
     const uti = payloadOf(result.token).uti
@@ -192,6 +194,41 @@ describe('sign-in and activity logs of keyless up', () => {
       })(),
       { statusCode: 400, code: 'InvalidFilter' },
     )
+  })
+
+  it('refuses bad query parameters in the ARM envelope, and readers without the role', async () => {
+    const base = arm.k.endpoints.managementEndpoint
+    const get = (path: string, token = arm.operatorToken) =>
+      https(`${base}${path}`, { headers: { authorization: `Bearer ${token}` }, ca: arm.k.ca })
+    for (const [query, message] of [
+      ['since=yesterday', /'since' must be an ISO 8601 time/],
+      ['result=maybe', /'result' must be one of/],
+      ['limit=-1', /'limit' must be a non-negative integer/],
+      ['since=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z', /'until' is before 'since'/],
+    ] as const) {
+      const res = await get(`/keyless/v1/logs/signIns?${query}`)
+      assert.equal(res.status, 400, res.text)
+      assert.equal(res.json().error.code, 'InvalidQueryParameter')
+      assert.match(res.json().error.message, message)
+    }
+    const anonymous = await https(`${base}/keyless/v1/logs/activity`, { ca: arm.k.ca })
+    assert.equal(anonymous.status, 401)
+    // A VM's identity with no role anywhere may not read either log.
+    const [vmToken] = await sdkTokens(
+      ['--as', vmId, '--data-dir', arm.k.dataDir],
+      [{ sdk: 'mic' }],
+      'https://management.azure.com/',
+    )
+    const token = vmToken!.token!
+    assert.ok(token, JSON.stringify(vmToken))
+    const denied = await get('/keyless/v1/logs/signIns', token)
+    assert.equal(denied.status, 403, denied.text)
+    assert.equal(denied.json().error.code, 'AuthorizationFailed')
+    const monitor = await get(
+      `/subscriptions/${arm.subscriptionId}/providers/Microsoft.Insights/eventtypes/management/values?api-version=2015-04-01&$filter=${encodeURIComponent("eventTimestamp ge '2026-01-01T00:00:00Z'")}`,
+      token,
+    )
+    assert.equal(monitor.status, 403, monitor.text)
   })
 
   it('exports a log as JSON lines, oldest first', async () => {
