@@ -65,10 +65,10 @@ export interface BrokenEntry {
 export function verifyLinks(
   prev: { seq: number; hash: string },
   entries: readonly StoredLink[],
-  columnsMatch: (entry: StoredLink) => boolean = () => true,
+  columnsMatch: (entry: StoredLink, index: number) => boolean = () => true,
 ): { broken: BrokenEntry } | { tail: { seq: number; hash: string } } {
   let tail = prev
-  for (const e of entries) {
+  for (const [i, e] of entries.entries()) {
     if (e.seq !== tail.seq + 1) return { broken: { seq: e.seq, reason: 'sequence-gap' } }
     if (e.prevHash !== tail.hash) return { broken: { seq: e.seq, reason: 'prev-hash' } }
     let parsed: unknown
@@ -81,7 +81,7 @@ export function verifyLinks(
       return { broken: { seq: e.seq, reason: 'not-canonical' } }
     }
     if (entryHash(e.prevHash, e) !== e.hash) return { broken: { seq: e.seq, reason: 'hash' } }
-    if (!columnsMatch(e)) return { broken: { seq: e.seq, reason: 'columns' } }
+    if (!columnsMatch(e, i)) return { broken: { seq: e.seq, reason: 'columns' } }
     tail = { seq: e.seq, hash: e.hash }
   }
   return { tail }

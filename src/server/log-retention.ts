@@ -11,6 +11,8 @@ export interface LogRetentionOptions {
   retentionMs: number
   onError: (err: unknown) => void
   everyMs?: number
+  /** The first prune, after start (default 1 s: not on the start's critical path). */
+  firstAfterMs?: number
 }
 
 export function startLogRetention(o: LogRetentionOptions): { stop(): void } {
@@ -23,7 +25,7 @@ export function startLogRetention(o: LogRetentionOptions): { stop(): void } {
       o.onError(err)
     }
   }
-  const first = setTimeout(() => void prune(), 1000)
+  const first = setTimeout(() => void prune(), o.firstAfterMs ?? 1000)
   const timer = setInterval(() => void prune(), o.everyMs ?? 3_600_000)
   first.unref()
   timer.unref()

@@ -186,7 +186,7 @@ export function createChainedLogStore<R, F>(
           .execute()) as Row[]
         if (rows.length === 0) break
         const links = rows.map(toLink)
-        const outcome = verifyLinks(tail, links, (e) => columnsMatch(rows[links.indexOf(e)]!))
+        const outcome = verifyLinks(tail, links, (_e, i) => columnsMatch(rows[i]!))
         if ('broken' in outcome) {
           const row = rows.find((r) => Number(r.seq) === outcome.broken.seq)
           return result({ ...outcome.broken, id: row && readableId(row) })
