@@ -1,7 +1,8 @@
 // What the sign-in log costs at the token endpoint: managed-identity tokens end to end (RS256,
-// host certificate on the connection, 32 connections) from the shared `keyless up`, which
-// records every request, beside the same requests to a second `keyless up` started with
-// KEYLESS_SIGN_IN_LOG=off, in alternating slices of the same run. Both servers are pinned to
+// host certificate on the connection, 32 connections) from a `keyless up` that records every
+// request, beside the same requests to a second one started with KEYLESS_SIGN_IN_LOG=off, in
+// alternating slices of the same run. Both are started fresh for this row (the shared server
+// has served other rows and holds more data), so neither is warmer or larger than the other. Both servers are pinned to
 // the server core; only the one being measured is busy. A goal, not a checked target.
 import { tlsClientCertificate } from '../lib/host.js'
 import { client, startKeyless, type Keyless } from '../lib/keyless.js'
@@ -37,11 +38,12 @@ async function target(ctx: Context, k: Keyless, id: string) {
 }
 
 export async function measureSignInLogCost(ctx: Context): Promise<{ row: Row; data: unknown }> {
+  const withLog = await startKeyless()
   const off = await startKeyless({ env: { KEYLESS_SIGN_IN_LOG: 'off' } })
   const lg = await ctx.loadgen()
   const ids: string[] = []
   try {
-    const on = await target(ctx, await ctx.shared(), 'signin-log-on')
+    const on = await target(ctx, withLog, 'signin-log-on')
     ids.push(on)
     const without = await target(ctx, off, 'signin-log-off')
     ids.push(without)
@@ -82,5 +84,6 @@ export async function measureSignInLogCost(ctx: Context): Promise<{ row: Row; da
   } finally {
     for (const id of ids) await lg.drop(id)
     await off.dispose()
+    await withLog.dispose()
   }
 }
