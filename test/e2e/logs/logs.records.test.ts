@@ -8,7 +8,10 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { join } from 'node:path'
+import { spawn } from 'node:child_process'
+import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
+import { BIN } from '../../helpers/keyless.js'
 import { ClientSecretCredential } from '@azure/identity'
 import { MonitorClient } from '@azure/arm-monitor'
 import { form, https } from '../../helpers/https.js'
@@ -229,6 +232,44 @@ describe('sign-in and activity logs of keyless up', () => {
       token,
     )
     assert.equal(monitor.status, 403, monitor.text)
+  })
+
+  it('follows the sign-in log: a token issued after the start appears as a new JSON line', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'logs',
+        'signins',
+        '--follow',
+        '--limit',
+        '1',
+        '--data-dir',
+        arm.k.dataDir,
+        '-o',
+        'json',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let out = ''
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+    try {
+      const lines = () => out.split('\n').filter((l) => l.trim() !== '')
+      for (let i = 0; i < 200 && lines().length < 1; i++) await sleep(25)
+      assert.equal(lines().length, 1, out)
+      const res = await tokenRequest(arm.k.admin.clientSecret)
+      assert.equal(res.status, 200, res.text)
+      const uti = payloadOf(res.json().access_token).uti
+      for (let i = 0; i < 200 && !out.includes(uti); i++) await sleep(25)
+      const followed = lines().map((l) => JSON.parse(l))
+      assert.ok(
+        followed.some((e) => e.uniqueTokenIdentifier === uti),
+        out,
+      )
+      assert.ok(followed[followed.length - 1].seq > followed[0].seq)
+    } finally {
+      child.kill()
+    }
   })
 
   it('exports a log as JSON lines, oldest first', async () => {
