@@ -28,6 +28,7 @@ import { startSigner } from '../lib/signer.js'
 import type { Algorithm } from '../lib/sign-rate.js'
 import { fmt, sig } from '../lib/stats.js'
 import { measureMint } from './mint.js'
+import { measureSignInLogCost } from './sign-in-log-cost.js'
 
 /**
  * End to end, RS256. Issue 12 wants 0.70 with the host certificate on the connection (no
@@ -192,6 +193,14 @@ export const issuance: Section = {
         await own?.dispose()
       }
     }
+    const logCost = await measureSignInLogCost(ctx)
+    rows.push(logCost.row)
+    data.signInLogCost = logCost.data
+    notes.push(
+      'Sign-in log on vs off: every issued token waits for its sign-in entry to commit (group ' +
+        'commit: requests arriving during a write share the next transaction); the baseline is ' +
+        'a second `keyless up` with KEYLESS_SIGN_IN_LOG=off, in alternating slices.',
+    )
     notes.push(
       'End to end, client assertion: each request carries an assertion never used before ' +
         '(ES256, x5c host certificate), verified by the server and recorded as used in the ' +

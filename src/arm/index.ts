@@ -14,6 +14,8 @@ import { graphPlugin } from './graph/index.js'
 import { acceptJson } from './json-body.js'
 import type { ArmPluginOptions } from './options.js'
 import { setRequestIds } from './request-ids.js'
+import { registerActivityLog } from './activity-log.js'
+import { registerActivityLogs } from './insights/activity-logs.js'
 import { registerRoutes } from './router.js'
 
 export type { ArmPluginOptions } from './options.js'
@@ -55,6 +57,11 @@ export async function armPlugin(app: FastifyInstance, o: ArmPluginOptions): Prom
     acceptJson(arm)
     arm.setErrorHandler(renderArmError)
     arm.addHook('onRequest', setRequestIds)
+    registerActivityLog(arm, {
+      store: o.activity,
+      clock: o.clock,
+      callerOf: (request) => callers.get(request),
+    })
     const authenticate = createAuthenticator({ ...authOptions, audiences })
     arm.addHook('onRequest', async (request) => {
       callers.set(request, await authenticate(request))
@@ -68,6 +75,13 @@ export async function armPlugin(app: FastifyInstance, o: ArmPluginOptions): Prom
       dataPlanes: o.dataPlanes,
     })
     registerCheckAccess(arm, { authz: o.authz, checkAccess, callerOf })
+    registerActivityLogs(arm, {
+      store: o.activity,
+      tenantId: o.directory.tenantId,
+      publicUrl: o.publicUrl,
+      checkAccess,
+      callerOf,
+    })
   })
 
   await app.register(graphPlugin, {

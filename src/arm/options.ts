@@ -4,6 +4,7 @@ import type { PublicUrl } from '../common/public-url.js'
 import type { Clock } from '../domain/clock.js'
 import type { Directory } from '../directory/directory.js'
 import type { Authz } from '../authz/index.js'
+import type { ActivityStore } from '../store/store.js'
 
 export interface ArmPluginOptions {
   directory: Directory
@@ -20,6 +21,8 @@ export interface ArmPluginOptions {
   authz: Authz
   /** Properties the data planes add to their resources' views (vaultUri, primaryEndpoints). */
   dataPlanes?: DataPlaneLinks
+  /** The activity log: every write is recorded there and read back through Azure Monitor's API. */
+  activity: Pick<ActivityStore, 'append' | 'list'>
 }
 
 export interface DataPlaneLinks {

@@ -19,6 +19,7 @@ import { registerHost } from './commands/host.js'
 import { registerVault } from './commands/vault.js'
 import { registerStorage } from './commands/storage.js'
 import { registerCompletion } from './completion.js'
+import { registerLogs } from './commands/logs.js'
 
 const program = new Command()
   .name('keyless')
@@ -64,6 +65,8 @@ registerHost(program)
 program.commandsGroup('Data:')
 registerVault(program)
 registerStorage(program)
+program.commandsGroup('Logs:')
+registerLogs(program)
 program.commandsGroup('Shell:')
 registerCompletion(program)
 

@@ -32,6 +32,8 @@ import { KEY_VAULTS, STORAGE_ACCOUNTS } from '../domain/resource-types.js'
 import type { Config } from './config.js'
 import { createOperatorAuthorizer } from './operator-auth.js'
 import { healthRoutes, type ReadinessChecks } from './health.js'
+import { logsApi } from './logs-api.js'
+import { startLogRetention } from './log-retention.js'
 import type { DestinationStream } from 'pino'
 
 export interface BuildOptions {
@@ -253,6 +255,14 @@ export async function build(o: BuildOptions): Promise<Built> {
     revocations,
     caCertPem: o.ca.certPem,
     authorizeOperator,
+    recordSignIns: o.config.signInLog,
+  })
+  await app.register(logsApi, { store: o.store, authorizeOperator })
+  const retention = startLogRetention({
+    store: o.store,
+    clock: o.clock,
+    retentionMs: o.config.logRetentionDays * 86_400_000,
+    onError: (err) => app.log.error({ err }, 'log retention prune failed'),
   })
   await app.register(armPlugin, {
     directory,
@@ -263,6 +273,7 @@ export async function build(o: BuildOptions): Promise<Built> {
     clock: o.clock,
     publicUrl: o.publicUrl,
     authz,
+    activity: o.store.activity,
     dataPlanes: {
       async propertiesOf(r) {
         const type = r.type.toLowerCase()
@@ -288,6 +299,7 @@ export async function build(o: BuildOptions): Promise<Built> {
   )
   app.addHook('onClose', async () => {
     keyRing.stop()
+    retention.stop()
     feed.stop()
     principals.close()
     revocations.close()

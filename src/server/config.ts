@@ -29,6 +29,8 @@ export interface Config {
   readonly blobMaxBytes: number
   readonly vaultHostSuffix?: string
   readonly vaultPort: number
+  readonly signInLog: boolean
+  readonly logRetentionDays: number
 }
 
 export type ConfigInput = Partial<Omit<Config, 'keyRotation'>> & {
@@ -57,6 +59,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   if (env.KEYLESS_DATABASE_URL) out.databaseUrl = env.KEYLESS_DATABASE_URL
   if (env.KEYLESS_LOG_LEVEL) out.logLevel = env.KEYLESS_LOG_LEVEL
   if (env.KEYLESS_LOG_FILE) out.logFile = env.KEYLESS_LOG_FILE
+  if (env.KEYLESS_SIGN_IN_LOG) out.signInLog = env.KEYLESS_SIGN_IN_LOG !== 'off'
+  if (env.KEYLESS_LOG_RETENTION_DAYS) out.logRetentionDays = Number(env.KEYLESS_LOG_RETENTION_DAYS)
   if (env.KEYLESS_SIGNING_ALGORITHM)
     out.signingAlgorithm = env.KEYLESS_SIGNING_ALGORITHM as SigningAlgorithm
   return out
@@ -118,6 +122,8 @@ export function resolveConfig(...layers: ConfigInput[]): Config {
   if (c.vaultHostSuffix !== undefined && typeof c.vaultHostSuffix !== 'string') {
     fail('vaultHostSuffix must be a DNS name')
   }
+  if (typeof c.signInLog !== 'boolean') fail('signInLog must be true or false')
+  positive('logRetentionDays', c.logRetentionDays)
   positive('tokenLifetimeSeconds', c.tokenLifetimeSeconds)
   positive('appTokenLifetimeSeconds', c.appTokenLifetimeSeconds)
   positive('hostCertificateLifetimeSeconds', c.hostCertificateLifetimeSeconds)

@@ -32,4 +32,9 @@ export const DEFAULTS = {
    * `https://<vault>.<suffix>:<vaultPort>/` for machines where those names resolve. */
   vaultHostSuffix: undefined as string | undefined,
   vaultPort: 0,
+  /** The sign-in log: every token request is recorded (and none is issued unrecorded). Off
+   * only to measure what it costs. */
+  signInLog: true as boolean,
+  /** Sign-in and activity log entries older than this are pruned (behind the chain anchor). */
+  logRetentionDays: 30,
 } as const

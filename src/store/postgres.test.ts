@@ -15,7 +15,20 @@ if (!pgTest) {
   const schema = (suffix: string): string => pgTest.schema(suffix)
 
   const contractSchema = schema('contract')
-  runStoreContract('postgres', () => openStore({ postgresUrl: url, schema: contractSchema }))
+  runStoreContract(
+    'postgres',
+    () => openStore({ postgresUrl: url, schema: contractSchema }),
+    async (sql) => {
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      try {
+        await client.query(`set search_path = ${contractSchema}`)
+        await client.query(sql)
+      } finally {
+        await client.end()
+      }
+    },
+  )
 
   describe('postgres store', () => {
     it('creates its tables in the given schema only', async () => {

@@ -4,6 +4,8 @@ import { createAttachmentStore } from './attachment-store.js'
 import { createBlobContainerStore } from './blob-container-store.js'
 import { createBlobStore } from './blob-store.js'
 import { createClientSecretStore } from './client-secret-store.js'
+import { createActivityStore } from './logs/activity-store.js'
+import { createSignInStore } from './logs/sign-in-store.js'
 import { createDenyAssignmentStore } from './deny-assignment-store.js'
 import { createEventStore } from './event-store.js'
 import { createHostStore } from './host-store.js'
@@ -53,5 +55,7 @@ export function createRepositories(
     vaultKeyPolicies: withTranslatedErrors(createVaultKeyPolicyStore(db)),
     blobContainers: withTranslatedErrors(createBlobContainerStore(db, capabilities)),
     blobs: withTranslatedErrors(createBlobStore(db)),
+    signIns: withTranslatedErrors(createSignInStore(db, capabilities)),
+    activity: withTranslatedErrors(createActivityStore(db, capabilities)),
   }
 }

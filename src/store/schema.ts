@@ -326,6 +326,45 @@ export interface VaultEndpointTable {
   updated_at: number
 }
 
+export interface LogChainTable {
+  /** `sign_ins` or `activity_log`. */
+  log: string
+  head_seq: number
+  head_hash: string
+  /** The last pruned entry (0 and the genesis hash while nothing was pruned). */
+  anchor_seq: number
+  anchor_hash: string
+}
+
+/** Columns every hash-chained log table has (common/log-chain.ts). */
+export interface ChainedColumns {
+  seq: number
+  created_at: number
+  /** The record's canonical JSON. */
+  record: string
+  prev_hash: string
+  hash: string
+}
+
+export interface SignInTable extends ChainedColumns {
+  /** Lower-cased copies of record fields, for filters. */
+  principal_id: string | null
+  app_id: string | null
+  identity_resource_key: string | null
+  audience: string | null
+  host_id: string | null
+  result: string
+}
+
+export interface ActivityLogTable extends ChainedColumns {
+  subscription_key: string | null
+  resource_group_key: string | null
+  resource_key: string
+  correlation_id: string
+  caller: string | null
+  status: string
+}
+
 export interface Database {
   tenants: TenantTable
   subscriptions: SubscriptionTable
@@ -349,6 +388,9 @@ export interface Database {
   blob_containers: BlobContainerTable
   blobs: BlobTable
   blob_blocks: BlobBlockTable
+  log_chains: LogChainTable
+  sign_ins: SignInTable
+  activity_log: ActivityLogTable
 }
 
 export type Tenant = Selectable<TenantTable>

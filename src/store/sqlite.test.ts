@@ -14,7 +14,18 @@ const dir = mkdtempSync(join(tmpdir(), 'keyless-store-'))
 const file = join(dir, 'keyless.db')
 after(() => rmSync(dir, { recursive: true, force: true }))
 
-runStoreContract('sqlite', () => openStore({ sqliteFile: file }))
+runStoreContract(
+  'sqlite',
+  () => openStore({ sqliteFile: file }),
+  async (sql) => {
+    const database = new Database(file)
+    try {
+      database.exec(sql)
+    } finally {
+      database.close()
+    }
+  },
+)
 
 describe('sqlite store', () => {
   it('leaves the file in WAL journal mode', async () => {

@@ -26,6 +26,12 @@ import type { VaultEndpointRow, VaultKeyPolicyRow, VaultKeyRow, VaultSecretRow }
 import type { BlobContainerStore } from './blob-container-store.js'
 import type { BlobStore } from './blob-store.js'
 import type { InvariantOptions, Violation } from './invariants.js'
+import type { ActivityStore } from './logs/activity-store.js'
+import type { SignInStore } from './logs/sign-in-store.js'
+
+export type { ActivityFilter, ActivityStore } from './logs/activity-store.js'
+export type { SignInFilter, SignInStore } from './logs/sign-in-store.js'
+export type { ChainCheck, LogEntry, LogTimeRange } from './logs/chained-log-store.js'
 
 export interface Page<T> {
   items: T[]
@@ -305,6 +311,10 @@ export interface Repositories {
   vaultKeyPolicies: VaultKeyPolicyStore
   blobContainers: BlobContainerStore
   blobs: BlobStore
+  /** Append-only and hash-chained: every token request (logs/sign-in-store.ts). */
+  signIns: SignInStore
+  /** Append-only and hash-chained: every control-plane write (logs/activity-store.ts). */
+  activity: ActivityStore
 }
 
 /**

@@ -22,6 +22,7 @@ import { registerRevocationFeed } from './revocation-feed.js'
 import type { KeyRing } from './key-ring.js'
 import { createTenantGuard } from './tenant.js'
 import { registerTokenEndpoint } from './token-endpoint.js'
+import { createSignInLog } from './sign-in-log.js'
 
 export interface StsPluginOptions {
   store: Store
@@ -42,6 +43,8 @@ export interface StsPluginOptions {
   revocations: TokenRevocations
   caCertPem: string
   authorizeOperator: (request: FastifyRequest, action: string, scope?: string) => Promise<void>
+  /** Record every token request in the sign-in log (on unless configured off). */
+  recordSignIns: boolean
 }
 
 export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Promise<void> {
@@ -83,6 +86,9 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
       policy: o.policy,
       directory: createDirectoryView({ store: o.store }),
       isRevoked: o.revocations.isRevoked,
+      ...(o.recordSignIns && {
+        recordSignIn: createSignInLog({ store: o.store.signIns, clock: o.clock }),
+      }),
       authenticateClient: createClientAuthenticator({
         store: o.store,
         clock: o.clock,

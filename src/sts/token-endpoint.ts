@@ -1,7 +1,7 @@
 // POST /{tenant}/oauth2/v2.0/token and /{tenant}/oauth2/token: the client credentials grant.
 // The pipeline, one step each: read the request (token-request.ts) → authenticate the client
 // (authenticate-client.ts) → run the grant for that kind of client (grants.ts) → mint.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import { tokenEndpointPath } from '../common/agent-protocol.js'
 import type { FormBody } from '../common/form-body.js'
@@ -17,6 +17,7 @@ import { v1Issuer } from './discovery.js'
 import type { ClientAuthenticator } from './authenticate-client.js'
 import type { DirectoryView } from './directory-view.js'
 import type { RunGrant } from './grants.js'
+import { signInRecord, type RecordSignIn, type SignInFacts } from './sign-in-log.js'
 
 export interface TokenEndpointOptions {
   authority: () => string
@@ -30,6 +31,8 @@ export interface TokenEndpointOptions {
   directory: DirectoryView
   /** Whether verifiers would refuse these claims (server's token revocations). */
   isRevoked: (claims: RevocableClaims) => boolean
+  /** The sign-in log (sign-in-log.ts); unset, nothing is recorded. */
+  recordSignIn?: RecordSignIn
 }
 
 // Revocations have the resolution of `iat` (seconds): a token issued in the second of a
@@ -41,64 +44,114 @@ const LONGEST_REVOCATION_WAIT_MS = 1500
 const untilNextSecond = (now: number) =>
   new Promise((resolve) => setTimeout(resolve, 1000 - (now % 1000) + 1))
 
+/** How far a request got, for its sign-in entry; `recorded` once an entry was offered. */
+type Progress = Partial<Pick<SignInFacts, 'tokenRequest' | 'client' | 'grant'>> & {
+  recorded?: boolean
+}
+
 export function registerTokenEndpoint(app: FastifyInstance, o: TokenEndpointOptions): void {
-  const handler = (version: TokenVersion) =>
-    async function token(
-      req: import('fastify').FastifyRequest<{ Params: { tenant: string } }>,
-      reply: import('fastify').FastifyReply,
-    ) {
-      const tenantId = o.tenant.resolve(req.params.tenant)
-      const request = readTokenRequest(
-        req.body as FormBody | undefined,
-        req.headers.authorization as string | undefined,
-        version,
-      )
-      const context = {
+  /** The pipeline of one request; `facts` says how far it got, for its sign-in entry. */
+  async function issue(
+    req: FastifyRequest<{ Params: { tenant: string } }>,
+    reply: FastifyReply,
+    version: TokenVersion,
+    startedAt: number,
+    facts: Progress,
+  ) {
+    const tenantId = o.tenant.resolve(req.params.tenant)
+    const request = readTokenRequest(
+      req.body as FormBody | undefined,
+      req.headers.authorization as string | undefined,
+      version,
+    )
+    const context = {
+      tenantId,
+      endpoint: `${o.authority()}${tokenEndpointPath(tenantId, version)}`,
+      reads: o.directory(),
+      peer: req.raw.socket,
+    }
+    facts.tokenRequest = request
+    const client = await o.authenticateClient(request, context)
+    facts.client = client
+    const grant = await o.runGrant(request, client, context)
+    facts.grant = grant
+    const key = await o.keyRing.signingKey()
+    const claimsAt = (now: number): AccessTokenClaims =>
+      buildAccessTokenClaims({
+        issuer: v1Issuer(o.authority(), tenantId),
+        audience: request.resource,
         tenantId,
-        endpoint: `${o.authority()}${tokenEndpointPath(tenantId, version)}`,
-        reads: o.directory(),
-        peer: req.raw.socket,
-      }
-      const client = await o.authenticateClient(request, context)
-      const grant = await o.runGrant(request, client, context)
-      const key = await o.keyRing.signingKey()
-      const claimsAt = (now: number): AccessTokenClaims =>
-        buildAccessTokenClaims({
-          issuer: v1Issuer(o.authority(), tenantId),
-          audience: request.resource,
-          tenantId,
-          subject: grant.subject,
-          now,
-          expiresAt: Math.min(now + grant.lifetimeMs, latestExpiry(key, o.policy, now)),
-          tokenId: randomUUID(),
-        })
-      const deadline = performance.now() + LONGEST_REVOCATION_WAIT_MS
-      let claims = claimsAt(o.clock.now())
-      while (o.isRevoked(claims) && performance.now() < deadline) {
-        await untilNextSecond(o.clock.now())
-        claims = claimsAt(o.clock.now())
-      }
-      const accessToken = signAccessToken(claims, key)
-      const expiresIn = claims.exp - claims.iat
-      void reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
-      if (version === 'v2') {
-        return {
-          token_type: 'Bearer',
-          expires_in: expiresIn,
-          ext_expires_in: expiresIn,
-          access_token: accessToken,
-          ...grant.response,
-        }
-      }
+        subject: grant.subject,
+        now,
+        expiresAt: Math.min(now + grant.lifetimeMs, latestExpiry(key, o.policy, now)),
+        tokenId: randomUUID(),
+      })
+    const deadline = performance.now() + LONGEST_REVOCATION_WAIT_MS
+    let claims = claimsAt(o.clock.now())
+    while (o.isRevoked(claims) && performance.now() < deadline) {
+      await untilNextSecond(o.clock.now())
+      claims = claimsAt(o.clock.now())
+    }
+    const accessToken = signAccessToken(claims, key)
+    if (o.recordSignIn) {
+      // Fail closed: the token is sent only once its sign-in entry has committed.
+      facts.recorded = true
+      const record = signInRecord({
+        ...facts,
+        request: req,
+        version,
+        startedAt,
+        now: o.clock.now(),
+        tokenId: claims.uti,
+      })
+      await o.recordSignIn(record)
+    }
+    const expiresIn = claims.exp - claims.iat
+    void reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+    if (version === 'v2') {
       return {
         token_type: 'Bearer',
-        expires_in: String(expiresIn),
-        ext_expires_in: String(expiresIn),
-        expires_on: String(claims.exp),
-        not_before: String(claims.nbf),
-        resource: request.resource,
+        expires_in: expiresIn,
+        ext_expires_in: expiresIn,
         access_token: accessToken,
         ...grant.response,
+      }
+    }
+    return {
+      token_type: 'Bearer',
+      expires_in: String(expiresIn),
+      ext_expires_in: String(expiresIn),
+      expires_on: String(claims.exp),
+      not_before: String(claims.nbf),
+      resource: request.resource,
+      access_token: accessToken,
+      ...grant.response,
+    }
+  }
+
+  const handler = (version: TokenVersion) =>
+    async function token(req: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply) {
+      const facts: Progress = {}
+      const startedAt = performance.now()
+      try {
+        return await issue(req, reply, version, startedAt, facts)
+      } catch (error) {
+        // A refusal is recorded too; if even that cannot be written, the refusal still stands
+        // (nothing was issued) and the failure is logged.
+        if (o.recordSignIn && !facts.recorded) {
+          const record = signInRecord({
+            ...facts,
+            request: req,
+            version,
+            startedAt,
+            now: o.clock.now(),
+            error,
+          })
+          await o.recordSignIn(record).catch((err: unknown) => {
+            req.log.error({ err }, 'sign-in log write failed for a refused request')
+          })
+        }
+        throw error
       }
     }
   // At the default level (info) Fastify logs two lines per request: at thousands of tokens per

@@ -7,6 +7,7 @@ import { describeBlobs } from './blob.contract.js'
 import { describeHierarchy } from './hierarchy.contract.js'
 import { describeHosts } from './hosts.contract.js'
 import { describeEvents, describeSigningKeys } from './keys-events.contract.js'
+import { describeLogs, type ExecSql } from './logs.contract.js'
 import { describeLifecycle } from './lifecycle.contract.js'
 import { describePaging } from './paging.contract.js'
 import { describePrincipals } from './principals.contract.js'
@@ -15,7 +16,8 @@ import { describeResources } from './resources.contract.js'
 import { describeTransactions } from './transactions.contract.js'
 import { describeVault } from './vault.contract.js'
 
-export function runStoreContract(name: string, open: () => Promise<Store>): void {
+/** `exec` runs raw SQL on the store's database, for the tests that tamper with it. */
+export function runStoreContract(name: string, open: () => Promise<Store>, exec?: ExecSql): void {
   describe(`${name} store contract`, () => {
     let opened: Store | undefined
     const store = (): Store => {
@@ -40,6 +42,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     describeHosts(store)
     describeBlobs(store)
     describeVault(store)
+    describeLogs(store, exec)
     describeLifecycle(open)
   })
 }
