@@ -24,8 +24,10 @@ const NOT_TESTS = ['!src/**/*.test.ts', '!src/**/test-*.ts', '!src/**/contract/*
 /** What each module mutates, and the compiled test files that may cover it. */
 export const MODULES = {
   rbac: {
+    // built-in-roles.ts is a table of Azure's role definitions, compared with the reference
+    // by its own test; its mutants are static (module-level data) and skipped (ignoreStatic).
     mutate: ['src/domain/rbac/**/*.ts'],
-    tests: ['dist/src/domain/rbac/*.test.js', 'dist/src/authz/assignment-index.test.js'],
+    tests: ['dist/src/domain/rbac/*.test.js'],
   },
   authz: {
     mutate: ['src/authz/**/*.ts'],
@@ -90,6 +92,8 @@ try {
       typescriptChecker: { prioritizePerformanceOverAccuracy: true },
       buildCommand: 'npx tsc -p tsconfig.mutation.json',
       coverageAnalysis: 'perTest',
+      // Static mutants (module-level constants) would need every test file run, fresh, each.
+      ignoreStatic: true,
       concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
       incremental: true,
       incrementalFile: `${report}.incremental.json`,
