@@ -24,8 +24,10 @@ const NOT_TESTS = ['!src/**/*.test.ts', '!src/**/test-*.ts', '!src/**/contract/*
 /** What each module mutates, and the compiled test files that may cover it. */
 export const MODULES = {
   rbac: {
+    // built-in-roles.ts is a table of Azure's role definitions, compared with the reference
+    // by its own test; its mutants are static (module-level data) and skipped (ignoreStatic).
     mutate: ['src/domain/rbac/**/*.ts'],
-    tests: ['dist/src/domain/rbac/*.test.js', 'dist/src/authz/*.test.js'],
+    tests: ['dist/src/domain/rbac/*.test.js'],
   },
   authz: {
     mutate: ['src/authz/**/*.ts'],
@@ -43,7 +45,7 @@ export const MODULES = {
   },
   verify: {
     mutate: ['src/verify/**/*.ts'],
-    tests: ['dist/src/verify/*.test.js', 'dist/test/e2e/verify/*.test.js'],
+    tests: ['dist/src/verify/*.test.js'],
   },
   dataplane: {
     mutate: ['src/dataplane/vault/authorize.ts', 'src/dataplane/blob/authorize.ts'],
@@ -85,10 +87,13 @@ try {
       tap: { testFiles: m.tests, nodeArgs: ['--test-reporter=tap'], forceBail: true },
       plugins: ['@stryker-mutator/tap-runner', '@stryker-mutator/typescript-checker'],
       checkers: ['typescript'],
-      tsconfigFile: 'tsconfig.json',
+      // Only src/: the sandbox build and each mutant's type check skip test/ and bench/.
+      tsconfigFile: 'tsconfig.mutation.json',
       typescriptChecker: { prioritizePerformanceOverAccuracy: true },
-      buildCommand: 'npx tsc -p tsconfig.json',
+      buildCommand: 'npx tsc -p tsconfig.mutation.json',
       coverageAnalysis: 'perTest',
+      // Static mutants (module-level constants) would need every test file run, fresh, each.
+      ignoreStatic: true,
       concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
       incremental: true,
       incrementalFile: `${report}.incremental.json`,

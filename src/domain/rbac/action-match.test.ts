@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { performance } from 'node:perf_hooks'
 import { actionMatches, compilePatternList, countWildcards } from './action-match.js'
 
 const MI = 'Microsoft.ManagedIdentity/userAssignedIdentities'
@@ -89,10 +88,11 @@ describe('wildcard matching cost', () => {
     `${'*/'.repeat(50)}*/x`,
   ]
   for (const pattern of patterns) {
+    // No clock: a backtracking matcher tries ~C(1024, 20) splits here and never returns, so
+    // the run's timeout fails it (the test runner's, or Stryker's for a mutant); a wall-clock
+    // bound would also fail a correct matcher on a busy machine or under instrumentation.
     it(`rejects a 1,024-character action against '${pattern.slice(0, 40)}' without backtracking`, () => {
-      const started = performance.now()
       for (let i = 0; i < 10; i++) assert.equal(actionMatches(pattern, action), false)
-      assert.ok(performance.now() - started < 50, 'matching must not backtrack')
     })
   }
 })
