@@ -6,6 +6,7 @@ import type { Store } from '../index.js'
 import { describeBlobs } from './blob.contract.js'
 import { describeHierarchy } from './hierarchy.contract.js'
 import { describeHosts } from './hosts.contract.js'
+import { describeFederatedCredentials } from './federated-credentials.contract.js'
 import { describeEvents, describeSigningKeys } from './keys-events.contract.js'
 import { describeLifecycle } from './lifecycle.contract.js'
 import { describePaging } from './paging.contract.js'
@@ -40,6 +41,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     describeHosts(store)
     describeBlobs(store)
     describeVault(store)
+    describeFederatedCredentials(store)
     describeLifecycle(open)
   })
 }

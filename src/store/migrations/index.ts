@@ -10,6 +10,7 @@ import * as blob from './2026-11-23T04-blob.js'
 import * as assertionIds from './2026-12-07T120-assertion-ids.js'
 import * as scopeKeyCollation from './2026-12-07T130-scope-key-collation.js'
 import * as vaultKeys from './2026-12-07T150-vault-keys.js'
+import * as federatedCredentials from './2026-12-07T160-federated-credentials.js'
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T00-initial': initial,
@@ -20,6 +21,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-12-07T120-assertion-ids': assertionIds,
   '2026-12-07T130-scope-key-collation': scopeKeyCollation,
   '2026-12-07T150-vault-keys': vaultKeys,
+  '2026-12-07T160-federated-credentials': federatedCredentials,
 })
 
 export const migrationProvider: MigrationProvider = {
