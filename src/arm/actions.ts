@@ -4,6 +4,7 @@
 // needs `.../assign/action` on the identity (reference §3.1, "Managed Identity Operator"), and a
 // custom role needs `roleDefinitions/write` on every scope it is made assignable at (as the
 // custom-roles doc says for its AssignableScopes).
+import { FEDERATED_CREDENTIALS } from '../domain/federated-credential.js'
 import { parseResourceId, parseScope } from '../domain/resource-id.js'
 import { lookupResourceType, USER_ASSIGNED_IDENTITIES } from '../domain/resource-types.js'
 import type { Target } from './target.js'
@@ -70,6 +71,11 @@ const PRIMARY: {
   systemIdentity: (t) => ({
     action: 'Microsoft.ManagedIdentity/identities/read',
     scope: t.resource.id,
+  }),
+  federatedCredentials: (t) => ({ action: `${FEDERATED_CREDENTIALS}/read`, scope: t.identity.id }),
+  federatedCredential: (t, verb) => ({
+    action: `${FEDERATED_CREDENTIALS}/${verb}`,
+    scope: `${t.identity.id}/federatedIdentityCredentials/${t.name}`,
   }),
   roleDefinitions: (t) => ({ action: `${ROLE_DEFINITIONS}/read`, scope: t.scope.id }),
   roleDefinition: (t, verb) => ({ action: `${ROLE_DEFINITIONS}/${verb}`, scope: t.scope.id }),

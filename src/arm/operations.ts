@@ -21,6 +21,12 @@ import {
   putRoleDefinition,
 } from './authorization/role-definitions.js'
 import type { Operation } from './context.js'
+import {
+  deleteFederatedCredential,
+  getFederatedCredential,
+  listFederatedCredentials,
+  putFederatedCredential,
+} from './managed-identity/federated-credentials.js'
 import { getSystemIdentity } from './managed-identity/system-identity.js'
 import { getOperationResult } from './resources/operation-results.js'
 import {
@@ -65,6 +71,12 @@ export const OPERATIONS: Table = {
     DELETE: deleteResource,
   },
   systemIdentity: { GET: getSystemIdentity },
+  federatedCredentials: { GET: listFederatedCredentials },
+  federatedCredential: {
+    PUT: putFederatedCredential,
+    GET: getFederatedCredential,
+    DELETE: deleteFederatedCredential,
+  },
   roleDefinitions: { GET: listRoleDefinitions },
   roleDefinition: { PUT: putRoleDefinition, GET: getRoleDefinition, DELETE: deleteRoleDefinition },
   roleAssignments: { GET: listRoleAssignments },

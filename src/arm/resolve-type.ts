@@ -52,6 +52,8 @@ export function requestedFamilyOf(target: Target): string {
     case 'resource':
       return target.id.type!
     case 'systemIdentity':
+    case 'federatedCredentials':
+    case 'federatedCredential':
       return 'Microsoft.ManagedIdentity'
     case 'resources':
       return target.type ?? RESOURCES
@@ -69,6 +71,10 @@ export function apiFamilyOf(target: Target, apiVersion: string): string {
       return resolveResource(target.id, apiVersion).type
     case 'systemIdentity':
       resolveResource(target.resource, apiVersion)
+      return 'Microsoft.ManagedIdentity'
+    case 'federatedCredentials':
+    case 'federatedCredential':
+      resolveResource(target.identity, apiVersion)
       return 'Microsoft.ManagedIdentity'
     case 'resources':
       if (target.type === undefined) return RESOURCES

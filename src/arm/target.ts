@@ -28,6 +28,9 @@ export type Target =
     }
   | { kind: 'resource'; id: ResourceId }
   | { kind: 'systemIdentity'; resource: ResourceId }
+  /** A user-assigned identity's federated identity credentials, and one of them by name. */
+  | { kind: 'federatedCredentials'; identity: ResourceId }
+  | { kind: 'federatedCredential'; identity: ResourceId; name: string }
   /** Microsoft.Authorization extension resources at any scope. */
   | AuthorizationTarget
 
@@ -58,6 +61,23 @@ function subscriptionOf(path: string): string {
   return parseResourceId(path).subscriptionId
 }
 
+const FEDERATED = ['providers', 'microsoft.managedidentity', 'userassignedidentities']
+
+/** `{identity}/federatedIdentityCredentials[/{name}]`: a child collection the resource
+ * catalog does not hold, because it is stored apart from resources (federated-credentials.ts). */
+function parseFederatedCredentialTarget(
+  segs: readonly string[],
+  lower: readonly string[],
+  p: number,
+): Target | undefined {
+  const under = FEDERATED.every((s, i) => lower[p + i] === s)
+  if (!under || lower[p + 4] !== 'federatedidentitycredentials') return undefined
+  if (segs.length !== p + 5 && segs.length !== p + 6) return undefined
+  const identity = parseResourceId('/' + segs.slice(0, p + 4).join('/'))
+  if (segs.length === p + 5) return { kind: 'federatedCredentials', identity }
+  return { kind: 'federatedCredential', identity, name: segs[p + 5]! }
+}
+
 /** Parses a normalized path; throws the domain's `InvalidResourceId` for malformed ids. */
 export function parseTarget(path: string): Target {
   const segs = path.split('/').slice(1)
@@ -85,6 +105,8 @@ export function parseTarget(path: string): Target {
   }
   const inGroup = lower[2] === 'resourcegroups'
   const p = inGroup ? 4 : 2
+  const federated = parseFederatedCredentialTarget(segs, lower, p)
+  if (federated) return federated
   if (segs.length === p + 1 && lower[p] === 'resources') {
     const scope = parseResourceId('/' + segs.slice(0, p).join('/'))
     return {

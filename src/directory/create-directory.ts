@@ -2,12 +2,14 @@
 // behind their identities. Every write runs in one store transaction and appends its events.
 import type { Clock } from '../domain/clock.js'
 import { BadRequest, NotFound } from '../domain/errors.js'
+import { AZURE_MAX_FEDERATED_CREDENTIALS } from '../domain/federated-credential.js'
 import { validateResourceGroupName, validateResourceName } from '../domain/names.js'
 import type { ResourceId } from '../domain/resource-id.js'
 import { canonicalizeResourceId, lookupResourceType } from '../domain/resource-types.js'
 import type { Store } from '../store/store.js'
 import type { Directory } from './directory.js'
 import { recordChange } from './events.js'
+import { createFederatedCredentials } from './federated-credentials.js'
 import { deleteGroup, groupKey, groupNotFound } from './resource-groups.js'
 import {
   deleteResourceRow,
@@ -23,9 +25,16 @@ export interface DirectoryOptions {
   store: Store
   clock: Clock
   tenantId: string
+  /** Federated identity credentials per user-assigned identity (Azure: 20). */
+  maxFederatedCredentials?: number
 }
 
-export function createDirectory({ store, clock, tenantId }: DirectoryOptions): Directory {
+export function createDirectory({
+  store,
+  clock,
+  tenantId,
+  maxFederatedCredentials = AZURE_MAX_FEDERATED_CREDENTIALS,
+}: DirectoryOptions): Directory {
   const subscriptionView = (s: {
     id: string
     tenant_id: string
@@ -73,6 +82,11 @@ export function createDirectory({ store, clock, tenantId }: DirectoryOptions): D
 
   return {
     tenantId,
+    federatedCredentials: createFederatedCredentials({
+      store,
+      clock,
+      maxPerIdentity: maxFederatedCredentials,
+    }),
 
     async listSubscriptions() {
       return (await store.subscriptions.list(tenantId)).map(subscriptionView)

@@ -4,6 +4,7 @@
 // InvalidResourceName, LinkedInvalidPropertyId, InvalidIdentityType, ...).
 import type { ResourceId } from '../domain/resource-id.js'
 import type { Page, PageRequest } from '../store/store.js'
+import type { FederatedCredentials } from './federated-credentials.js'
 import type {
   PrincipalView,
   ResourceGroupView,
@@ -64,6 +65,9 @@ export interface Directory {
   getSystemIdentity(
     id: ResourceId,
   ): Promise<{ principalId: string; clientId: string; tenantId: string }>
+
+  /** Federated identity credentials of user-assigned identities (federated-credentials.ts). */
+  readonly federatedCredentials: FederatedCredentials
 
   getPrincipal(objectId: string): Promise<PrincipalView | undefined>
   findPrincipalByAppId(appId: string): Promise<PrincipalView | undefined>

@@ -320,6 +320,7 @@ export async function deleteResourceRow(ctx: ChangeContext, row: ResourceRow): P
     }
   }
   if (rules.dropAttachments) await tx.attachments.deleteByResource(row.key)
+  if (rules.deleteFederatedCredentials) await tx.federatedCredentials.deleteByIdentity(row.key)
   if (rules.deleteSystemPrincipal || rules.deleteIdentityPrincipal)
     await deleteOwnedPrincipal(ctx, row.key, hostIdsOf(row.host_id))
   await deleteRoleAssignmentsAtOrBelow(ctx, row.key)

@@ -301,6 +301,7 @@ describe('identity rules', () => {
       dropAttachments: false,
       detachEverywhere: false,
       deleteIdentityPrincipal: false,
+      deleteFederatedCredentials: false,
     }
     const compute = { ...none, deleteSystemPrincipal: true, dropAttachments: true }
     const cases: Array<[string, object]> = [
@@ -314,6 +315,7 @@ describe('identity rules', () => {
           ...none,
           detachEverywhere: true,
           deleteIdentityPrincipal: true,
+          deleteFederatedCredentials: true,
         },
       ],
       ['Microsoft.KeyVault/vaults', none],

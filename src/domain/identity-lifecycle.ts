@@ -136,6 +136,9 @@ export interface DeletionConsequences {
   detachEverywhere: boolean
   /** User-assigned identity: its own principal goes, with assignments and credentials. */
   deleteIdentityPrincipal: boolean
+  /** User-assigned identity: its federated identity credentials go, so no external token can
+   * match them once the identity is gone. */
+  deleteFederatedCredentials: boolean
 }
 
 export function consequencesOfDeleting(resourceType: string): DeletionConsequences {
@@ -149,5 +152,6 @@ export function consequencesOfDeleting(resourceType: string): DeletionConsequenc
     dropAttachments: isCompute,
     detachEverywhere: isIdentity,
     deleteIdentityPrincipal: isIdentity,
+    deleteFederatedCredentials: isIdentity,
   }
 }

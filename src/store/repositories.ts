@@ -8,6 +8,7 @@ import { createActivityStore } from './logs/activity-store.js'
 import { createSignInStore } from './logs/sign-in-store.js'
 import { createDenyAssignmentStore } from './deny-assignment-store.js'
 import { createEventStore } from './event-store.js'
+import { createFederatedCredentialStore } from './federated-credential-store.js'
 import { createHostStore } from './host-store.js'
 import { createJoinTokenStore } from './join-token-store.js'
 import { createPrincipalStore } from './principal-store.js'
@@ -49,6 +50,7 @@ export function createRepositories(
     hosts: withTranslatedErrors(createHostStore(db)),
     joinTokens: withTranslatedErrors(createJoinTokenStore(db)),
     assertionIds: withTranslatedErrors(createAssertionIdStore(db)),
+    federatedCredentials: withTranslatedErrors(createFederatedCredentialStore(db)),
     vaultSecrets: withTranslatedErrors(createVaultSecretStore(db)),
     vaultEndpoints: withTranslatedErrors(createVaultEndpointStore(db)),
     vaultKeys: withTranslatedErrors(createVaultKeyStore(db)),

@@ -160,6 +160,26 @@ export interface UsedAssertionIdTable {
   expires_at: number
 }
 
+/** A user-assigned identity's trust in an external issuer's tokens. */
+export interface FederatedCredentialTable {
+  /** Key of the user-assigned identity resource. */
+  identity_key: string
+  /** Lower-cased name: ARM names are case-insensitive. */
+  name_key: string
+  /** The ARM id as created. */
+  id: string
+  name: string
+  issuer: string
+  /** Exact, case-sensitive `sub`; null when `claims_matching_expression` is set instead. */
+  subject: string | null
+  /** JSON array of strings */
+  audiences: string
+  /** JSON `{ value, languageVersion }`, or null */
+  claims_matching_expression: string | null
+  created_at: number
+  updated_at: number
+}
+
 export interface RoleDefinitionTable {
   /** The GUID, lower-case. */
   id: string
@@ -381,6 +401,7 @@ export interface Database {
   hosts: HostTable
   join_tokens: JoinTokenTable
   used_assertion_ids: UsedAssertionIdTable
+  federated_credentials: FederatedCredentialTable
   vault_secrets: VaultSecretTable
   vault_endpoints: VaultEndpointTable
   vault_keys: VaultKeyTable
@@ -419,3 +440,4 @@ export type BlobBlockRow = Selectable<BlobBlockTable>
 export type RoleDefinitionRow = Selectable<RoleDefinitionTable>
 export type RoleAssignmentRow = Selectable<RoleAssignmentTable>
 export type DenyAssignmentRow = Selectable<DenyAssignmentTable>
+export type FederatedCredentialRow = Selectable<FederatedCredentialTable>

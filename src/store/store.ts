@@ -5,6 +5,7 @@ import type {
   ClientSecretRow,
   DenyAssignmentRow,
   EventRow,
+  FederatedCredentialRow,
   HostRow,
   JoinTokenRow,
   IdentityAttachmentRow,
@@ -151,6 +152,27 @@ export interface JoinTokenStore {
   /** Marks the token used by `hostId`; false when it was already used. */
   consume(id: string, usedAt: number, hostId: string): Promise<boolean>
   prune(now: number): Promise<number>
+}
+
+/** Federated identity credentials, by identity; names compared lower-cased (`name_key`). */
+export interface FederatedCredentialStore {
+  create(row: FederatedCredentialRow): Promise<void>
+  fetch(identityKey: string, nameKey: string): Promise<FederatedCredentialRow | undefined>
+  /** Every credential of an identity, by name (bounded by the per-identity limit). */
+  list(identityKey: string): Promise<FederatedCredentialRow[]>
+  count(identityKey: string): Promise<number>
+  update(
+    identityKey: string,
+    nameKey: string,
+    changes: Partial<
+      Pick<
+        FederatedCredentialRow,
+        'issuer' | 'subject' | 'audiences' | 'claims_matching_expression' | 'updated_at'
+      >
+    >,
+  ): Promise<boolean>
+  delete(identityKey: string, nameKey: string): Promise<boolean>
+  deleteByIdentity(identityKey: string): Promise<number>
 }
 
 /** Ids of accepted client assertions, shared by every replica (RFC 7523 §3 item 7). */
@@ -305,6 +327,7 @@ export interface Repositories {
   hosts: HostStore
   joinTokens: JoinTokenStore
   assertionIds: AssertionIdStore
+  federatedCredentials: FederatedCredentialStore
   vaultSecrets: VaultSecretStore
   vaultEndpoints: VaultEndpointStore
   vaultKeys: VaultKeyStore

@@ -6,6 +6,7 @@ import type { Store } from '../index.js'
 import { describeBlobs } from './blob.contract.js'
 import { describeHierarchy } from './hierarchy.contract.js'
 import { describeHosts } from './hosts.contract.js'
+import { describeFederatedCredentials } from './federated-credentials.contract.js'
 import { describeEvents, describeSigningKeys } from './keys-events.contract.js'
 import { describeLogs, type ExecSql } from './logs.contract.js'
 import { describeLifecycle } from './lifecycle.contract.js'
@@ -43,6 +44,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>, exec?
     describeBlobs(store)
     describeVault(store)
     describeLogs(store, exec)
+    describeFederatedCredentials(store)
     describeLifecycle(open)
   })
 }

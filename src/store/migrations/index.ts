@@ -12,6 +12,7 @@ import * as scopeKeyCollation from './2026-12-07T130-scope-key-collation.js'
 import * as vaultKeys from './2026-12-07T150-vault-keys.js'
 import * as auditLogs from './2026-12-07T160-audit-logs.js'
 import * as joinTokenMachines from './2026-12-07T200-join-token-machines.js'
+import * as federatedCredentials from './2026-12-07T210-federated-credentials.js'
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T00-initial': initial,
@@ -24,6 +25,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-12-07T150-vault-keys': vaultKeys,
   '2026-12-07T160-audit-logs': auditLogs,
   '2026-12-07T200-join-token-machines': joinTokenMachines,
+  '2026-12-07T210-federated-credentials': federatedCredentials,
 })
 
 export const migrationProvider: MigrationProvider = {
