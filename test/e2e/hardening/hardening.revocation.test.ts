@@ -24,9 +24,18 @@ const SITE_API = 'api-version=2024-04-01'
 describe('revocation reaches every verifier', () => {
   let env: VaultEnv
   let vault: Vault
+  let accountUrl: string
   before(async () => {
     env = await startVaultEnv()
     vault = await env.createVault(`revoked-${Date.now()}`)
+    const account = `revoked${Date.now().toString(36)}`
+    const created = await env.call(
+      'PUT',
+      `${env.rg}/providers/Microsoft.Storage/storageAccounts/${account}?api-version=2023-05-01`,
+      { location: 'eastus', kind: 'StorageV2', sku: { name: 'Standard_LRS' } },
+    )
+    assert.equal(created.status < 300, true, created.text)
+    accountUrl = String(created.json().properties.primaryEndpoints.blob)
   })
   after(async () => env?.dispose())
 
@@ -45,6 +54,7 @@ describe('revocation reaches every verifier', () => {
     const { k } = env
     const arm = await tokenOf(site, k.endpoints.managementEndpoint, msiResId)
     const vaultToken = await tokenOf(site, 'https://vault.azure.net', msiResId)
+    const storageToken = await tokenOf(site, 'https://storage.azure.com', msiResId)
     const service = await tokenOf(site, SERVICE_AUDIENCE, msiResId)
     const verifier = createVerifier({
       authority: k.endpoints.authorityHost,
@@ -67,6 +77,12 @@ describe('revocation reaches every verifier', () => {
       ).status,
       vault: (await vaultRequest(withApi(`${vault.url}secrets/s`), { token: vaultToken, ca: k.ca }))
         .status,
+      blob: (
+        await https(`${accountUrl}?comp=list`, {
+          headers: { authorization: `Bearer ${storageToken}`, 'x-ms-version': '2025-01-05' },
+          ca: k.ca,
+        })
+      ).status,
     })
     return { verifier, service, statuses }
   }
@@ -124,20 +140,20 @@ describe('revocation reaches every verifier', () => {
     try {
       const principal = await held.verifier.verify(held.service)
       assert.equal(principal.claims.xms_az_rid, w.site, 'a user-assigned token')
-      assert.deepEqual(await held.statuses(), { arm: 403, hosts: 403, vault: 403 })
+      assert.deepEqual(await held.statuses(), { arm: 403, hosts: 403, vault: 403, blob: 403 })
 
       const detached = await w.detach()
       assert.equal(detached.status, 200, detached.text)
       const delayMs = await refusalDelay(held.verifier, held.service)
       console.log(`keyless/verify refused the detached identity after ${delayMs.toFixed(0)} ms`)
       assert.ok(delayMs < 1_000, `refused after ${delayMs} ms`)
-      assert.deepEqual(await held.statuses(), { arm: 401, hosts: 401, vault: 401 })
+      assert.deepEqual(await held.statuses(), { arm: 401, hosts: 401, vault: 401, blob: 401 })
 
       // Attached again at once: new tokens (issued after the detachment) are accepted.
       assert.equal((await w.attach()).status, 200)
       const fresh = await holdTokens(w.site, w.identity)
       try {
-        assert.deepEqual(await fresh.statuses(), { arm: 403, hosts: 403, vault: 403 })
+        assert.deepEqual(await fresh.statuses(), { arm: 403, hosts: 403, vault: 403, blob: 403 })
         await fresh.verifier.verify(fresh.service)
         await assert.rejects(fresh.verifier.verify(held.service), /revoked/)
       } finally {
@@ -221,7 +237,7 @@ describe('revocation reaches every verifier', () => {
     const system = await holdTokens(w.site)
     const user = await holdTokens(w.site, w.identity)
     try {
-      assert.deepEqual(await system.statuses(), { arm: 403, hosts: 403, vault: 403 })
+      assert.deepEqual(await system.statuses(), { arm: 403, hosts: 403, vault: 403, blob: 403 })
       const revoked = await env.call('POST', `/keyless/v1/hosts/${env.host.hostId}/revoke`)
       assert.equal(revoked.status, 200, revoked.text)
       const delays = [
@@ -232,8 +248,8 @@ describe('revocation reaches every verifier', () => {
         `keyless/verify refused the revoked host's tokens after ${delays.map((d) => d.toFixed(0)).join(' / ')} ms`,
       )
       assert.ok(delays[0]! < 1_000, `refused after ${delays[0]} ms`)
-      assert.deepEqual(await system.statuses(), { arm: 401, hosts: 401, vault: 401 })
-      assert.deepEqual(await user.statuses(), { arm: 401, hosts: 401, vault: 401 })
+      assert.deepEqual(await system.statuses(), { arm: 401, hosts: 401, vault: 401, blob: 401 })
+      assert.deepEqual(await user.statuses(), { arm: 401, hosts: 401, vault: 401, blob: 401 })
     } finally {
       system.verifier.close()
       user.verifier.close()
