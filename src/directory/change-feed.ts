@@ -35,7 +35,6 @@ export function createChangeFeed({ store, intervalMs = 100, onError }: ChangeFee
   let last = 0
   let timer: NodeJS.Timeout | undefined
   let polling: Promise<void> | undefined
-  let again = false
 
   async function pollOnce(): Promise<void> {
     for (;;) {
@@ -55,19 +54,22 @@ export function createChangeFeed({ store, intervalMs = 100, onError }: ChangeFee
     }
   }
 
+  // A poll in flight may have read the log before the caller's commit, so a caller that
+  // arrives meanwhile waits for the poll after it: `poll()` resolves only once a read that
+  // started after the call has delivered.
+  let next: Promise<void> | undefined
   function poll(): Promise<void> {
     if (polling) {
-      again = true
-      return polling
+      next ??= polling.then(() => {
+        next = undefined
+        return poll()
+      })
+      return next
     }
     polling = pollOnce()
       .catch((err) => onError?.(err))
       .finally(() => {
         polling = undefined
-        if (again) {
-          again = false
-          void poll()
-        }
       })
     return polling
   }
@@ -83,7 +85,8 @@ export function createChangeFeed({ store, intervalMs = 100, onError }: ChangeFee
       if (timer) clearInterval(timer)
       timer = undefined
     },
-    /** Polls now (after a local commit). */
+    /** Polls now (after a local commit); resolves once every event committed before the call
+     * has been delivered to the subscribers. */
     poke: poll,
     /** The sequence number of the last event delivered. */
     position: () => last,

@@ -34,6 +34,7 @@ import { createOperatorAuthorizer } from './operator-auth.js'
 import { healthRoutes, type ReadinessChecks } from './health.js'
 import { logsApi } from './logs-api.js'
 import { startLogRetention } from './log-retention.js'
+import { awaitChangesAfterWrites } from './read-your-writes.js'
 import type { DestinationStream } from 'pino'
 
 export interface BuildOptions {
@@ -235,6 +236,8 @@ export async function build(o: BuildOptions): Promise<Built> {
     maxBlobBytes: o.config.blobMaxBytes,
   })
 
+  // Before the plugins register, so that the hook covers every route they add.
+  awaitChangesAfterWrites(app, feed)
   await app.register(healthRoutes, {
     store: () => o.store.ping(),
     keysLoaded: () => keyRing.jwks().keys.length > 0,

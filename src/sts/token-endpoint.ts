@@ -168,7 +168,8 @@ export function registerTokenEndpoint(app: FastifyInstance, o: TokenEndpointOpti
   for (const version of ['v1', 'v2'] as const) {
     app.post<{ Params: { tenant: string } }>(
       tokenEndpointPath(':tenant', version),
-      { logLevel },
+      // Issuing a token changes no directory state, so it does not wait for the change feed.
+      { logLevel, config: { commitsNoChanges: true } },
       handler(version),
     )
   }

@@ -55,7 +55,7 @@ export interface CheckAccessRouteOptions {
 }
 
 export function registerCheckAccess(app: FastifyInstance, o: CheckAccessRouteOptions): void {
-  app.post(CHECK_ACCESS_PATH, async (request, reply) => {
+  app.post(CHECK_ACCESS_PATH, { config: { commitsNoChanges: true } }, async (request, reply) => {
     const body = validateBody<CheckAccessBody>(request, checkAccessSchema)
     if (!isGuid(body.principalId)) {
       throw new BadRequest(

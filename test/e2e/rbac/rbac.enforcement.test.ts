@@ -125,4 +125,22 @@ describe('RBAC enforcement on a managed identity', () => {
     assert.equal(res.json().error.code, 'AuthorizationFailed')
     assert.equal((await r.request('GET', vm(groupA, 'app-1'), undefined, token)).status, 403)
   })
+
+  // A group deleted and created again under the same name is a new group: the old one's
+  // assignments went with it. The deletion's response waits for the index to apply it, so even
+  // the very next request after a re-create is decided without them.
+  it("drops a deleted group's assignments before the delete returns", async () => {
+    const group = await r.group('recreated')
+    await r.assign(group, ROLES.contributor, mi.principalId)
+    assert.equal((await mi.request('PUT', vm(group, 'before'), { location: LOCATION })).status, 201)
+    for (let round = 0; round < 5; round++) {
+      const deleted = await r.request('DELETE', group)
+      assert.equal(deleted.status, 202, deleted.text)
+      await r.group('recreated')
+      const res = await mi.request('PUT', vm(group, `after-${round}`), { location: LOCATION })
+      assert.equal(res.status, 403, `round ${round}: ${res.text}`)
+      assert.equal(res.json().error.code, 'AuthorizationFailed')
+      await r.assign(group, ROLES.contributor, mi.principalId)
+    }
+  })
 })
