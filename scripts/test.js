@@ -1,7 +1,7 @@
 // Runs every compiled *.test.js under dist/ with node's test runner. Node 20's runner takes
 // files, not globs, so the list is gathered here. Pass a substring to run a subset:
 // `npm test -- store` runs the files whose path contains "store".
-import { readdirSync, mkdirSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { createCertificateAuthority, installationNameScope } from '../dist/src/common/pki.js'
@@ -46,4 +46,39 @@ const result = spawnSync(
   ],
   { stdio: 'inherit' },
 )
+// A test file cancelled at its timeout does not run its `after` hooks, so the servers, agents
+// and issuers it started would outlive the run. Every process a test starts inherits this run's
+// KEYLESS_TEST_CA_DIR, which is how they are found and stopped here.
+const strays = strayProcesses(`KEYLESS_TEST_CA_DIR=${caDir}`)
+for (const { pid, cmdline } of strays) {
+  console.error(`test run: stopping a process a test left running: ${pid} ${cmdline}`)
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // already gone
+  }
+}
 process.exit(result.status ?? 1)
+
+function strayProcesses(marker) {
+  const out = []
+  let entries = []
+  try {
+    entries = readdirSync('/proc', { withFileTypes: true })
+  } catch {
+    return out // no /proc (not Linux)
+  }
+  for (const entry of entries) {
+    const pid = Number(entry.name)
+    if (!Number.isInteger(pid) || pid === process.pid) continue
+    try {
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
+      if (!environ.includes(marker)) continue
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()
+      out.push({ pid, cmdline })
+    } catch {
+      // exited meanwhile, or not ours to read (not Linux: nothing to find)
+    }
+  }
+  return out
+}
