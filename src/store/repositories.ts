@@ -4,6 +4,7 @@ import { createAttachmentStore } from './attachment-store.js'
 import { createBlobContainerStore } from './blob-container-store.js'
 import { createBlobStore } from './blob-store.js'
 import { createClientSecretStore } from './client-secret-store.js'
+import { createClusterStateStore } from './cluster-state-store.js'
 import { createActivityStore } from './logs/activity-store.js'
 import { createSignInStore } from './logs/sign-in-store.js'
 import { createDenyAssignmentStore } from './deny-assignment-store.js'
@@ -57,6 +58,7 @@ export function createRepositories(
     vaultKeyPolicies: withTranslatedErrors(createVaultKeyPolicyStore(db)),
     blobContainers: withTranslatedErrors(createBlobContainerStore(db, capabilities)),
     blobs: withTranslatedErrors(createBlobStore(db)),
+    clusterState: withTranslatedErrors(createClusterStateStore(db, capabilities)),
     signIns: withTranslatedErrors(createSignInStore(db, capabilities)),
     activity: withTranslatedErrors(createActivityStore(db, capabilities)),
   }

@@ -24,6 +24,8 @@ import type {
   Tenant,
 } from './schema.js'
 import type { VaultEndpointRow, VaultKeyPolicyRow, VaultKeyRow, VaultSecretRow } from './schema.js'
+import type { ClusterStateStore } from './cluster-state-store.js'
+import type { CommitWatch } from './postgres-commit-watch.js'
 import type { BlobContainerStore } from './blob-container-store.js'
 import type { BlobStore } from './blob-store.js'
 import type { InvariantOptions, Violation } from './invariants.js'
@@ -334,6 +336,8 @@ export interface Repositories {
   vaultKeyPolicies: VaultKeyPolicyStore
   blobContainers: BlobContainerStore
   blobs: BlobStore
+  /** What server replicas share besides the directory (server/cluster-state.ts). */
+  clusterState: ClusterStateStore
   /** Append-only and hash-chained: every token request (logs/sign-in-store.ts). */
   signIns: SignInStore
   /** Append-only and hash-chained: every control-plane write (logs/activity-store.ts). */
@@ -366,5 +370,10 @@ export interface Store extends Repositories {
   ping(): Promise<void>
   /** Every broken invariant (orphans, half-done operations); empty when the store is sound. */
   findViolations(options?: InvariantOptions): Promise<Violation[]>
+  /**
+   * Calls `wake` soon after another process commits an event, and after every reconnect of the
+   * watch; absent where no other process writes (SQLite). Resolves to the function that stops it.
+   */
+  watchCommits?: CommitWatch
   close(): Promise<void>
 }
