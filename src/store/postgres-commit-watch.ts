@@ -11,6 +11,9 @@ export type CommitWatch = (
   onError?: (err: unknown) => void,
 ) => Promise<() => Promise<void>>
 
+/** How the watch's connection names itself (pg_stat_activity), for operators and tests. */
+export const COMMIT_WATCH_APPLICATION = 'keyless-commit-watch'
+
 const FIRST_PAUSE_MS = 200
 const LAST_PAUSE_MS = 5000
 
@@ -36,7 +39,11 @@ export function commitWatch(url: string, schema: string): CommitWatch {
     }
 
     async function connect(): Promise<void> {
-      const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
+      const c = new pg.Client({
+        connectionString: url,
+        connectionTimeoutMillis: 3000,
+        application_name: COMMIT_WATCH_APPLICATION,
+      })
       c.on('notification', (n) => {
         if (n.channel === channel) wake()
       })
