@@ -7,19 +7,21 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after } from 'node:test'
-import type { ReplicaEndpoints } from '../../../src/server/start-replica.js'
+import {
+  replicaReady,
+  spawnReplica as spawnProcess,
+  type ReplicaArgs,
+  type ReplicaProcess,
+} from '../../helpers/replica-process.js'
 import { BIN } from '../../helpers/keyless.js'
 import { deriveKeyHierarchy } from '../../../src/common/key-hierarchy.js'
 import { openPostgresStore } from '../../../src/store/postgres.js'
 import { CLUSTER_ROWS, sealedRows } from '../../../src/server/cluster-state.js'
 
-export interface ReplicaProcess {
-  endpoints: ReplicaEndpoints
-  child: ChildProcess
-  output: () => string
-  /** SIGTERM (a clean stop), or any signal; resolves with the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>
-}
+export type { ReplicaProcess }
+
+/** A replica's arguments; a scratch data directory unless one is given. */
+export type Args = Omit<ReplicaArgs, 'dataDir'> & { dataDir?: string }
 
 const started = new Set<ChildProcess>()
 const dirs: string[] = []
@@ -41,54 +43,13 @@ export function masterKeyFile(dir = scratchDir()): string {
   return file
 }
 
-export interface ReplicaArgs {
-  url: string
-  schema: string
-  keyFile: string
-  publicUrl: string
-  /** host:port, default 127.0.0.1:0. */
-  listen?: string
-  dataDir?: string
-}
-
 /** Starts one replica; resolves when it is ready, rejects with its output if it exits first. */
-export async function startReplicaProcess(a: ReplicaArgs): Promise<ReplicaProcess> {
-  const child = spawnReplica(a)
-  let out = ''
-  let line: ReplicaEndpoints | undefined
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
-  const ready = new Promise<ReplicaEndpoints>((resolve, reject) => {
-    let pending = ''
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString()
-      pending += c.toString()
-      const nl = pending.indexOf('\n')
-      if (nl >= 0 && line === undefined) {
-        line = JSON.parse(pending.slice(0, nl)) as ReplicaEndpoints
-        resolve(line)
-      }
-    })
-    child.once('exit', (code) => reject(new Error(`replica exited ${code} early:\n${out}`)))
-  })
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-  const endpoints = await ready.finally(() => clearTimeout(timer))
-  const exited = new Promise<number | null>((r) => {
-    if (child.exitCode !== null) r(child.exitCode)
-    else child.once('exit', (code) => r(code))
-  })
-  return {
-    endpoints,
-    child,
-    output: () => out,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-      return exited
-    },
-  }
+export function startReplicaProcess(a: Args): Promise<ReplicaProcess> {
+  return replicaReady(spawnReplica(a))
 }
 
 /** `keyless server credentials`: a directory with ca.crt, admin.json and endpoints.json. */
-export async function credentials(a: Omit<ReplicaArgs, 'listen' | 'dataDir'>): Promise<string> {
+export async function credentials(a: Omit<Args, 'listen' | 'dataDir'>): Promise<string> {
   const dir = scratchDir()
   const child = spawn(
     process.execPath,
@@ -118,29 +79,8 @@ export async function credentials(a: Omit<ReplicaArgs, 'listen' | 'dataDir'>): P
 }
 
 /** The replica's process, for tests that expect it to refuse to start. */
-export function spawnReplica(a: ReplicaArgs): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'server',
-      '--database-url',
-      a.url,
-      '--database-schema',
-      a.schema,
-      '--master-key-file',
-      a.keyFile,
-      '--public-url',
-      a.publicUrl,
-      '--listen',
-      a.listen ?? '127.0.0.1:0',
-      '--data-dir',
-      a.dataDir ?? scratchDir(),
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
+export function spawnReplica(a: Args): ChildProcess {
+  const child = spawnProcess({ ...a, dataDir: a.dataDir ?? scratchDir() })
   started.add(child)
   return child
 }
