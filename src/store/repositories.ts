@@ -43,7 +43,7 @@ export function createRepositories(
     principals: withTranslatedErrors(createPrincipalStore(db)),
     attachments: withTranslatedErrors(createAttachmentStore(db)),
     clientSecrets: withTranslatedErrors(createClientSecretStore(db)),
-    signingKeys: withTranslatedErrors(createSigningKeyStore(db)),
+    signingKeys: withTranslatedErrors(createSigningKeyStore(db, capabilities)),
     events: withTranslatedErrors(createEventStore(db, capabilities)),
     roleDefinitions: withTranslatedErrors(createRoleDefinitionStore(db)),
     roleAssignments: withTranslatedErrors(createRoleAssignmentStore(db)),

@@ -124,6 +124,9 @@ export interface ClientSecretStore {
 }
 
 export interface SigningKeyStore {
+  /** Holds the rotation lock until the calling transaction ends: replicas rotating at once
+   * (all starting on an empty database) create one key, not one each. */
+  lockForRotation(): Promise<void>
   create(row: SigningKeyRow): Promise<void>
   list(): Promise<SigningKeyRow[]>
   /** Deletes keys whose expire_at <= now; returns how many. */

@@ -74,6 +74,8 @@ describe(
           'one operator secret',
         )
         assert.equal(await q('select count(*) as n from $s.cluster_state'), 4)
+        // Every replica signs with the one key they created between them (key-ring.ts).
+        assert.equal(await q('select count(*) as n from $s.signing_keys'), 1, 'one signing key')
         // Every URL in discovery is the public URL, whichever replica answers; every replica
         // serves the same TLS material from the database.
         const creds = await credentials({ url: pgt.url, schema, keyFile, publicUrl })
