@@ -117,6 +117,53 @@ export function registerServer(program: Command): void {
       })
       process.stdout.write(JSON.stringify({ ready: true, ...replica.endpoints }) + '\n')
     })
+  server
+    .command('rotate-master-key')
+    .description(
+      're-seal everything under a new master key, in one transaction (stop every replica first)',
+    )
+    .option('--database-url <url>', 'PostgreSQL URL (or KEYLESS_DATABASE_URL)')
+    .option('--database-schema <name>', 'schema of every table (default: the search path)')
+    .requiredOption('--old <file>', 'the master key the replicas run with now')
+    .requiredOption('--new <file>', 'the master key to run them with from now on')
+    .action(
+      async (flags: {
+        databaseUrl?: string
+        databaseSchema?: string
+        old: string
+        new: string
+      }) => {
+        const url = flags.databaseUrl ?? process.env.KEYLESS_DATABASE_URL
+        if (!url) throw usageError('rotate-master-key needs --database-url')
+        const { readMasterKey } = await import('../server/data-dir.js')
+        const oldKey = readMasterKey(resolve(flags.old))
+        const newKey = readMasterKey(resolve(flags.new))
+        if (Buffer.from(oldKey).equals(Buffer.from(newKey))) {
+          throw usageError('--old and --new hold the same key')
+        }
+        const { openPostgresStore } = await import('../store/postgres.js')
+        const { rotateMasterKey } = await import('../server/rotate-master-key.js')
+        const { MasterKeyMismatch } = await import('../server/cluster-state.js')
+        const store = await openPostgresStore(url, {
+          ...(flags.databaseSchema !== undefined && { schema: flags.databaseSchema }),
+        })
+        try {
+          const counts = await rotateMasterKey(store, oldKey, newKey, Date.now())
+          process.stdout.write(
+            `re-sealed under the new master key: ${Object.entries(counts)
+              .map(([k, n]) => `${n} ${k}`)
+              .join(', ')}; start every replica with --master-key-file ${flags.new}\n`,
+          )
+        } catch (error) {
+          if (error instanceof MasterKeyMismatch || error instanceof TypeError) {
+            throw new CliError(EXIT.apiError, error.message)
+          }
+          throw error
+        } finally {
+          await store.close()
+        }
+      },
+    )
   common(server.command('credentials'))
     .description('write ca.crt, admin.json and endpoints.json for clients of the fleet')
     .requiredOption(

@@ -18,6 +18,7 @@ import { createResourceStore } from './resource-store.js'
 import { createRoleAssignmentStore } from './role-assignment-store.js'
 import { createRoleDefinitionStore } from './role-definition-store.js'
 import type { Database } from './schema.js'
+import { createSealedValueStore } from './sealed-value-store.js'
 import { createSigningKeyStore } from './signing-key-store.js'
 import type { Repositories, StoreCapabilities } from './store.js'
 import { createSubscriptionStore } from './subscription-store.js'
@@ -59,6 +60,7 @@ export function createRepositories(
     blobContainers: withTranslatedErrors(createBlobContainerStore(db, capabilities)),
     blobs: withTranslatedErrors(createBlobStore(db)),
     clusterState: withTranslatedErrors(createClusterStateStore(db, capabilities)),
+    sealedValues: withTranslatedErrors(createSealedValueStore(db)),
     signIns: withTranslatedErrors(createSignInStore(db, capabilities)),
     activity: withTranslatedErrors(createActivityStore(db, capabilities)),
   }

@@ -26,6 +26,7 @@ import type {
 import type { VaultEndpointRow, VaultKeyPolicyRow, VaultKeyRow, VaultSecretRow } from './schema.js'
 import type { ClusterStateStore } from './cluster-state-store.js'
 import type { CommitWatch } from './postgres-commit-watch.js'
+import type { SealedValueStore } from './sealed-value-store.js'
 import type { BlobContainerStore } from './blob-container-store.js'
 import type { BlobStore } from './blob-store.js'
 import type { InvariantOptions, Violation } from './invariants.js'
@@ -341,6 +342,8 @@ export interface Repositories {
   blobs: BlobStore
   /** What server replicas share besides the directory (server/cluster-state.ts). */
   clusterState: ClusterStateStore
+  /** Every sealed column at once, for master-key rotation. */
+  sealedValues: SealedValueStore
   /** Append-only and hash-chained: every token request (logs/sign-in-store.ts). */
   signIns: SignInStore
   /** Append-only and hash-chained: every control-plane write (logs/activity-store.ts). */
