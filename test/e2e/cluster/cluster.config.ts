@@ -74,6 +74,8 @@ export interface Cluster {
   admin: { tenantId: string; clientId: string; clientSecret: string }
   tenantId: string
   subscriptionId: string
+  /** Starts replica `i` again where it listened before (after a kill). */
+  restart(i: number): Promise<void>
 }
 
 export async function startCluster(url: string, schema: string, size = 3): Promise<Cluster> {
@@ -108,7 +110,14 @@ export async function startCluster(url: string, schema: string, size = 3): Promi
     await sleep(100)
   }
   const first = replicas[0]!.endpoints
+  const restart = async (i: number) => {
+    const listen = new URL(replicas[i]!.endpoints.listening).host
+    const again = await startReplicaProcess({ url, schema, keyFile, publicUrl, listen })
+    children.push(again.child)
+    replicas[i] = again
+  }
   return {
+    restart,
     publicUrl,
     replicas,
     ca,
