@@ -19,6 +19,7 @@ import { controlPlane } from './sections/control-plane.js'
 import { issuance } from './sections/issuance.js'
 import { memory } from './sections/memory.js'
 import { propagation } from './sections/propagation.js'
+import { replicaPropagation } from './sections/replica-propagation.js'
 import { vaultKeys } from './sections/vault-keys.js'
 import { verification } from './sections/verification.js'
 
@@ -32,6 +33,7 @@ const SECTIONS: Section[] = [
   accessChecks,
   propagation,
   vaultKeys,
+  replicaPropagation,
 ]
 /** Memory first: it measures an idle server, before the others load it. */
 const RUN_ORDER = [
@@ -43,6 +45,7 @@ const RUN_ORDER = [
   'access-checks',
   'propagation',
   'vault-keys',
+  'replica-propagation',
 ]
 
 const argv = process.argv.slice(2)

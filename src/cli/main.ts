@@ -1,6 +1,7 @@
 // The `keyless` command. Every command but `up` talks to the HTTP API like any other client.
 import { Command, CommanderError } from 'commander'
 import { registerUp } from './up.js'
+import { registerServer } from './server.js'
 import { registerAgent } from './agent.js'
 import { registerRun } from './run.js'
 import { registerEnv } from './env.js'
@@ -45,6 +46,7 @@ inheritGlobalOptions(program)
 // Grouped as az groups its help: what runs Keyless, then what it manages.
 program.commandsGroup('Run Keyless and programs:')
 registerUp(program)
+registerServer(program)
 registerAgent(program)
 registerRun(program)
 registerEnv(program)

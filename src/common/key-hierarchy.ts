@@ -5,7 +5,16 @@
 // before derivation and opens only under the raw master key (see openSealed in sealed-jwe.ts).
 import { hkdfSync } from 'node:crypto'
 
-export const KEY_PURPOSES = ['signing-keys', 'vault-secrets', 'vault-keys', 'blob-content'] as const
+export const KEY_PURPOSES = [
+  'signing-keys',
+  'vault-secrets',
+  'vault-keys',
+  'blob-content',
+  // What replicas share in the database (server/cluster-state.ts), and the key check they
+  // compare before touching it (master-key-check.ts).
+  'cluster-state',
+  'key-check',
+] as const
 export type KeyPurpose = (typeof KEY_PURPOSES)[number]
 
 /** Fixed salt (RFC 5869 §3.1: optional, but a label keeps the derivation Keyless's own). */

@@ -48,3 +48,11 @@ export async function openJwe(
     ALGORITHMS,
   )
 }
+
+/** The same plaintext under another key (master-key rotation), keeping the protected header's
+ * own parameters (`cty`, bindings) so that it opens where it opened before. */
+export async function resealJwe(jwe: string, from: PurposeKey, to: PurposeKey): Promise<string> {
+  const { plaintext, protectedHeader } = await openJwe(jwe, from)
+  const { alg: _alg, enc: _enc, kid: _kid, ...own } = protectedHeader
+  return sealJwe(plaintext, to, own as Record<string, string>)
+}

@@ -44,57 +44,63 @@ export async function bootstrapInstallation(
   store: Store,
   o: BootstrapOptions,
 ): Promise<BootstrapResult> {
-  return store.transaction(async (tx) => {
-    let inst = await findInstallation(tx)
-    const fresh = !inst
-    if (!inst) {
-      inst = {
-        tenantId: randomUUID(),
-        subscriptionId: randomUUID(),
-        operator: { objectId: randomUUID(), appId: randomUUID() },
-      }
-      await tx.tenants.create({ id: inst.tenantId, display_name: 'Keyless', created_at: o.now })
-      await tx.subscriptions.create({
-        id: inst.subscriptionId,
-        tenant_id: inst.tenantId,
-        display_name: 'Keyless default subscription',
-        state: 'Enabled',
-        created_at: o.now,
-      })
-      await tx.principals.create({
-        object_id: inst.operator.objectId,
-        app_id: inst.operator.appId,
-        tenant_id: inst.tenantId,
-        display_name: OPERATOR_DISPLAY_NAME,
-        principal_type: 'Application',
-        identity_kind: null,
-        alternative_names: '[]',
-        resource_key: null,
-        created_at: o.now,
-      })
-      await tx.events.append({
-        at: o.now,
-        kind: 'installation.created',
-        subject: inst.tenantId,
-        data: JSON.stringify(inst),
-      })
+  return store.transaction((tx) => bootstrapInTransaction(tx, o))
+}
+
+/** The same, inside a transaction the caller holds (replicas: with the cluster's state). */
+export async function bootstrapInTransaction(
+  tx: Repositories,
+  o: BootstrapOptions,
+): Promise<BootstrapResult> {
+  let inst = await findInstallation(tx)
+  const fresh = !inst
+  if (!inst) {
+    inst = {
+      tenantId: randomUUID(),
+      subscriptionId: randomUUID(),
+      operator: { objectId: randomUUID(), appId: randomUUID() },
     }
-    if (!fresh && !o.issueSecret) return inst
-    const secret = o.generateSecret()
-    await tx.clientSecrets.deleteByAppId(inst.operator.appId)
-    await tx.clientSecrets.create({
-      id: randomUUID(),
-      app_id: inst.operator.appId,
-      secret_hash: o.hashSecret(secret),
+    await tx.tenants.create({ id: inst.tenantId, display_name: 'Keyless', created_at: o.now })
+    await tx.subscriptions.create({
+      id: inst.subscriptionId,
+      tenant_id: inst.tenantId,
+      display_name: 'Keyless default subscription',
+      state: 'Enabled',
       created_at: o.now,
-      expires_at: null,
+    })
+    await tx.principals.create({
+      object_id: inst.operator.objectId,
+      app_id: inst.operator.appId,
+      tenant_id: inst.tenantId,
+      display_name: OPERATOR_DISPLAY_NAME,
+      principal_type: 'Application',
+      identity_kind: null,
+      alternative_names: '[]',
+      resource_key: null,
+      created_at: o.now,
     })
     await tx.events.append({
       at: o.now,
-      kind: 'principal.secret.issued',
-      subject: inst.operator.objectId,
-      data: '{}',
+      kind: 'installation.created',
+      subject: inst.tenantId,
+      data: JSON.stringify(inst),
     })
-    return { ...inst, operatorSecret: secret }
+  }
+  if (!fresh && !o.issueSecret) return inst
+  const secret = o.generateSecret()
+  await tx.clientSecrets.deleteByAppId(inst.operator.appId)
+  await tx.clientSecrets.create({
+    id: randomUUID(),
+    app_id: inst.operator.appId,
+    secret_hash: o.hashSecret(secret),
+    created_at: o.now,
+    expires_at: null,
   })
+  await tx.events.append({
+    at: o.now,
+    kind: 'principal.secret.issued',
+    subject: inst.operator.objectId,
+    data: '{}',
+  })
+  return { ...inst, operatorSecret: secret }
 }

@@ -2,7 +2,9 @@
 // subscribers (the agent stream, the RBAC index, caches). It polls the event log, which works
 // the same for one SQLite process and for PostgreSQL replicas (each replica sees every other's
 // commits), and `poke()` after a local commit skips the wait. With a 100 ms period, a committed
-// change reaches every subscriber well within a second.
+// change reaches every subscriber well within a second. Where the store can say when another
+// process commits (PostgreSQL LISTEN/NOTIFY, store.watchCommits), that wakes the feed instead
+// and the poll slows to a safety net: the log stays the truth, a lost wake-up costs one period.
 import type { EventRow } from '../store/schema.js'
 import type { Store } from '../store/store.js'
 
@@ -17,8 +19,10 @@ export interface ChangeEvent {
 export type ChangeListener = (event: ChangeEvent) => void
 
 export interface ChangeFeedOptions {
-  store: Pick<Store, 'events'>
+  store: Pick<Store, 'events'> & Partial<Pick<Store, 'watchCommits'>>
   intervalMs?: number
+  /** The poll's period while commits wake the feed. */
+  safetyNetIntervalMs?: number
   onError?: (err: unknown) => void
 }
 
@@ -30,10 +34,16 @@ const toChange = (row: EventRow): ChangeEvent => ({
   data: JSON.parse(row.data) as Record<string, unknown>,
 })
 
-export function createChangeFeed({ store, intervalMs = 100, onError }: ChangeFeedOptions) {
+export function createChangeFeed({
+  store,
+  intervalMs = 100,
+  safetyNetIntervalMs = 1000,
+  onError,
+}: ChangeFeedOptions) {
   const listeners = new Set<ChangeListener>()
   let last = 0
   let timer: NodeJS.Timeout | undefined
+  let unwatch: (() => Promise<void>) | undefined
   let polling: Promise<void> | undefined
 
   async function pollOnce(): Promise<void> {
@@ -78,12 +88,15 @@ export function createChangeFeed({ store, intervalMs = 100, onError }: ChangeFee
     /** Starts from the current end of the log: subscribers see only what happens next. */
     async start(): Promise<void> {
       last = await store.events.last()
-      timer = setInterval(() => void poll(), intervalMs)
+      unwatch = await store.watchCommits?.(() => void poll(), onError)
+      timer = setInterval(() => void poll(), unwatch ? safetyNetIntervalMs : intervalMs)
       timer.unref()
     },
     stop(): void {
       if (timer) clearInterval(timer)
       timer = undefined
+      void unwatch?.()
+      unwatch = undefined
     },
     /** Polls now (after a local commit); resolves once every event committed before the call
      * has been delivered to the subscribers. */

@@ -4,19 +4,15 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import type { PemPair } from '../common/pki.js'
 import {
-  createCertificateAuthority,
-  describeCertificate,
-  installationNameScope,
-  issueCertificate,
-  namesOutside,
-  permittedNames,
-  type NameScope,
-  type PemPair,
-} from '../common/pki.js'
+  certificateStillServes,
+  namesTheCaCannotCertify,
+  newCertificateAuthority,
+  newTlsCertificate,
+  type TlsNames,
+} from './tls-material.js'
 import { ensureDir, writeFileAtomic, writeSecretFile } from '../common/files.js'
-
-const DAY = 86_400_000
 
 export function dataPaths(dataDir: string) {
   return {
@@ -34,12 +30,16 @@ export function dataPaths(dataDir: string) {
 
 export type DataPaths = ReturnType<typeof dataPaths>
 
+/** A master key file: 32 random bytes in base64url, as `keyless up` writes it. */
+export function readMasterKey(file: string): Uint8Array {
+  if (!existsSync(file)) throw new TypeError(`the master key file ${file} does not exist`)
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url')
+  if (key.length !== 32) throw new TypeError(`${file} does not hold a 256-bit key`)
+  return key
+}
+
 export function ensureMasterKey(paths: DataPaths): Uint8Array {
-  if (existsSync(paths.masterKey)) {
-    const key = Buffer.from(readFileSync(paths.masterKey, 'utf8').trim(), 'base64url')
-    if (key.length !== 32) throw new TypeError(`${paths.masterKey} does not hold a 256-bit key`)
-    return key
-  }
+  if (existsSync(paths.masterKey)) return readMasterKey(paths.masterKey)
   const key = randomBytes(32)
   writeSecretFile(paths.masterKey, key.toString('base64url'))
   return key
@@ -57,8 +57,7 @@ export async function ensureCertificateAuthority(
 ): Promise<PemPair> {
   if (existsSync(paths.caCert) && existsSync(paths.caKey)) {
     const certPem = readFileSync(paths.caCert, 'utf8')
-    const scope = permittedNames(certPem)
-    const outside = scope === undefined ? [] : namesOutside(scope, names)
+    const outside = namesTheCaCannotCertify(certPem, names)
     if (outside.length > 0) {
       throw new TypeError(
         `the CA in ${paths.caCert} may not certify ${outside.join(', ')}: its name constraint ` +
@@ -67,17 +66,13 @@ export async function ensureCertificateAuthority(
     }
     return { certPem, keyPem: readFileSync(paths.caKey, 'utf8') }
   }
-  const ca = await createCertificateAuthority('Keyless Local CA', {
-    now,
-    validityDays: 3650,
-    permitted: installationNameScope(names),
-  })
+  const ca = await newCertificateAuthority(now, names)
   writeSecretFile(paths.caKey, ca.keyPem)
   writeFileAtomic(paths.caCert, ca.certPem)
   return ca
 }
 
-export type TlsNames = NameScope
+export type { TlsNames } from './tls-material.js'
 
 export async function ensureTlsCertificate(
   paths: DataPaths,
@@ -87,22 +82,13 @@ export async function ensureTlsCertificate(
 ): Promise<PemPair> {
   if (existsSync(paths.tlsCert) && existsSync(paths.tlsKey)) {
     const certPem = readFileSync(paths.tlsCert, 'utf8')
-    const facts = describeCertificate(certPem)
-    const fresh = facts.notAfter - now > 30 * DAY
-    const covers =
-      names.dnsNames.every((n) => facts.dnsNames.includes(n)) &&
-      names.ipAddresses.every((n) => facts.ipAddresses.includes(n))
-    if (fresh && covers) return { certPem, keyPem: readFileSync(paths.tlsKey, 'utf8') }
+    if (certificateStillServes(certPem, names, now)) {
+      return { certPem, keyPem: readFileSync(paths.tlsKey, 'utf8') }
+    }
   }
-  const leaf = await issueCertificate(ca, {
-    commonName: names.dnsNames[0] ?? 'localhost',
-    ...names,
-    usage: 'server',
-    now,
-    validityDays: 365,
-  })
+  const leaf = await newTlsCertificate(ca, names, now)
   ensureDir(paths.dataDir)
-  writeSecretFile(paths.tlsKey, leaf.keyPem!)
+  writeSecretFile(paths.tlsKey, leaf.keyPem)
   writeFileAtomic(paths.tlsCert, leaf.certPem)
-  return { certPem: leaf.certPem, keyPem: leaf.keyPem! }
+  return leaf
 }

@@ -15,7 +15,8 @@ import { bootstrapInstallation } from '../directory/bootstrap.js'
 import type { HostRegistry } from '../directory/hosts.js'
 import { generateClientSecret, hashClientSecret } from '../sts/index.js'
 import type { Config } from './config.js'
-import { build } from './build.js'
+import { launch } from './launch.js'
+import { tlsNames } from './tls-material.js'
 import {
   dataPaths,
   ensureCertificateAuthority,
@@ -63,19 +64,6 @@ export interface RunningServer {
   close(): Promise<void>
   /** Removes endpoints.json and gives up the data directory at once (exit handlers). */
   releaseSync(): void
-}
-
-/** Loopback names always; the bind address too when it is a specific one; with a vault host
- * suffix, every vault's name under it. */
-function tlsNames(host: string, vaultHostSuffix?: string) {
-  const ipAddresses = ['127.0.0.1', '::1']
-  const dnsNames = ['localhost']
-  if (vaultHostSuffix) dnsNames.push(vaultHostSuffix, `*.${vaultHostSuffix}`)
-  const wildcard = host === '0.0.0.0' || host === '::'
-  if (!wildcard && !ipAddresses.includes(host)) {
-    ;(/^[\d.:]+$/.test(host) ? ipAddresses : dnsNames).push(host)
-  }
-  return { dnsNames, ipAddresses }
 }
 
 export interface StartOptions {
@@ -166,7 +154,7 @@ async function startLocked(
     // A full disk fails the log's writes: the lines are dropped, the server goes on.
     logDestination?.on('error', () => undefined)
     let agentReady = options.agentExpected !== true
-    const { app, keyRing, feed, revocations, hosts, vault, blob } = await build({
+    const { app, hosts, vault, blob } = await launch({
       config,
       store,
       clock,
@@ -177,22 +165,15 @@ async function startLocked(
       publicUrl,
       logDestination,
       readiness: { agentReady: () => agentReady },
+      listen: async (app) => {
+        await listenOn(config.port, remembered.port, 'port', () =>
+          app.listen({ host: config.host, port: config.port }),
+        )
+        const { port } = app.server.address() as AddressInfo
+        publicUrl.set(`https://${urlHost(config.host)}:${port}`)
+      },
+      listenBlob: (start) => listenOn(config.blobPort, remembered.blobPort, 'blobPort', start),
     })
-    try {
-      await keyRing.start()
-      await feed.start()
-      // Revocations committed before this start still hold (tokens outlive a restart).
-      await revocations.load(feed.position())
-      await listenOn(config.port, remembered.port, 'port', () =>
-        app.listen({ host: config.host, port: config.port }),
-      )
-      publicUrl.set(`https://${urlHost(config.host)}:${(app.server.address() as AddressInfo).port}`)
-      await vault.start()
-      await listenOn(config.blobPort, remembered.blobPort, 'blobPort', () => blob.start())
-    } catch (e) {
-      await app.close().catch(() => undefined)
-      throw e
-    }
     const { port } = app.server.address() as AddressInfo
     const base = publicUrl()
     rememberPorts(paths.dataDir, { port, blobPort: Number(new URL(blob.endpoint).port) })

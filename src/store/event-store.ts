@@ -3,10 +3,13 @@ import { pageSize } from './paging.js'
 import type { Database } from './schema.js'
 import type { EventStore, StoreCapabilities } from './store.js'
 
+/** The notification channel of a schema's event log is this prefix and the schema's name. */
+export const EVENTS_CHANNEL_PREFIX = 'keyless_events:'
+
 // Append-only on purpose: there is no update or delete, and consumers follow the log by `seq`.
 export function createEventStore(
   db: Kysely<Database>,
-  { hasConcurrentWriters }: StoreCapabilities,
+  { hasConcurrentWriters, isSharedByReplicas }: StoreCapabilities,
 ): EventStore {
   // With concurrent writers (PostgreSQL) identity values are handed out at insert time, so two
   // transactions can commit their events out of sequence order and a reader following
@@ -22,6 +25,14 @@ export function createEventStore(
         .values(row)
         .returning('seq')
         .executeTakeFirstOrThrow()
+      // Wakes the other replicas' change feeds (postgres-commit-watch.ts). PostgreSQL delivers
+      // a notification only when its transaction commits, and never one of a rollback; the log
+      // stays the truth, the notification only says "read it now".
+      if (isSharedByReplicas) {
+        await sql`select pg_notify(${EVENTS_CHANNEL_PREFIX} || current_schema(), ${String(seq)})`.execute(
+          db,
+        )
+      }
       return Number(seq)
     },
     list: (after, limit) =>

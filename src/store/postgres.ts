@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { createStore } from './create-store.js'
+import { commitWatch } from './postgres-commit-watch.js'
 import { migrateToLatest } from './migrate.js'
 import type { Database } from './schema.js'
 import type { Store, StoreCapabilities } from './store.js'
@@ -55,10 +56,11 @@ export async function openPostgresStore(
   // connection and opens a new one when next needed.
   pool.on('error', () => undefined)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  let name: string | undefined
   try {
     if (schema !== undefined) await createSchema(db, schema)
     const current = await sql<{ name: string }>`select current_schema() as name`.execute(db)
-    const name = current.rows[0]?.name
+    name = current.rows[0]?.name
     // Kysely's migrator holds an advisory lock around applying migrations, but first creates
     // its own tables outside it, and two processes doing that on a fresh schema at once can
     // both fail ("store migration failed", seen with replicas starting together). So the whole
@@ -70,14 +72,36 @@ export async function openPostgresStore(
     await db.destroy()
     throw error
   }
-  return createStore(db, POSTGRES_CAPABILITIES)
+  const store = createStore(db, POSTGRES_CAPABILITIES)
+  const watch = commitWatch(url, name ?? 'public')
+  const watches = new Set<() => Promise<void>>()
+  return {
+    ...store,
+    async watchCommits(wake, onError) {
+      const stop = await watch(wake, onError)
+      const once = async () => {
+        watches.delete(once)
+        await stop()
+      }
+      watches.add(once)
+      return once
+    },
+    async close() {
+      await Promise.all([...watches].map((stop) => stop()))
+      await store.close()
+    },
+  }
 }
 
 /**
  * Runs `fn` holding a PostgreSQL session advisory lock named `key`, on a connection of its own
  * (not the pool's: `fn` may need every pooled connection).
  */
-async function withSessionLock<T>(url: string, key: string, fn: () => Promise<T>): Promise<T> {
+export async function withSessionLock<T>(
+  url: string,
+  key: string,
+  fn: () => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
   client.on('error', () => undefined)
   await client.connect()

@@ -4,6 +4,7 @@ import { createAttachmentStore } from './attachment-store.js'
 import { createBlobContainerStore } from './blob-container-store.js'
 import { createBlobStore } from './blob-store.js'
 import { createClientSecretStore } from './client-secret-store.js'
+import { createClusterStateStore } from './cluster-state-store.js'
 import { createActivityStore } from './logs/activity-store.js'
 import { createSignInStore } from './logs/sign-in-store.js'
 import { createDenyAssignmentStore } from './deny-assignment-store.js'
@@ -17,6 +18,7 @@ import { createResourceStore } from './resource-store.js'
 import { createRoleAssignmentStore } from './role-assignment-store.js'
 import { createRoleDefinitionStore } from './role-definition-store.js'
 import type { Database } from './schema.js'
+import { createSealedValueStore } from './sealed-value-store.js'
 import { createSigningKeyStore } from './signing-key-store.js'
 import type { Repositories, StoreCapabilities } from './store.js'
 import { createSubscriptionStore } from './subscription-store.js'
@@ -42,7 +44,7 @@ export function createRepositories(
     principals: withTranslatedErrors(createPrincipalStore(db)),
     attachments: withTranslatedErrors(createAttachmentStore(db)),
     clientSecrets: withTranslatedErrors(createClientSecretStore(db)),
-    signingKeys: withTranslatedErrors(createSigningKeyStore(db)),
+    signingKeys: withTranslatedErrors(createSigningKeyStore(db, capabilities)),
     events: withTranslatedErrors(createEventStore(db, capabilities)),
     roleDefinitions: withTranslatedErrors(createRoleDefinitionStore(db)),
     roleAssignments: withTranslatedErrors(createRoleAssignmentStore(db)),
@@ -57,6 +59,8 @@ export function createRepositories(
     vaultKeyPolicies: withTranslatedErrors(createVaultKeyPolicyStore(db)),
     blobContainers: withTranslatedErrors(createBlobContainerStore(db, capabilities)),
     blobs: withTranslatedErrors(createBlobStore(db)),
+    clusterState: withTranslatedErrors(createClusterStateStore(db, capabilities)),
+    sealedValues: withTranslatedErrors(createSealedValueStore(db)),
     signIns: withTranslatedErrors(createSignInStore(db, capabilities)),
     activity: withTranslatedErrors(createActivityStore(db, capabilities)),
   }

@@ -346,6 +346,13 @@ export interface VaultEndpointTable {
   updated_at: number
 }
 
+/** Shared state of server replicas, by name (server/cluster-state.ts). */
+export interface ClusterStateTable {
+  name: string
+  value: string
+  updated_at: number
+}
+
 export interface LogChainTable {
   /** `sign_ins` or `activity_log`. */
   log: string
@@ -410,6 +417,7 @@ export interface Database {
   blobs: BlobTable
   blob_blocks: BlobBlockTable
   log_chains: LogChainTable
+  cluster_state: ClusterStateTable
   sign_ins: SignInTable
   activity_log: ActivityLogTable
 }
@@ -432,6 +440,7 @@ export type HostRow = Selectable<HostTable>
 export type JoinTokenRow = Selectable<JoinTokenTable>
 export type VaultSecretRow = Selectable<VaultSecretTable>
 export type VaultEndpointRow = Selectable<VaultEndpointTable>
+export type ClusterStateRow = Selectable<ClusterStateTable>
 export type VaultKeyRow = Selectable<VaultKeyTable>
 export type VaultKeyPolicyRow = Selectable<VaultKeyPolicyTable>
 export type BlobContainerRow = Selectable<BlobContainerTable>

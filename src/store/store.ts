@@ -24,6 +24,9 @@ import type {
   Tenant,
 } from './schema.js'
 import type { VaultEndpointRow, VaultKeyPolicyRow, VaultKeyRow, VaultSecretRow } from './schema.js'
+import type { ClusterStateStore } from './cluster-state-store.js'
+import type { CommitWatch } from './postgres-commit-watch.js'
+import type { SealedValueStore } from './sealed-value-store.js'
 import type { BlobContainerStore } from './blob-container-store.js'
 import type { BlobStore } from './blob-store.js'
 import type { InvariantOptions, Violation } from './invariants.js'
@@ -122,6 +125,9 @@ export interface ClientSecretStore {
 }
 
 export interface SigningKeyStore {
+  /** Holds the rotation lock until the calling transaction ends: replicas rotating at once
+   * (all starting on an empty database) create one key, not one each. */
+  lockForRotation(): Promise<void>
   create(row: SigningKeyRow): Promise<void>
   list(): Promise<SigningKeyRow[]>
   /** Deletes keys whose expire_at <= now; returns how many. */
@@ -334,6 +340,10 @@ export interface Repositories {
   vaultKeyPolicies: VaultKeyPolicyStore
   blobContainers: BlobContainerStore
   blobs: BlobStore
+  /** What server replicas share besides the directory (server/cluster-state.ts). */
+  clusterState: ClusterStateStore
+  /** Every sealed column at once, for master-key rotation. */
+  sealedValues: SealedValueStore
   /** Append-only and hash-chained: every token request (logs/sign-in-store.ts). */
   signIns: SignInStore
   /** Append-only and hash-chained: every control-plane write (logs/activity-store.ts). */
@@ -366,5 +376,10 @@ export interface Store extends Repositories {
   ping(): Promise<void>
   /** Every broken invariant (orphans, half-done operations); empty when the store is sound. */
   findViolations(options?: InvariantOptions): Promise<Violation[]>
+  /**
+   * Calls `wake` soon after another process commits an event, and after every reconnect of the
+   * watch; absent where no other process writes (SQLite). Resolves to the function that stops it.
+   */
+  watchCommits?: CommitWatch
   close(): Promise<void>
 }

@@ -2,6 +2,9 @@
 // memory, applies the rotation plan of domain/key-rotation and answers "which key signs now"
 // and "what is in JWKS now". Every replica runs the same plan; a reload each minute picks up
 // keys another replica created, long before they activate (they are pre-published for days).
+// A key is created under the store's rotation lock after planning again on what the store holds
+// then, so replicas that rotate at the same moment (every replica of a new cluster at its first
+// start) create one key between them and all sign with it.
 import type { KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
 import type { PurposeKey } from '../common/key-hierarchy.js'
@@ -14,6 +17,7 @@ import {
   type KeyTimes,
   type RotationPolicy,
 } from '../domain/key-rotation.js'
+import type { SigningKeyRow } from '../store/schema.js'
 import type { Store } from '../store/store.js'
 import {
   decryptPrivateKey,
@@ -29,7 +33,7 @@ export interface LoadedKey extends KeyTimes {
 }
 
 export interface KeyRingOptions {
-  store: Pick<Store, 'signingKeys'>
+  store: Pick<Store, 'signingKeys' | 'transaction'>
   /** The signing-keys purpose key (common/key-hierarchy.ts). */
   wrappingKey: PurposeKey
   clock: Clock
@@ -38,6 +42,14 @@ export interface KeyRingOptions {
   /** Reports failures of timer-driven rotations (a request-driven one throws to its caller). */
   onError?: (err: unknown) => void
 }
+
+const timesOf = (r: SigningKeyRow): KeyTimes => ({
+  kid: r.kid,
+  createdAt: r.created_at,
+  activateAt: r.activate_at,
+  retireAt: r.retire_at,
+  expireAt: r.expire_at,
+})
 
 export function createKeyRing({
   store,
@@ -76,22 +88,29 @@ export function createKeyRing({
     await load()
     const now = clock.now()
     const plan = planRotation(keys, now, policy)
+    let created = false
     if (plan.create) {
-      const times = plan.create
-      const key = await generateSigningKey(algorithm, now, times.expireAt)
-      await store.signingKeys.create({
-        kid: key.kid,
-        alg: key.alg,
-        public_jwk: JSON.stringify(key.publicJwk),
-        private_key_enc: await encryptPrivateKey(key.privateKey, wrappingKey),
-        created_at: times.createdAt,
-        activate_at: times.activateAt,
-        retire_at: times.retireAt,
-        expire_at: times.expireAt,
+      created = await store.transaction(async (tx) => {
+        await tx.signingKeys.lockForRotation()
+        const held = (await tx.signingKeys.list()).map(timesOf)
+        const times = planRotation(held, now, policy).create
+        if (!times) return false
+        const key = await generateSigningKey(algorithm, now, times.expireAt)
+        await tx.signingKeys.create({
+          kid: key.kid,
+          alg: key.alg,
+          public_jwk: JSON.stringify(key.publicJwk),
+          private_key_enc: await encryptPrivateKey(key.privateKey, wrappingKey),
+          created_at: times.createdAt,
+          activate_at: times.activateAt,
+          retire_at: times.retireAt,
+          expire_at: times.expireAt,
+        })
+        return true
       })
     }
     if (plan.prune.length) await store.signingKeys.prune(now)
-    if (plan.create || plan.prune.length) await load()
+    if (plan.create || created || plan.prune.length) await load()
   }
 
   /** Applies the rotation plan now; concurrent callers share one run. */

@@ -13,6 +13,7 @@ import * as vaultKeys from './2026-12-07T150-vault-keys.js'
 import * as auditLogs from './2026-12-07T160-audit-logs.js'
 import * as joinTokenMachines from './2026-12-07T200-join-token-machines.js'
 import * as federatedCredentials from './2026-12-07T210-federated-credentials.js'
+import * as clusterState from './2026-12-08T100-cluster-state.js'
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T00-initial': initial,
@@ -26,6 +27,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-12-07T160-audit-logs': auditLogs,
   '2026-12-07T200-join-token-machines': joinTokenMachines,
   '2026-12-07T210-federated-credentials': federatedCredentials,
+  '2026-12-08T100-cluster-state': clusterState,
 })
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,128 @@
+// The short cluster of the CI: three `keyless server` replicas on a fresh schema of the test
+// PostgreSQL, HAProxy (Debian's package) in front with health checks on /readyz, TLS passed
+// through so agents keep authenticating by their host certificate. Everything is killed when
+// the test file ends, even on failure.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { after } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { https } from '../../helpers/https.js'
+import {
+  credentials,
+  masterKeyFile,
+  scratchDir,
+  seedTestCa,
+  startReplicaProcess,
+  type ReplicaProcess,
+} from '../replicas/replicas.config.js'
+import { readFileSync } from 'node:fs'
+
+const HAPROXY = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((p) => existsSync(p))
+
+export const HAPROXY_SKIP =
+  HAPROXY === undefined ? 'install haproxy (Debian package haproxy) to run the cluster test' : false
+
+const children: ChildProcess[] = []
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+})
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** HAProxy's configuration for `backends` behind `127.0.0.1:<port>`: TCP (TLS passes through),
+ * a replica taken out after one failed /readyz check, its sessions cut, connections that fail
+ * re-dispatched to another replica. */
+export function haproxyConfig(port: number, backends: string[]): string {
+  return [
+    'global',
+    '  maxconn 4096',
+    'defaults',
+    '  mode tcp',
+    '  timeout connect 1s',
+    '  timeout client 60s',
+    '  timeout server 60s',
+    '  retries 3',
+    '  option redispatch',
+    'frontend keyless',
+    `  bind 127.0.0.1:${port}`,
+    '  default_backend replicas',
+    'backend replicas',
+    '  balance roundrobin',
+    '  option httpchk GET /readyz',
+    '  http-check expect status 200',
+    '  default-server check check-ssl verify none inter 200 fall 1 rise 2 on-marked-down shutdown-sessions',
+    ...backends.map((b, i) => `  server r${i + 1} ${b}`),
+    '',
+  ].join('\n')
+}
+
+export interface Cluster {
+  publicUrl: string
+  replicas: ReplicaProcess[]
+  ca: string
+  admin: { tenantId: string; clientId: string; clientSecret: string }
+  tenantId: string
+  subscriptionId: string
+  /** Starts replica `i` again where it listened before (after a kill). */
+  restart(i: number): Promise<void>
+}
+
+export async function startCluster(url: string, schema: string, size = 3): Promise<Cluster> {
+  const dir = scratchDir()
+  const keyFile = masterKeyFile(dir)
+  await seedTestCa(url, schema, keyFile)
+  const lbPort = await freePort()
+  const publicUrl = `https://127.0.0.1:${lbPort}`
+  const replicas = await Promise.all(
+    Array.from({ length: size }, () => startReplicaProcess({ url, schema, keyFile, publicUrl })),
+  )
+  for (const r of replicas) children.push(r.child)
+  const cfg = join(dir, 'haproxy.cfg')
+  writeFileSync(
+    cfg,
+    haproxyConfig(
+      lbPort,
+      replicas.map((r) => new URL(r.endpoints.listening).host),
+    ),
+  )
+  const check = spawnSync(HAPROXY!, ['-c', '-f', cfg], { encoding: 'utf8' })
+  if (check.status !== 0) throw new Error(`haproxy -c: ${check.stdout}${check.stderr}`)
+  const lb = spawn(HAPROXY!, ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] })
+  children.push(lb)
+  const creds = await credentials({ url, schema, keyFile, publicUrl })
+  const ca = readFileSync(join(creds, 'ca.crt'), 'utf8')
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const res = await https(`${publicUrl}/readyz`, { ca }).catch(() => undefined)
+    if (res?.status === 200) break
+    if (Date.now() > deadline) throw new Error('HAProxy never answered /readyz')
+    await sleep(100)
+  }
+  const first = replicas[0]!.endpoints
+  const restart = async (i: number) => {
+    const listen = new URL(replicas[i]!.endpoints.listening).host
+    const again = await startReplicaProcess({ url, schema, keyFile, publicUrl, listen })
+    children.push(again.child)
+    replicas[i] = again
+  }
+  return {
+    restart,
+    publicUrl,
+    replicas,
+    ca,
+    admin: JSON.parse(readFileSync(join(creds, 'admin.json'), 'utf8')),
+    tenantId: first.tenantId,
+    subscriptionId: first.subscriptionId,
+  }
+}
