@@ -9,10 +9,12 @@
 //                        pid: bind to that process's tree; ttlSeconds: the run then expires;
 //                        netns: IMDS at 169.254.169.254:80 in that network namespace.
 //   DELETE /runs/{id}   → 204
+//   GET    /metrics     the agent's Prometheus metrics (common/metrics.ts)
 import { chmodSync, existsSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { KeylessError, BadRequest, NotFound } from '../domain/errors.js'
+import { METRICS_CONTENT_TYPE } from '../common/metrics.js'
 import type { Logger } from './respond.js'
 import type { RunProtocol, Runs } from './runs.js'
 
@@ -80,6 +82,7 @@ export async function startControlServer(o: {
   socketPath: string
   runs: Runs
   status: () => Record<string, unknown>
+  metrics?: () => Promise<string>
   log: Logger
 }): Promise<ControlServer> {
   await claimControlSocket(o.socketPath)
@@ -87,6 +90,11 @@ export async function startControlServer(o: {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!
     if (req.method === 'GET' && path === '/status') return send(res, 200, o.status())
+    if (req.method === 'GET' && path === '/metrics' && o.metrics) {
+      const text = await o.metrics()
+      res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(text)
+      return
+    }
     if (req.method === 'GET' && path === '/runs') return send(res, 200, { value: o.runs.list() })
     if (req.method === 'POST' && path === '/runs') {
       const body = await readJson(req)

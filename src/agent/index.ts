@@ -20,6 +20,9 @@ import { isHostRevoked, type TokenSource } from './token-source.js'
 import { createPlacementSync, type PlacementSyncOptions } from './placements.js'
 import { systemClock } from '../common/clock.js'
 import { PLACEMENTS_PATH, type Placement } from '../common/agent-protocol.js'
+import { createAgentMetrics } from '../common/metrics.js'
+import type { Registry } from 'prom-client'
+import { startMetricsListener, type MetricsListener } from './metrics-listener.js'
 
 export interface AgentOptions {
   /** The Keyless server, e.g. https://keyless.example:8443 (enrollment and renewal). */
@@ -56,6 +59,8 @@ export interface AgentOptions {
   machinePort?: number
   /** How often the credential's renewal time is checked (default 30 s). */
   renewCheckIntervalMs?: number
+  /** Serve /metrics on TCP at this address too (metrics-listener.ts); off by default. */
+  metricsListen?: { host: string; port: number }
   cache?: Pick<
     TokenCacheOptions,
     'refreshRatio' | 'refreshMarginMs' | 'refreshRetryMs' | 'refreshRetryMaxMs' | 'maxEntries'
@@ -75,6 +80,10 @@ export interface RunningAgent {
   cache: TokenCache
   servers: ServerPool
   events: EventFollower
+  /** This agent's metrics (a registry of its own), on the control socket's /metrics. */
+  metrics: Registry
+  /** `http://host:port/metrics` when `metricsListen` was given. */
+  metricsUrl?: string
   createRun(resourceId: string, protocol?: RunProtocol, owner?: RunOwner): Promise<Run>
   deleteRun(id: string): Promise<void>
   close(): Promise<void>
@@ -190,7 +199,13 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     log,
   })
 
+  const metrics = createAgentMetrics({
+    cache: () => cache.stats,
+    cacheEntries: () => cache.size,
+    eventsConnected: () => events.connected,
+  })
   let serving: Serving
+  let metricsListener: MetricsListener | undefined
   try {
     serving = await startServing({
       stateDir: o.stateDir,
@@ -218,7 +233,16 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         caCertFile: credentialPaths(o.stateDir).ca,
         caBundleFile: credentialPaths(o.stateDir).caBundle,
       }),
+      metrics: () => metrics.metrics(),
     })
+    if (o.metricsListen) {
+      metricsListener = await startMetricsListener(metrics, o.metricsListen).catch(
+        async (err: unknown) => {
+          await serving.close()
+          throw err
+        },
+      )
+    }
   } catch (err) {
     http.close()
     throw err
@@ -247,6 +271,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     cache,
     servers: http,
     events,
+    metrics,
+    metricsUrl: metricsListener?.url,
     createRun: (resourceId, protocol = 'appservice', owner) =>
       serving.runs.create(resourceId, protocol, owner),
     deleteRun: (id) => serving.runs.delete(id),
@@ -254,6 +280,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       credential.stop()
       await placements?.stop()
       await events.stop()
+      await metricsListener?.close()
       await serving.close()
       http.close()
     },
@@ -261,6 +288,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
 }
 
 export { ARC_TOKENS_DIR } from './arc-challenges.js'
+export { parseListenAddress } from './metrics-listener.js'
 export { RUN_PROTOCOLS, type Run, type RunOwner, type RunProtocol } from './runs.js'
 export { IMDS_ADDRESS, IMDS_PORT } from './netns.js'
 export type { Logger } from './respond.js'

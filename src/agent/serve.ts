@@ -39,6 +39,8 @@ export interface ServeOptions {
   arcGroupId?: number
   /** Extra fields of the control API's /status. */
   status?: () => Record<string, unknown>
+  /** The control API's /metrics (Prometheus text). */
+  metrics?: () => Promise<string>
   /** Where the kernel's process tables are (default /proc). */
   procRoot?: string
   /** Outstanding Arc keys per caller uid (default 16). */
@@ -214,6 +216,7 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
       runs,
       log: o.log,
       status: () => ({ identityEndpoint, runs: runs.list().length, ...o.status?.() }),
+      metrics: o.metrics,
     })
   } catch (err) {
     await runs.close()

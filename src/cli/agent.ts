@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
 import { pino } from 'pino'
-import { ARC_TOKENS_DIR, startAgent } from '../agent/index.js'
+import { ARC_TOKENS_DIR, parseListenAddress, startAgent } from '../agent/index.js'
 import { CliError, EXIT } from './errors.js'
 import { handleShutdownSignals } from './shutdown.js'
 
@@ -23,12 +23,21 @@ interface AgentFlags {
   machinePort?: number
   ratePerSecond?: number
   concurrent?: number
+  metricsListen?: { host: string; port: number }
   logLevel: string
 }
 
 /** `--state-dir`, else $KEYLESS_AGENT_HOME, else ./.keyless-agent. */
 export function resolveAgentStateDir(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   return resolve(flag ?? (env.KEYLESS_AGENT_HOME || './.keyless-agent'))
+}
+
+const metricsAddress = (value: string) => {
+  try {
+    return parseListenAddress(value)
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message)
+  }
 }
 
 const integer = (min: number) => (value: string) => {
@@ -133,6 +142,11 @@ export function registerAgent(program: Command): void {
     )
     .option('--rate-per-second <n>', 'token requests per second per caller', positive)
     .option('--concurrent <n>', 'token requests in progress per caller', integer(1))
+    .option(
+      '--metrics-listen <host:port>',
+      'also serve Prometheus /metrics on this TCP address, unauthenticated (default: only on the control socket)',
+      metricsAddress,
+    )
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'info')
     .action(async (flags: AgentFlags) => {
       let caCertPem: string | undefined
@@ -171,10 +185,12 @@ export function registerAgent(program: Command): void {
         arcGroupId: flags.arcGroup,
         machinePort: flags.machinePort,
         rateLimits,
+        metricsListen: flags.metricsListen,
       })
       console.log('Keyless agent is up.')
       console.log(`  hostId               ${agent.hostId}`)
       console.log(`  identityEndpoint     ${agent.identityEndpoint}`)
+      if (agent.metricsUrl) console.log(`  metrics              ${agent.metricsUrl}`)
       console.log(`  controlSocket        ${agent.controlSocket}`)
       if (agent.machine) {
         console.log(`  machine              ${agent.machine.resourceId}`)

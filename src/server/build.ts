@@ -36,6 +36,15 @@ import { logsApi } from './logs-api.js'
 import { startLogRetention } from './log-retention.js'
 import { awaitChangesAfterWrites } from './read-your-writes.js'
 import type { DestinationStream } from 'pino'
+import { createServerMetrics, type ServerMetrics } from '../common/metrics.js'
+import {
+  countArmRequests,
+  countRbacDecisions,
+  countStoreErrors,
+  countTokenRequests,
+  followChangeFeedLag,
+  metricsRoute,
+} from './metrics.js'
 
 export interface BuildOptions {
   config: Config
@@ -49,6 +58,8 @@ export interface BuildOptions {
   /** Where request logs go (a file in the data directory for `keyless up`); stdout if unset. */
   logDestination?: DestinationStream
   readiness?: Pick<ReadinessChecks, 'agentReady'>
+  /** This process's metrics (a registry of its own); a new set if unset. */
+  metrics?: ServerMetrics
 }
 
 export interface Built {
@@ -61,6 +72,7 @@ export interface Built {
   authz: Authz
   vault: VaultService
   blob: BlobService
+  metrics: ServerMetrics
 }
 
 /** Never log credentials: headers that carry them are redacted wherever a request is logged. */
@@ -83,7 +95,10 @@ export function rotationPolicy(config: Config): RotationPolicy {
   }
 }
 
-export async function build(o: BuildOptions): Promise<Built> {
+export async function build(options: BuildOptions): Promise<Built> {
+  const metrics = options.metrics ?? createServerMetrics()
+  // Every part below reads the database through this store, so every failed call is counted.
+  const o = { ...options, store: countStoreErrors(options.store, metrics) }
   const app = Fastify({
     // Agents may authenticate with their host certificate (RFC 8705 tls_client_auth,
     // sts/host-tls.ts): the listener asks every client for a certificate of the Keyless CA and
@@ -149,6 +164,7 @@ export async function build(o: BuildOptions): Promise<Built> {
     clock: o.clock,
     tenantId: o.installation.tenantId,
   })
+  countRbacDecisions(authz, metrics)
   await ensureOperatorIsOwner(authz, o.installation.operator.objectId)
   // The index follows the same change stream as the agents: a change committed by any replica
   // reaches every decision within the feed's period.
@@ -160,6 +176,7 @@ export async function build(o: BuildOptions): Promise<Built> {
       void authz.refresh().catch((e2) => app.log.error({ err: e2 }, 'RBAC reload failed'))
     }
   })
+  followChangeFeedLag(feed, o.clock, metrics)
   const hosts = createHostRegistry({
     store: o.store,
     clock: o.clock,
@@ -238,6 +255,8 @@ export async function build(o: BuildOptions): Promise<Built> {
 
   // Before the plugins register, so that the hook covers every route they add.
   awaitChangesAfterWrites(app, feed)
+  countTokenRequests(app, metrics)
+  await app.register(metricsRoute, { metrics, authorize: authorizeOperator })
   await app.register(healthRoutes, {
     store: () => o.store.ping(),
     keysLoaded: () => keyRing.jwks().keys.length > 0,
@@ -267,29 +286,33 @@ export async function build(o: BuildOptions): Promise<Built> {
     retentionMs: o.config.logRetentionDays * 86_400_000,
     onError: (err) => app.log.error({ err }, 'log retention prune failed'),
   })
-  await app.register(armPlugin, {
-    directory,
-    verifyToken,
-    revocationOf,
-    audiences: o.config.managementAudiences,
-    operatorObjectId: o.installation.operator.objectId,
-    clock: o.clock,
-    publicUrl: o.publicUrl,
-    authz,
-    activity: o.store.activity,
-    dataPlanes: {
-      async propertiesOf(r) {
-        const type = r.type.toLowerCase()
-        if (type === KEY_VAULTS.toLowerCase()) {
-          const vaultUri = await vault.resolveVaultUri(r.id)
-          return vaultUri ? { vaultUri } : undefined
-        }
-        if (type === STORAGE_ACCOUNTS.toLowerCase()) {
-          return { primaryEndpoints: { blob: `${blob.accountUrl(r.name)}/` } }
-        }
-        return undefined
+  // In a scope of its own, whose hook counts the ARM plugin's answers and nothing else's.
+  await app.register(async (scope) => {
+    countArmRequests(scope, metrics)
+    await scope.register(armPlugin, {
+      directory,
+      verifyToken,
+      revocationOf,
+      audiences: o.config.managementAudiences,
+      operatorObjectId: o.installation.operator.objectId,
+      clock: o.clock,
+      publicUrl: o.publicUrl,
+      authz,
+      activity: o.store.activity,
+      dataPlanes: {
+        async propertiesOf(r) {
+          const type = r.type.toLowerCase()
+          if (type === KEY_VAULTS.toLowerCase()) {
+            const vaultUri = await vault.resolveVaultUri(r.id)
+            return vaultUri ? { vaultUri } : undefined
+          }
+          if (type === STORAGE_ACCOUNTS.toLowerCase()) {
+            return { primaryEndpoints: { blob: `${blob.accountUrl(r.name)}/` } }
+          }
+          return undefined
+        },
       },
-    },
+    })
   })
 
   // What no plugin claims (a URL the router cannot read, a path no plugin serves) is answered in
@@ -309,7 +332,7 @@ export async function build(o: BuildOptions): Promise<Built> {
     await vault.stop()
     await blob.stop()
   })
-  return { app, keyRing, directory, hosts, feed, revocations, authz, vault, blob }
+  return { app, keyRing, directory, hosts, feed, revocations, authz, vault, blob, metrics }
 }
 
 const ALLOWED: DataDecision = Object.freeze({ allowed: true, reason: 'Allowed' })
