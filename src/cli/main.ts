@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerUp } from './up.js'
 import { registerAgent } from './agent.js'
+import { registerAgentFaults } from './agent-faults.js'
 import { registerRun } from './run.js'
 import { registerEnv } from './env.js'
 import { registerStatus } from './status.js'
@@ -46,6 +47,7 @@ inheritGlobalOptions(program)
 program.commandsGroup('Run Keyless and programs:')
 registerUp(program)
 registerAgent(program)
+registerAgentFaults(program)
 registerRun(program)
 registerEnv(program)
 registerRuns(program)
