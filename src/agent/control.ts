@@ -10,6 +10,7 @@
 //                        netns: IMDS at 169.254.169.254:80 in that network namespace.
 //   DELETE /runs/{id}   → 204
 //   GET    /metrics     the agent's Prometheus metrics (common/metrics.ts)
+//   GET|PUT|DELETE /faults  fault injection (control-faults.ts)
 import { chmodSync, existsSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -23,6 +24,11 @@ export interface ControlServer {
   close(): Promise<void>
 }
 
+export type ControlRoutes = (
+  req: IncomingMessage,
+  path: string,
+) => Promise<{ status: number; body?: unknown } | undefined>
+
 const MAX_BODY = 65_536
 
 function send(res: ServerResponse, status: number, body?: unknown): void {
@@ -34,7 +40,7 @@ function send(res: ServerResponse, status: number, body?: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(text)
 }
 
-function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+export function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     let size = 0
     const chunks: Buffer[] = []
@@ -84,6 +90,8 @@ export async function startControlServer(o: {
   status: () => Record<string, unknown>
   metrics?: () => Promise<string>
   log: Logger
+  /** Further routes (control-faults.ts): an answer, or undefined when the route is not theirs. */
+  routes?: ControlRoutes
 }): Promise<ControlServer> {
   await claimControlSocket(o.socketPath)
 
@@ -120,6 +128,8 @@ export async function startControlServer(o: {
       await o.runs.delete(decodeURIComponent(m[1]!))
       return send(res, 204)
     }
+    const answer = await o.routes?.(req, path)
+    if (answer) return send(res, answer.status, answer.body)
     throw new NotFound('NotFound', `no route for ${req.method} ${path}`)
   }
 

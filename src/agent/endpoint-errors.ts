@@ -3,6 +3,7 @@
 // shape too, §4), with `Retry-After` on 429.
 import { AgentErrorCodes } from '../common/agent-protocol.js'
 import { BadRequest, KeylessError, Throttled, Unauthenticated } from '../domain/errors.js'
+import type { FaultStatus } from '../domain/fault-plan.js'
 import { TokenRequestError } from './token-source.js'
 
 const bad = (code: string, message: string) => new BadRequest(code, message)
@@ -58,6 +59,34 @@ export const EndpointErrors = {
   unavailable: () =>
     new KeylessError(503, 'temporarily_unavailable', 'The token service cannot be reached'),
   internal: () => new KeylessError(500, 'server_error', 'internal error'),
+  /** An operator's injected fault (faults.ts), in the shape of the real answer; the description
+   * says it was injected, so nobody hunts for a real outage. */
+  injected: (status: FaultStatus) => {
+    const why = ' [fault injected by the Keyless agent]'
+    switch (status) {
+      case 404:
+        return new KeylessError(404, 'not_found', `Identity not yet available${why}`)
+      case 410:
+        return new KeylessError(
+          410,
+          'gone',
+          `The endpoint is being upgraded; retry within 70 seconds${why}`,
+        )
+      case 429:
+        return new Throttled('too_many_requests', `Too many requests for this identity${why}`, 1)
+      case 500:
+        return new KeylessError(500, 'server_error', `internal error${why}`)
+      case 503:
+        return new KeylessError(
+          503,
+          'temporarily_unavailable',
+          `The token service is unavailable${why}`,
+          {
+            extra: { retryAfterSeconds: 1 },
+          },
+        )
+    }
+  },
 }
 
 /** The server's first line (its AADSTS text) without the trace lines Entra appends. */

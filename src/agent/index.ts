@@ -292,6 +292,7 @@ export { parseListenAddress } from './metrics-listener.js'
 export { RUN_PROTOCOLS, type Run, type RunOwner, type RunProtocol } from './runs.js'
 export { IMDS_ADDRESS, IMDS_PORT } from './netns.js'
 export type { Logger } from './respond.js'
+export type { FaultSetView } from './faults.js'
 export const controlSocketPath = (stateDir: string): string => join(stateDir, 'control.sock')
 
 /** The installation's CA as enrollment saved it, once the host is enrolled. */

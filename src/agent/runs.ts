@@ -81,6 +81,8 @@ export interface RunsOptions {
   defaultUid: number
   /** The start of a live process, to bind a run to its tree; undefined if it is not running. */
   processStart: (pid: number) => ProcessStart | undefined
+  /** Called when a run is removed (its faults go with it). */
+  onDelete?: (runId: string) => void
 }
 
 export type Runs = ReturnType<typeof createRuns>
@@ -101,9 +103,10 @@ function parseResource(resourceId: string) {
 function callerOf(record: RunRecord): Caller {
   const parsed = parseResource(record.resourceId)
   // In its own namespace, the run's callers are whoever is in it, as on a VM.
-  if (record.netns !== undefined) return { resourceId: parsed.id, key: parsed.key }
+  if (record.netns !== undefined)
+    return { resourceId: parsed.id, key: parsed.key, runId: record.id }
   const binding: RunBinding = { uid: record.uid, tree: record.tree, expiresAt: record.expiresAt }
-  return { resourceId: parsed.id, key: parsed.key, binding }
+  return { resourceId: parsed.id, key: parsed.key, binding, runId: record.id }
 }
 
 const isId = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
@@ -184,6 +187,7 @@ export function createRuns(o: RunsOptions) {
   async function remove(id: string, why: string): Promise<void> {
     records.delete(id)
     o.headers.revoke(id)
+    o.onDelete?.(id)
     const listener = listeners.get(id)
     listeners.delete(id)
     save()

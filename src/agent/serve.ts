@@ -8,6 +8,8 @@ import { Conflict } from '../domain/errors.js'
 import { ARC_TOKENS_DIR, createArcChallenges, type ArcChallenges } from './arc-challenges.js'
 import { arcProve } from './arc-endpoint.js'
 import { claimControlSocket, startControlServer, type ControlServer } from './control.js'
+import { faultRoutes } from './control-faults.js'
+import { createFaults } from './faults.js'
 import { listenLocal, listenUnix, type LocalListener } from './http-listener.js'
 import { IMDS_ADDRESS, IMDS_PORT, startNetnsRelay } from './netns.js'
 import { PROTOCOLS } from './identity-request.js'
@@ -116,6 +118,9 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     peers,
   }
   const headers = createIdentityHeaders()
+  // `runs` is created below; a plan for a run is checked against it only when set.
+  const faults = createFaults({ hasRun: (id) => runs.list().some((r) => r.id === id) })
+  deps.faults = faults
 
   let appService: LocalListener
   const appHandler = createTokenHandler(
@@ -169,6 +174,7 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     log: o.log,
     defaultUid: process.getuid?.() ?? 0,
     processStart: (pid) => peers.processStart(pid),
+    onDelete: (runId) => faults.dropRun(runId),
     openListener: (protocol, runId, caller, port, netns) => {
       const prove = protocol === 'arc' ? arcProve(arc(), runId) : undefined
       const stands = netns === undefined ? undefined : { host: IMDS_ADDRESS, port: IMDS_PORT }
@@ -215,8 +221,14 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
       socketPath,
       runs,
       log: o.log,
-      status: () => ({ identityEndpoint, runs: runs.list().length, ...o.status?.() }),
+      status: () => ({
+        identityEndpoint,
+        runs: runs.list().length,
+        faults: faults.list(),
+        ...o.status?.(),
+      }),
       metrics: o.metrics,
+      routes: faultRoutes(faults),
     })
   } catch (err) {
     await runs.close()

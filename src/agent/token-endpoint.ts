@@ -1,10 +1,11 @@
 // One request handler for the three identity protocols, as a visible pipeline:
 //   guard (proxy, Host, method, body) → route → headers → query → host state → caller
-//   (protocol-specific) → peer bound to the run → proof (Arc) → rate limit → cache → body. A cached token costs the checks and two map lookups, synchronously: queries already
+//   (protocol-specific) → peer bound to the run → proof (Arc) → operator's faults → rate limit → cache → body. A cached token costs the checks and two map lookups, synchronously: queries already
 //   seen are not parsed again, and bodies are rendered at most once a second (token-body.ts).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { Clock } from '../domain/clock.js'
 import { EndpointErrors } from './endpoint-errors.js'
+import type { Faults } from './faults.js'
 import {
   checkHeaders,
   createQueryReader,
@@ -29,6 +30,8 @@ export interface Caller {
   key: string
   /** Which local processes may use the run (run-binding.ts); absent: any. */
   binding?: RunBinding
+  /** The run the request is for, when its listener or header names one (faults per run). */
+  runId?: string
 }
 
 /** Decides which run a request is for, or throws the protocol's refusal (a KeylessError). */
@@ -50,6 +53,8 @@ export interface TokenEndpointDeps {
   isRevoked: () => boolean
   log: Logger
   peers: PeerLookup
+  /** Faults an operator set (faults.ts); absent or empty: none. */
+  faults?: Pick<Faults, 'decide'>
 }
 
 /** Clients lower-case the path and add a slash (AZURE_POD_IDENTITY_AUTHORITY_HOST): both match. */
@@ -71,7 +76,7 @@ export function createTokenHandler(
   const readQuery = createQueryReader(rules)
   const admitPeer = createPeerAdmission({ ...deps, protocol: rules.name })
 
-  /** From the peer on: proof, rate limit, cache, token service. */
+  /** From the peer on: proof, then an operator's fault if one fires, else the token. */
   function answer(
     req: IncomingMessage,
     res: ServerResponse,
@@ -80,9 +85,29 @@ export function createTokenHandler(
     caller: Caller,
     peer: Peer | undefined,
   ): void {
-    let admitted: (() => void) | undefined
     try {
       prove?.(req, rawQuery, peer)
+    } catch (err) {
+      return sendError(res, err, deps.log)
+    }
+    const fault = deps.faults?.decide(caller)
+    if (!fault) return serve(res, query, caller)
+    deps.log.debug(
+      { resourceId: caller.resourceId, runId: caller.runId, ...fault },
+      'fault injected',
+    )
+    const act = () =>
+      fault.status === undefined
+        ? serve(res, query, caller)
+        : sendError(res, EndpointErrors.injected(fault.status), deps.log)
+    if (fault.delayMs === undefined) return act()
+    setTimeout(act, fault.delayMs)
+  }
+
+  /** Rate limit, cache, token service. */
+  function serve(res: ServerResponse, query: IdentityQuery, caller: Caller): void {
+    let admitted: (() => void) | undefined
+    try {
       const admission = deps.limiter.admit(caller.key)
       if (!admission.ok) throw EndpointErrors.throttled(admission.retryAfterS)
       admitted = admission.release

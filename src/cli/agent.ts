@@ -9,7 +9,7 @@ import { CliError, EXIT } from './errors.js'
 import { handleShutdownSignals } from './shutdown.js'
 
 interface AgentFlags {
-  server: string[]
+  server?: string[]
   joinToken?: string
   joinTokenFile?: string
   name?: string
@@ -83,7 +83,8 @@ export function registerAgent(program: Command): void {
     .description(
       'run the Keyless agent on this host: serves managed-identity tokens to local workloads',
     )
-    .requiredOption(
+    // Not mandatory to commander: it would ask it of `keyless agent fault …` too.
+    .option(
       '--server <url>',
       'the Keyless server, e.g. https://keyless.example:8443; repeat it (or separate by commas) for replicas to fail over to',
       (value: string, previous: string[] = []) => [
@@ -168,8 +169,8 @@ export function registerAgent(program: Command): void {
         ...(flags.ratePerSecond ? { perSecond: flags.ratePerSecond } : {}),
         ...(flags.concurrent ? { concurrent: flags.concurrent } : {}),
       }
-      const [serverUrl, ...serverUrls] = flags.server
-      if (!serverUrl) throw new CliError(EXIT.usage, '--server needs a URL')
+      const [serverUrl, ...serverUrls] = flags.server ?? []
+      if (!serverUrl) throw new CliError(EXIT.usage, 'required option --server <url> not specified')
       const agent = await startAgent({
         serverUrl,
         serverUrls,

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { registerUp } from './up.js'
 import { registerServer } from './server.js'
 import { registerAgent } from './agent.js'
+import { registerAgentFaults } from './agent-faults.js'
 import { registerRun } from './run.js'
 import { registerEnv } from './env.js'
 import { registerStatus } from './status.js'
@@ -48,6 +49,7 @@ program.commandsGroup('Run Keyless and programs:')
 registerUp(program)
 registerServer(program)
 registerAgent(program)
+registerAgentFaults(program)
 registerRun(program)
 registerEnv(program)
 registerRuns(program)

@@ -12,6 +12,7 @@ import { RUN_PROTOCOLS, type Run, type RunProtocol } from '../agent/index.js'
 import { resolveAgentStateDir } from './agent.js'
 import { CliError, EXIT } from './errors.js'
 import { resolveDataDir } from './installation.js'
+import { faultOption } from './agent-faults.js'
 import { checkRunTarget } from './run-preflight.js'
 
 export interface RunFlags {
@@ -20,6 +21,8 @@ export interface RunFlags {
   clientId?: string
   dataDir?: string
   stateDir?: string
+  /** `keyless run --fault`: faults for this run only (agent/faults.ts). */
+  fault?: string[]
 }
 
 /**
@@ -175,13 +178,22 @@ export function registerRun(program: Command): void {
       .argument('<command...>', 'the program and its arguments (after --)')
       .usage('--as <resource-id> [options] -- <command...>')
       // Options after the program's name are the program's: `keyless run --as X node -e …`.
-      .passThroughOptions(),
+      .passThroughOptions()
+      .addOption(faultOption()),
   ).action(async (command: string[], flags: RunFlags) => {
     await checkRunTarget(flags.as, flags, process.env)
     const { run, socket, vars } = await createRunEnvironment(flags, process.env, {
       uid: process.getuid?.(),
       pid: process.pid,
     })
+    if (flags.fault) {
+      await controlRequest(socket, 'PUT', '/faults', { runId: run.id, faults: flags.fault }).catch(
+        async (err: unknown) => {
+          await controlRequest(socket, 'DELETE', `/runs/${encodeURIComponent(run.id)}`)
+          throw err
+        },
+      )
+    }
     const child = spawn(command[0]!, command.slice(1), {
       stdio: 'inherit',
       env: { ...process.env, ...vars },

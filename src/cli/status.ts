@@ -1,6 +1,8 @@
 // `keyless status`: is the installation in this data directory up and healthy? Exit 0 when the
 // server answers /readyz (store open, keys loaded, agent enrolled) and its agent answers on its
 // control socket; 4 when not, with one line per check saying which failed.
+import type { FaultSetView } from '../agent/index.js'
+import { describeTarget } from './agent-faults.js'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
@@ -69,8 +71,17 @@ export async function checkStatus(dataDir: string): Promise<Check[]> {
   const checks = await readiness(String(e.authorityHost), caPem)
   if (typeof e.agentSocket === 'string') {
     try {
-      await controlRequest(e.agentSocket, 'GET', '/status')
+      const s = await controlRequest<{ faults?: FaultSetView[] }>(e.agentSocket, 'GET', '/status')
       checks.push({ name: 'agent', ok: true, detail: `answering on ${e.agentSocket}` })
+      // Faults are no failure, but whoever reads the status must see the agent misbehaves on purpose.
+      for (const f of s.faults ?? []) {
+        const specs = f.faults.map((x) => `${x.spec} (${x.injected} injected)`).join(', ')
+        checks.push({
+          name: 'agent fault',
+          ok: true,
+          detail: `${describeTarget(f.target)}: ${specs}`,
+        })
+      }
     } catch (err) {
       checks.push({ name: 'agent', ok: false, detail: (err as Error).message })
     }
