@@ -130,6 +130,7 @@ export async function build(o: BuildOptions): Promise<Built> {
     store: o.store,
     clock: o.clock,
     tenantId: o.installation.tenantId,
+    maxFederatedCredentials: o.config.maxFederatedCredentials,
   })
   const verifyToken = createAccessTokenVerifier({
     keyRing,
