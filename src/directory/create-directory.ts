@@ -2,7 +2,7 @@
 // behind their identities. Every write runs in one store transaction and appends its events.
 import type { Clock } from '../domain/clock.js'
 import { BadRequest, NotFound } from '../domain/errors.js'
-import { AZURE_MAX_FEDERATED_CREDENTIALS } from '../domain/federated-credential.js'
+import { DEFAULT_MAX_FEDERATED_CREDENTIALS } from '../domain/federated-credential.js'
 import { validateResourceGroupName, validateResourceName } from '../domain/names.js'
 import type { ResourceId } from '../domain/resource-id.js'
 import { canonicalizeResourceId, lookupResourceType } from '../domain/resource-types.js'
@@ -25,7 +25,7 @@ export interface DirectoryOptions {
   store: Store
   clock: Clock
   tenantId: string
-  /** Federated identity credentials per user-assigned identity (Azure: 20). */
+  /** Federated identity credentials per user-assigned identity (Azure: 20; default 1,000). */
   maxFederatedCredentials?: number
 }
 
@@ -33,7 +33,7 @@ export function createDirectory({
   store,
   clock,
   tenantId,
-  maxFederatedCredentials = AZURE_MAX_FEDERATED_CREDENTIALS,
+  maxFederatedCredentials = DEFAULT_MAX_FEDERATED_CREDENTIALS,
 }: DirectoryOptions): Directory {
   const subscriptionView = (s: {
     id: string

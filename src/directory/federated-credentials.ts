@@ -29,7 +29,7 @@ export interface FederatedCredentialView {
 export interface FederatedCredentialsOptions {
   store: Store
   clock: Clock
-  /** Credentials per identity; Azure allows 20. */
+  /** Credentials per identity; Azure allows 20, Keyless 1,000 unless configured. */
   maxPerIdentity: number
 }
 
@@ -80,8 +80,8 @@ export function createFederatedCredentials({
         const existing = await tx.federatedCredentials.fetch(owner.key, nameKey)
         const subject = input.subject ?? null
         if (subject !== null) {
-          const clash = (await tx.federatedCredentials.list(owner.key)).find(
-            (c) => c.name_key !== nameKey && c.issuer === input.issuer && c.subject === subject,
+          const clash = (await tx.federatedCredentials.listByIssuer(owner.key, input.issuer)).find(
+            (c) => c.name_key !== nameKey && c.subject === subject,
           )
           if (clash) {
             throw new Conflict(

@@ -10,8 +10,10 @@ import { BadRequest } from './errors.js'
 export const FEDERATED_CREDENTIALS =
   'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials'
 export const DEFAULT_FEDERATION_AUDIENCE = 'api://AzureADTokenExchange'
-/** Azure's cap per identity; Keyless makes it configurable (directory option). */
-export const AZURE_MAX_FEDERATED_CREDENTIALS = 20
+/** Keyless's default cap per identity, beyond Azure's 20 that users outgrow (per-branch,
+ * per-environment subjects) (config `maxFederatedCredentials`): lookups go by issuer through an
+ * index, so a token exchange reads only the credentials that trust the token's issuer. */
+export const DEFAULT_MAX_FEDERATED_CREDENTIALS = 1000
 const MAX_VALUE = 600
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$/
 

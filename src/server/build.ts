@@ -146,6 +146,7 @@ export async function build(options: BuildOptions): Promise<Built> {
     store: o.store,
     clock: o.clock,
     tenantId: o.installation.tenantId,
+    maxFederatedCredentials: o.config.maxFederatedCredentials,
   })
   const verifyToken = createAccessTokenVerifier({
     keyRing,

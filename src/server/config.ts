@@ -31,6 +31,7 @@ export interface Config {
   readonly vaultPort: number
   readonly signInLog: boolean
   readonly logRetentionDays: number
+  readonly maxFederatedCredentials: number
 }
 
 export type ConfigInput = Partial<Omit<Config, 'keyRotation'>> & {
@@ -124,6 +125,9 @@ export function resolveConfig(...layers: ConfigInput[]): Config {
   }
   if (typeof c.signInLog !== 'boolean') fail('signInLog must be true or false')
   positive('logRetentionDays', c.logRetentionDays)
+  if (!Number.isSafeInteger(c.maxFederatedCredentials) || c.maxFederatedCredentials < 1) {
+    fail('maxFederatedCredentials must be a positive integer')
+  }
   positive('tokenLifetimeSeconds', c.tokenLifetimeSeconds)
   positive('appTokenLifetimeSeconds', c.appTokenLifetimeSeconds)
   positive('hostCertificateLifetimeSeconds', c.hostCertificateLifetimeSeconds)

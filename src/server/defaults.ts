@@ -1,5 +1,7 @@
 // Every default in one place (STYLE §5). Durations are in seconds in config, as operators write
 // them; code converts once in config.ts.
+import { DEFAULT_MAX_FEDERATED_CREDENTIALS } from '../domain/federated-credential.js'
+
 export const DEFAULTS = {
   dataDir: './.keyless',
   host: '127.0.0.1',
@@ -37,4 +39,6 @@ export const DEFAULTS = {
   signInLog: true as boolean,
   /** Sign-in and activity log entries older than this are pruned (behind the chain anchor). */
   logRetentionDays: 30,
+  /** Federated identity credentials per user-assigned identity (Azure allows 20). */
+  maxFederatedCredentials: DEFAULT_MAX_FEDERATED_CREDENTIALS as number,
 } as const

@@ -23,6 +23,18 @@ export function createFederatedCredentialStore(db: Kysely<Database>): FederatedC
         .where('identity_key', '=', identityKey)
         .orderBy('name_key')
         .execute(),
+    // Sorted here, not in SQL: with ORDER BY name_key SQLite prefers the primary key (an
+    // identity_key range read in name order, every credential of the identity) over the issuer
+    // index (federated-credential-index.test.ts shows the plan).
+    listByIssuer: async (identityKey, issuer) =>
+      (
+        await db
+          .selectFrom(table)
+          .selectAll()
+          .where('identity_key', '=', identityKey)
+          .where('issuer', '=', issuer)
+          .execute()
+      ).sort((a, b) => (a.name_key < b.name_key ? -1 : a.name_key > b.name_key ? 1 : 0)),
     async count(identityKey) {
       const row = await db
         .selectFrom(table)

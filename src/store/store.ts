@@ -166,6 +166,9 @@ export interface FederatedCredentialStore {
   fetch(identityKey: string, nameKey: string): Promise<FederatedCredentialRow | undefined>
   /** Every credential of an identity, by name (bounded by the per-identity limit). */
   list(identityKey: string): Promise<FederatedCredentialRow[]>
+  /** The credentials of an identity that trust `issuer`, by name: what a token exchange reads.
+   * Served by the (identity_key, issuer, subject) index, so it stays fast at the cap. */
+  listByIssuer(identityKey: string, issuer: string): Promise<FederatedCredentialRow[]>
   count(identityKey: string): Promise<number>
   update(
     identityKey: string,

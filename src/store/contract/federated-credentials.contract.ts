@@ -58,6 +58,26 @@ export function describeFederatedCredentials(store: () => Store): void {
       assert.equal(await store().federatedCredentials.count(uai.key), 0)
     })
 
+    it('lists the credentials of one issuer among 1,000 (the default cap)', async () => {
+      const h = await seedHierarchy(store())
+      const uai = resourceRow(h, UAI, 'many')
+      await store().resources.create(uai)
+      await store().transaction(async (tx) => {
+        for (let i = 0; i < 1000; i++) {
+          const row = credentialRow(uai, `c-${String(i).padStart(4, '0')}`, `sub-${i}`)
+          await tx.federatedCredentials.create({ ...row, issuer: `https://issuer-${i % 10}.test` })
+        }
+      })
+      const some = await store().federatedCredentials.listByIssuer(uai.key, 'https://issuer-3.test')
+      assert.equal(some.length, 100)
+      assert.deepEqual(
+        some.slice(0, 2).map((c) => c.subject),
+        ['sub-3', 'sub-13'],
+      )
+      assert.deepEqual(await store().federatedCredentials.listByIssuer(uai.key, 'https://x'), [])
+      assert.equal(await store().federatedCredentials.deleteByIdentity(uai.key), 1000)
+    })
+
     it('rejects a second credential with the same name or the same issuer and subject', async () => {
       const h = await seedHierarchy(store())
       const uai = resourceRow(h, UAI, 'ci')

@@ -60,8 +60,8 @@ export interface Arm {
   dispose(): Promise<void>
 }
 
-export async function startArm(): Promise<Arm> {
-  const k = await startKeyless()
+export async function startArm(options: Parameters<typeof startKeyless>[0] = {}): Promise<Arm> {
+  const k = await startKeyless(options)
   const base = k.endpoints.managementEndpoint
   const subscriptionId = k.endpoints.subscriptionId
   const operatorToken = await appToken(k, AZURE_MANAGEMENT)
