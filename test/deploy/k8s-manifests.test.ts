@@ -112,10 +112,29 @@ describe('Kubernetes manifests', () => {
     assert.equal(c.args[0], 'server')
   })
 
+  it('run `keyless server` with the database URL, the master key file and the public URL', () => {
+    const c = one('Deployment', 'keyless-server').spec.template.spec.containers[0]
+    const [command, ...flags] = c.args as string[]
+    assert.equal(command, 'server')
+    const given = Object.fromEntries(
+      flags.flatMap((f, i) => (f.startsWith('--') ? [[f, flags[i + 1]]] : [])),
+    )
+    assert.deepEqual(Object.keys(given).sort(), [
+      '--database-url',
+      '--master-key-file',
+      '--public-url',
+    ])
+    assert.equal(given['--master-key-file'], '/secrets/master.key')
+    assert.equal(new URL(given['--public-url']!).protocol, 'https:')
+    // Kubernetes expands $(VAR) in args from the container's env: the URL comes from its Secret.
+    const variable = /^\$\((\w+)\)$/.exec(given['--database-url']!)![1]
+    assert.ok(c.env.find((e: any) => e.name === variable).valueFrom.secretKeyRef)
+  })
+
   it('give every replica the master key as a file from its Secret, owner-read only', () => {
     const pod = one('Deployment', 'keyless-server').spec.template.spec
     const c = pod.containers[0]
-    const file = c.env.find((e: any) => e.name === 'KEYLESS_MASTER_KEY_FILE').value as string
+    const file = c.args[c.args.indexOf('--master-key-file') + 1] as string
     const mount = c.volumeMounts.find((v: any) => file.startsWith(`${v.mountPath}/`))
     assert.ok(mount, 'the master key file is inside a mount')
     const volume = pod.volumes.find((v: any) => v.name === mount.name)
@@ -124,6 +143,30 @@ describe('Kubernetes manifests', () => {
     assert.equal(volume.secret.defaultMode, 0o400)
     const db = c.env.find((e: any) => e.name === 'KEYLESS_DATABASE_URL').valueFrom.secretKeyRef
     assert.ok(db.key in one('Secret', db.name).stringData)
+  })
+
+  it('have Prometheus scrape every replica and agent on /metrics, at a port they serve', () => {
+    const server = one('Deployment', 'keyless-server').spec.template
+    const agent = one('DaemonSet', 'keyless-agent').spec.template
+    for (const [t, scheme] of [
+      [server, 'https'],
+      [agent, 'http'],
+    ] as const) {
+      const a = t.metadata.annotations
+      assert.equal(a['prometheus.io/scrape'], 'true')
+      assert.equal(a['prometheus.io/path'], '/metrics')
+      assert.equal(a['prometheus.io/scheme'], scheme)
+      const ports = t.spec.containers[0].ports.map((p: any) => String(p.containerPort))
+      assert.ok(
+        ports.includes(a['prometheus.io/port']),
+        `${t.metadata.labels['app.kubernetes.io/name']}`,
+      )
+    }
+    const c = agent.spec.containers[0]
+    const listen = c.args[c.args.indexOf('--metrics-listen') + 1] as string
+    assert.equal(listen, `$(NODE_IP):${agent.metadata.annotations['prometheus.io/port']}`)
+    const ip = c.env.find((e: any) => e.name === 'NODE_IP')
+    assert.equal(ip.valueFrom.fieldRef.fieldPath, 'status.hostIP')
   })
 
   it('run the agent on every node, on its network, with its own node name and join token', () => {
@@ -137,7 +180,8 @@ describe('Kubernetes manifests', () => {
     const arg = (flag: string) => c.args[c.args.indexOf(flag) + 1] as string
     assert.equal(new URL(arg('--server')).hostname, 'keyless.keyless.svc.cluster.local')
     assert.equal(arg('--join-token-file'), '/etc/keyless-join/$(NODE_NAME)')
-    assert.equal(c.env[0].valueFrom.fieldRef.fieldPath, 'spec.nodeName')
+    const nodeName = c.env.find((e: any) => e.name === 'NODE_NAME')
+    assert.equal(nodeName.valueFrom.fieldRef.fieldPath, 'spec.nodeName')
     const mounts = Object.fromEntries(c.volumeMounts.map((v: any) => [v.mountPath, v]))
     assert.ok(mounts['/etc/keyless-join'].readOnly)
     assert.equal(mounts['/var/run/netns'].mountPropagation, 'Bidirectional')
