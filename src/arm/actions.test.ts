@@ -11,8 +11,6 @@ const UAMI = `${G}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id
 
 describe('requiredAccess', () => {
   const table: [string, string, string, string][] = [
-    ['GET', '/subscriptions', 'Microsoft.Resources/subscriptions/read', '/'],
-    ['GET', S, 'Microsoft.Resources/subscriptions/read', S],
     ['GET', `${S}/resourcegroups`, 'Microsoft.Resources/subscriptions/resourceGroups/read', S],
     ['PUT', `${S}/resourcegroups/rg1`, 'Microsoft.Resources/subscriptions/resourceGroups/write', G],
     ['HEAD', G, 'Microsoft.Resources/subscriptions/resourceGroups/read', G],
@@ -125,6 +123,13 @@ describe('requiredAccess', () => {
         primary: { action, scope },
         linked: [],
       })
+    })
+  }
+
+  // Tenant-level reads answer with what the caller may see (resources/subscriptions.ts).
+  for (const path of ['/tenants', '/subscriptions', S]) {
+    it(`checks no action for GET ${path}: the answer is filtered instead`, () => {
+      assert.deepEqual(requiredAccess(parseTarget(path), 'GET'), { linked: [] })
     })
   }
 

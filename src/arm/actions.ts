@@ -44,11 +44,10 @@ const typeName = (type: string) => lookupResourceType(type)?.type ?? type
 const PRIMARY: {
   [K in Target['kind']]: (t: Extract<Target, { kind: K }>, verb: string) => AccessCheck | undefined
 } = {
-  subscriptions: () => ({ action: `${SUBSCRIPTIONS}/read`, scope: '/' }),
-  subscription: (t) => ({
-    action: `${SUBSCRIPTIONS}/read`,
-    scope: `/subscriptions/${t.subscriptionId}`,
-  }),
+  // Any signed-in caller; the answer holds what it may see (resources/subscriptions.ts).
+  tenants: () => undefined,
+  subscriptions: () => undefined,
+  subscription: () => undefined,
   resourceGroups: (t) => ({
     action: `${GROUPS}/read`,
     scope: `/subscriptions/${t.subscriptionId}`,

@@ -37,7 +37,7 @@ import {
   patchResourceGroup,
   putResourceGroup,
 } from './resources/resource-groups.js'
-import { getSubscription, listSubscriptions } from './resources/subscriptions.js'
+import { getSubscription, listSubscriptions, listTenants } from './resources/subscriptions.js'
 import type { TargetKind } from './target.js'
 import {
   deleteResource,
@@ -51,6 +51,7 @@ import {
 type Table = { [K in TargetKind]: Partial<Record<string, Operation<K>>> }
 
 export const OPERATIONS: Table = {
+  tenants: { GET: listTenants },
   subscriptions: { GET: listSubscriptions },
   subscription: { GET: getSubscription },
   resourceGroups: { GET: listResourceGroups },

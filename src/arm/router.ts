@@ -25,7 +25,13 @@ export interface RouterOptions {
   dataPlanes?: DataPlaneLinks
 }
 
-export const ROUTES = ['/subscriptions', '/subscriptions/*', '/providers/*', '//*'] as const
+export const ROUTES = [
+  '/tenants',
+  '/subscriptions',
+  '/subscriptions/*',
+  '/providers/*',
+  '//*',
+] as const
 
 export function registerRoutes(app: FastifyInstance, o: RouterOptions): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {

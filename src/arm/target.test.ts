@@ -6,6 +6,7 @@ const S = '/subscriptions/11111111-2222-3333-4444-555555555555'
 
 describe('parseTarget', () => {
   const cases: [string, string, Record<string, unknown>][] = [
+    ['/tenants', 'tenants', {}],
     ['/subscriptions', 'subscriptions', {}],
     [S, 'subscription', {}],
     [`${S}/resourcegroups`, 'resourceGroups', {}],

@@ -9,6 +9,7 @@ import { parseAuthorizationTarget, type AuthorizationTarget } from './authorizat
 import { ArmErrors } from './errors.js'
 
 export type Target =
+  | { kind: 'tenants' }
   | { kind: 'subscriptions' }
   | { kind: 'subscription'; subscriptionId: string }
   | { kind: 'resourceGroups'; subscriptionId: string }
@@ -84,6 +85,7 @@ export function parseTarget(path: string): Target {
   const lower = segs.map((s) => s.toLowerCase())
   const authorization = parseAuthorizationTarget(segs)
   if (authorization) return authorization
+  if (lower[0] === 'tenants' && segs.length === 1) return { kind: 'tenants' }
   if (lower[0] !== 'subscriptions') throw ArmErrors.noRoute(path)
   if (segs.length === 1) return { kind: 'subscriptions' }
   if (segs.length === 2) return { kind: 'subscription', subscriptionId: subscriptionOf(path) }

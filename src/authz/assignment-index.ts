@@ -322,6 +322,16 @@ export class AssignmentIndex {
     return granted
   }
 
+  /** The scopes (lower-cased keys) at which the principal holds any assignment. */
+  scopesOf(principalId: string): string[] {
+    const p = this.#principals.lookup(principalId.toLowerCase())
+    const list = p === undefined ? undefined : this.#lists[p]
+    if (!list) return []
+    const out = new Set<string>()
+    for (let i = 0; i < list.length; i += 3) out.add(this.#scopes.key(list[i]!))
+    return [...out]
+  }
+
   /** The principal's assignments at the scope or above it, nearest first. */
   assignmentsAt(principalId: string, scope: string): RoleAssignmentGrant[] {
     const p = this.#principals.lookup(principalId.toLowerCase())

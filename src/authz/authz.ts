@@ -120,6 +120,9 @@ export async function createAuthz({ store, clock, tenantId }: AuthzOptions) {
      * (ARM's `permissions` API). */
     permissionsAt: (principalId: string, scope: string): Permission[] =>
       index.permissionsAt(principalId, scope),
+    /** The scopes at which the principal holds any role assignment (which subscriptions it
+     * sees, as in ARM's GET /subscriptions). */
+    scopesOf: (principalId: string): string[] => index.scopesOf(principalId),
     /** Applies one change event (idempotent). */
     apply: (event: ChangeEvent): boolean => applyEvent(index, event),
     /** Applies every event committed since the last one applied. */

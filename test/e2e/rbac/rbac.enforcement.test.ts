@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { https } from '../../helpers/https.js'
+import { decodeJwt } from 'jose'
 import {
   authorizationFailed,
   LOCATION,
@@ -142,5 +143,33 @@ describe('RBAC enforcement on a managed identity', () => {
       assert.equal(res.json().error.code, 'AuthorizationFailed')
       await r.assign(group, ROLES.contributor, mi.principalId)
     }
+  })
+
+  // What `az login` reads first, answered as ARM does for a caller that is not the operator:
+  // the subscriptions in which it holds any assignment (an empty list, not a 403, without one).
+  it('lists the subscriptions and tenants a managed identity may see', async () => {
+    const other = await r.workload('newcomer')
+    const subs = async () => {
+      const res = await other.request('GET', `/subscriptions`)
+      assert.equal(res.status, 200, res.text)
+      return res.json().value.map((v: { subscriptionId: string }) => v.subscriptionId)
+    }
+    assert.deepEqual(await subs(), [])
+    assert.equal((await other.request('GET', r.sub)).status, 403)
+    const tenants = await other.request('GET', '/tenants')
+    assert.equal(tenants.status, 200, tenants.text)
+    assert.deepEqual(
+      tenants.json().value.map((t: { tenantId: string }) => t.tenantId),
+      [decodeJwt(await other.token()).tid],
+    )
+    const group = await r.group('visible')
+    const reader = await r.assign(group, ROLES.reader, other.principalId)
+    const id = r.sub.split('/')[2]!
+    assert.deepEqual(await subs(), [id])
+    const one = await other.request('GET', r.sub)
+    assert.equal(one.status, 200, one.text)
+    assert.equal(one.json().subscriptionId, id)
+    assert.equal((await r.request('DELETE', reader)).status, 200)
+    assert.deepEqual(await subs(), [], 'gone with the assignment')
   })
 })
