@@ -355,9 +355,17 @@ function dataDecision(d: ReturnType<Authz['explain']>): DataDecision {
  * assignment is named after the operator, so that replicas starting together create one. */
 async function ensureOperatorIsOwner(authz: Authz, operatorObjectId: string): Promise<void> {
   if (authz.checkAccess(operatorObjectId, '*', '/')) return
-  await authz.createRoleAssignment('/', operatorObjectId, {
-    roleDefinitionId: BUILT_IN_ROLE_IDS.owner,
-    principalId: operatorObjectId,
-    description: 'The Keyless operator',
-  })
+  try {
+    await authz.createRoleAssignment('/', operatorObjectId, {
+      roleDefinitionId: BUILT_IN_ROLE_IDS.owner,
+      principalId: operatorObjectId,
+      description: 'The Keyless operator',
+    })
+  } catch (err) {
+    // Another replica, starting at the same moment, committed it first (seen in the cluster
+    // trials: a restarted replica exited with "The role assignment already exists").
+    if (!(err instanceof KeylessError && err.status === 409)) throw err
+    await authz.sync()
+    if (!authz.checkAccess(operatorObjectId, '*', '/')) throw err
+  }
 }
