@@ -102,12 +102,15 @@ export async function startCluster(url: string, schema: string, size = 3): Promi
   children.push(lb)
   const creds = await credentials({ url, schema, keyFile, publicUrl })
   const ca = readFileSync(join(creds, 'ca.crt'), 'utf8')
+  // Ready once every replica has answered through HAProxy: consecutive successes cover each
+  // backend of the round robin (one answer alone left the test's first writes, in a loaded CI
+  // run, meeting a backend HAProxy did not yet pass traffic to: "socket hang up").
   const deadline = Date.now() + 20_000
-  for (;;) {
+  for (let inARow = 0; inARow < 3 * size;) {
     const res = await https(`${publicUrl}/readyz`, { ca }).catch(() => undefined)
-    if (res?.status === 200) break
-    if (Date.now() > deadline) throw new Error('HAProxy never answered /readyz')
-    await sleep(100)
+    inARow = res?.status === 200 ? inARow + 1 : 0
+    if (Date.now() > deadline) throw new Error('HAProxy never answered /readyz from every replica')
+    if (inARow === 0) await sleep(100)
   }
   const first = replicas[0]!.endpoints
   const restart = async (i: number) => {
