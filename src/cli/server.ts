@@ -1,6 +1,7 @@
 // `keyless server`: one stateless replica on a shared PostgreSQL database (start-replica.ts);
 // `keyless server credentials` writes what a client of the fleet needs (the CA, the operator's
 // credential, endpoints.json with the public URL) into a directory the other commands read.
+import { installationUrls } from '../server/installation-urls.js'
 import { join, resolve } from 'node:path'
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
@@ -190,14 +191,8 @@ export function registerServer(program: Command): void {
         ensureDir(dir)
         writeFileAtomic(join(dir, 'ca.crt'), state.ca.certPem)
         writeSecretFile(join(dir, 'admin.json'), JSON.stringify(state.operator, null, 2) + '\n')
-        const { tenantId, subscriptionId } = state.installation
         const endpoints = {
-          tenantId,
-          subscriptionId,
-          authorityHost: base,
-          managementEndpoint: base,
-          issuer: `${base}/${tenantId}/`,
-          jwksUri: `${base}/${tenantId}/discovery/v2.0/keys`,
+          ...installationUrls(base, state.installation),
           caCertFile: join(dir, 'ca.crt'),
           adminCredentialFile: join(dir, 'admin.json'),
         }

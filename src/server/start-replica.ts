@@ -2,6 +2,7 @@
 // number of others, without a data directory's lock, files or built-in agent. What `keyless up`
 // keeps in its data directory comes from the database (cluster-state.ts); the issuer and every
 // URL are the configured public URL (the load balancer's), the same on every replica.
+import { installationUrls, type InstallationUrls } from './installation-urls.js'
 import pino from 'pino'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
@@ -30,13 +31,7 @@ export interface ReplicaOptions {
   clock?: Clock
 }
 
-export interface ReplicaEndpoints {
-  tenantId: string
-  subscriptionId: string
-  authorityHost: string
-  managementEndpoint: string
-  issuer: string
-  jwksUri: string
+export interface ReplicaEndpoints extends InstallationUrls {
   /** Where this replica itself listens (the load balancer's backend address). */
   listening: string
   vaultEndpoint: string
@@ -117,15 +112,9 @@ export async function startReplica(o: ReplicaOptions): Promise<RunningReplica> {
       },
     })
     const { address, port } = app.server.address() as AddressInfo
-    const { tenantId, subscriptionId } = state.installation
     return {
       endpoints: {
-        tenantId,
-        subscriptionId,
-        authorityHost: base,
-        managementEndpoint: base,
-        issuer: `${base}/${tenantId}/`,
-        jwksUri: `${base}/${tenantId}/discovery/v2.0/keys`,
+        ...installationUrls(base, state.installation),
         listening: `https://${address.includes(':') ? `[${address}]` : address}:${port}`,
         vaultEndpoint: vault.baseEndpoint,
         blobEndpoint: blob.endpoint,

@@ -1,5 +1,6 @@
 // Starting a server: prepare the data directory, open the store, bootstrap the installation,
 // build, listen, and publish the real endpoints in endpoints.json (tests and tools read it).
+import { installationUrls, type InstallationUrls } from './installation-urls.js'
 import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import pino from 'pino'
@@ -30,13 +31,7 @@ import { systemClock } from '../common/clock.js'
 
 export { systemClock } from '../common/clock.js'
 
-export interface Endpoints {
-  tenantId: string
-  subscriptionId: string
-  authorityHost: string
-  managementEndpoint: string
-  issuer: string
-  jwksUri: string
+export interface Endpoints extends InstallationUrls {
   caCertFile: string
   adminCredentialFile: string
   /** Key Vault: `https://127.0.0.1:{port}/` (one listener per vault) or the host-name scheme. */
@@ -178,12 +173,7 @@ async function startLocked(
     const base = publicUrl()
     rememberPorts(paths.dataDir, { port, blobPort: Number(new URL(blob.endpoint).port) })
     const endpoints: Endpoints = {
-      tenantId: installation.tenantId,
-      subscriptionId: installation.subscriptionId,
-      authorityHost: base,
-      managementEndpoint: base,
-      issuer: `${base}/${installation.tenantId}/`,
-      jwksUri: `${base}/${installation.tenantId}/discovery/v2.0/keys`,
+      ...installationUrls(base, installation),
       caCertFile: paths.caCert,
       adminCredentialFile: paths.admin,
       vaultEndpoint: vault.baseEndpoint,

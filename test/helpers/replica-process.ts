@@ -23,20 +23,27 @@ export interface ReplicaArgs {
   listen?: string
 }
 
+/** The flags every `keyless server` command takes to reach the cluster's database. */
+export function clusterArgs(a: Pick<ReplicaArgs, 'url' | 'schema' | 'keyFile' | 'publicUrl'>) {
+  return [
+    '--database-url',
+    a.url,
+    '--database-schema',
+    a.schema,
+    '--master-key-file',
+    a.keyFile,
+    '--public-url',
+    a.publicUrl,
+  ]
+}
+
 export function spawnReplica(a: ReplicaArgs): ChildProcess {
   return spawn(
     process.execPath,
     [
       BIN,
       'server',
-      '--database-url',
-      a.url,
-      '--database-schema',
-      a.schema,
-      '--master-key-file',
-      a.keyFile,
-      '--public-url',
-      a.publicUrl,
+      ...clusterArgs(a),
       '--listen',
       a.listen ?? '127.0.0.1:0',
       '--data-dir',

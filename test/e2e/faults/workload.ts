@@ -5,6 +5,7 @@
 // full) drive it; an operation in flight when the fault struck may have happened or not, but
 // never half.
 import { randomUUID } from 'node:crypto'
+import { seededRandom } from '../../../src/domain/fault-plan.js'
 import type { KeylessProcess } from '../../helpers/keyless.js'
 import { arm, type ArmCall } from '../../helpers/arm.js'
 import { appToken, operatorToken } from '../../helpers/tokens.js'
@@ -20,17 +21,8 @@ const API: Record<string, string> = {
   'Microsoft.ManagedIdentity/userAssignedIdentities': '2023-01-31',
 }
 
-/** mulberry32: small, seedable, good enough to pick operations. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** mulberry32 (domain/fault-plan.ts): small, seedable, good enough to pick operations. */
+export const rng = seededRandom
 
 export interface Fixture {
   rg: string

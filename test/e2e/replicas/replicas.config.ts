@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after } from 'node:test'
 import {
+  clusterArgs,
   replicaReady,
   spawnReplica as spawnProcess,
   type ReplicaArgs,
@@ -53,21 +54,7 @@ export async function credentials(a: Omit<Args, 'listen' | 'dataDir'>): Promise<
   const dir = scratchDir()
   const child = spawn(
     process.execPath,
-    [
-      BIN,
-      'server',
-      'credentials',
-      '--database-url',
-      a.url,
-      '--database-schema',
-      a.schema,
-      '--master-key-file',
-      a.keyFile,
-      '--public-url',
-      a.publicUrl,
-      '--out-dir',
-      dir,
-    ],
+    [BIN, 'server', 'credentials', ...clusterArgs(a), '--out-dir', dir],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
   started.add(child)
