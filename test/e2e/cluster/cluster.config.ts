@@ -53,6 +53,11 @@ export function haproxyConfig(port: number, backends: string[]): string {
     '  timeout client 60s',
     '  timeout server 60s',
     '  retries 3',
+    // A check answered late on a loaded machine must not count as a dead replica: with the check
+    // timeout at its default (inter, 200 ms) and fall 1, one slow /readyz shut a live replica's
+    // sessions and the test's own setup met "socket hang up". A killed replica still refuses
+    // its checks at once, so it is out after two (400 ms).
+    '  timeout check 2s',
     '  option redispatch',
     'frontend keyless',
     `  bind 127.0.0.1:${port}`,
@@ -61,7 +66,7 @@ export function haproxyConfig(port: number, backends: string[]): string {
     '  balance roundrobin',
     '  option httpchk GET /readyz',
     '  http-check expect status 200',
-    '  default-server check check-ssl verify none inter 200 fall 1 rise 2 on-marked-down shutdown-sessions',
+    '  default-server check check-ssl verify none inter 200 fall 2 rise 2 on-marked-down shutdown-sessions',
     ...backends.map((b, i) => `  server r${i + 1} ${b}`),
     '',
   ].join('\n')

@@ -42,12 +42,14 @@ describe('PostgreSQL restarted under load', { skip: skip ?? false }, () => {
   it('answers 503 with Retry-After in each protocol, recovers within 5 s and loses nothing', async () => {
     const pg = await startPrivatePostgres()
     const k = await startKeyless({ dataDir: tempDataDir(), args: ['--database-url', pg.url] })
+    // Set on every way out: a failed assertion must not leave the writer looping (the file
+    // then hung until its 300 s timeout).
+    let stopWriting = false
     try {
       const s = await session(k)
       const fx = await setUp(s)
       const model = emptyModel()
       const pick = rng(SEED)
-      let stopWriting = false
       const statuses: number[] = []
       // Writes in flight the whole time, one after another.
       const writer = (async () => {
@@ -138,6 +140,7 @@ describe('PostgreSQL restarted under load', { skip: skip ?? false }, () => {
       assert.deepEqual(await missingFromApi(s, fx, model), [])
       assert.deepEqual(await violations(k.dataDir, pg.url), [])
     } finally {
+      stopWriting = true
       await k.dispose()
       pg.dispose()
     }
