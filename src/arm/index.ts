@@ -73,6 +73,7 @@ export async function armPlugin(app: FastifyInstance, o: ArmPluginOptions): Prom
       checkAccess,
       callerOf,
       dataPlanes: o.dataPlanes,
+      machineIdOf: o.machineIdOf,
     })
     registerCheckAccess(arm, { authz: o.authz, checkAccess, callerOf })
     registerActivityLogs(arm, {

@@ -5,6 +5,7 @@ import type { Clock } from '../domain/clock.js'
 import type { Directory } from '../directory/directory.js'
 import type { Authz } from '../authz/index.js'
 import type { ActivityStore } from '../store/store.js'
+import type { MachineIdOf } from './host-placement.js'
 
 export interface ArmPluginOptions {
   directory: Directory
@@ -23,6 +24,8 @@ export interface ArmPluginOptions {
   dataPlanes?: DataPlaneLinks
   /** The activity log: every write is recorded there and read back through Azure Monitor's API. */
   activity: Pick<ActivityStore, 'append' | 'list'>
+  /** A host's machine id, which decides who may place resources on the host (host-placement.ts). */
+  machineIdOf: MachineIdOf
 }
 
 export interface DataPlaneLinks {

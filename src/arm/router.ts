@@ -10,6 +10,7 @@ import { requiredAccess } from './actions.js'
 import { assertApiVersionSupported, readApiVersion } from './api-version.js'
 import type { Caller } from './authenticate.js'
 import { authorize, type CheckAccess } from './authorize.js'
+import { hostPlacementCheck, type MachineIdOf } from './host-placement.js'
 import { ArmErrors } from './errors.js'
 import { METHODS, operationFor } from './operations.js'
 import { apiFamilyOf, requestedFamilyOf } from './resolve-type.js'
@@ -23,6 +24,7 @@ export interface RouterOptions {
   checkAccess: CheckAccess
   callerOf: (request: FastifyRequest) => Caller
   dataPlanes?: DataPlaneLinks
+  machineIdOf: MachineIdOf
 }
 
 export const ROUTES = [
@@ -42,7 +44,10 @@ export function registerRoutes(app: FastifyInstance, o: RouterOptions): void {
     const operation = operationFor(target.kind, request.method)
     if (!operation) throw ArmErrors.methodNotAllowed(request.method)
     const caller = o.callerOf(request)
-    await authorize(caller, requiredAccess(target, request.method, request.body), o.checkAccess)
+    const required = requiredAccess(target, request.method, request.body)
+    const placement = await hostPlacementCheck(target, request.method, request.body, o)
+    if (placement) required.linked.push(placement)
+    await authorize(caller, required, o.checkAccess)
     return operation({
       request,
       reply,

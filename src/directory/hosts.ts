@@ -235,6 +235,15 @@ export function createHostRegistry(o: HostRegistryOptions) {
       })
     },
 
+    /** ARM id of an active host's machine: the scope that decides who may place resources on
+     * the host (arm/host-placement.ts). Undefined for an unknown or revoked host, or one
+     * enrolled without a machine. */
+    async machineIdOf(hostId: string): Promise<string | undefined> {
+      const host = await store.hosts.fetch(hostId.toLowerCase())
+      if (!host || host.state === 'revoked') return undefined
+      return (await machineOf(store, host.id))?.id
+    },
+
     async list(): Promise<HostView[]> {
       const machines = new Map<string, string>()
       let after: string | undefined

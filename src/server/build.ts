@@ -300,6 +300,7 @@ export async function build(options: BuildOptions): Promise<Built> {
       publicUrl: o.publicUrl,
       authz,
       activity: o.store.activity,
+      machineIdOf: (hostId) => hosts.machineIdOf(hostId),
       dataPlanes: {
         async propertiesOf(r) {
           const type = r.type.toLowerCase()

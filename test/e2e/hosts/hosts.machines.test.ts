@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { openStore } from '../../../src/store/index.js'
 import { addApplication } from '../../helpers/applications.js'
-import { arm, assignRole, type ArmCall } from '../../helpers/arm.js'
+import { arm, assignRole, unassignRole, type ArmCall } from '../../helpers/arm.js'
 import { https } from '../../helpers/https.js'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
 import { clientToken, operatorToken } from '../../helpers/tokens.js'
@@ -18,12 +18,14 @@ import {
   startAgentProcess,
   VAULT,
   verifyToken,
+  VM_API as VM_VERSION,
   type AgentProcess,
 } from '../agent/agent.config.js'
 import { identityToken, newKeyPair } from './hosts.config.js'
 
 const RG_API = 'api-version=2025-04-01'
 const ARC_API = 'api-version=2024-07-10'
+const VM = `api-version=${VM_VERSION}`
 const AUTHZ_API = 'api-version=2022-04-01'
 const MACHINES = 'providers/Microsoft.HybridCompute/machines'
 
@@ -195,6 +197,74 @@ describe('hosts as Azure Arc machines', () => {
       assert.equal(claims.oid, principalId)
       assert.equal((claims.xms_mirid as string).toLowerCase(), machineId.toLowerCase())
     }
+  })
+
+  it("needs write on the host's machine to place a resource on the host (a linked check, as for identities)", async () => {
+    const app = await addApplication(
+      () => openStore({ sqliteFile: join(k.dataDir, 'keyless.db') }),
+      k.endpoints.tenantId,
+    )
+    const asApp = arm(
+      k,
+      await clientToken(
+        k,
+        { clientId: app.appId, clientSecret: app.secret },
+        k.endpoints.managementEndpoint,
+      ),
+    )
+    const CONTRIBUTOR = 'b24988ac-6180-42a0-ab88-20f7382dd24c'
+    await assignRole(call, k.endpoints.subscriptionId, {
+      scope: otherRg,
+      role: CONTRIBUTOR,
+      principalId: app.objectId,
+    })
+    const vm = `${otherRg}/providers/Microsoft.Compute/virtualMachines/placed-vm`
+    const put = (as: ArmCall, properties: Record<string, unknown>, tags = {}) =>
+      as('PUT', `${vm}?${VM}`, {
+        location: 'eastus',
+        tags,
+        properties,
+        identity: { type: 'SystemAssigned' },
+      })
+
+    // Write on the VM's group is not enough: the host's machine decides, and nothing is stored.
+    const refused = await put(asApp, { hostId: agent!.hostId })
+    assert.equal(refused.status, 403, refused.text)
+    assert.equal(refused.json().error.code, 'LinkedAuthorizationFailed')
+    assert.ok(refused.json().error.message.includes("'Microsoft.HybridCompute/machines/write'"))
+    assert.ok(refused.json().error.message.includes(`'${machineId}'`))
+    assert.equal((await call('GET', `${vm}?${VM}`)).status, 404)
+    // An id that names no active host is decided at '/', so it tells the caller nothing…
+    const unknown = await put(asApp, { hostId: '00000000-0000-4000-8000-000000000000' })
+    assert.equal(unknown.status, 403, unknown.text)
+    assert.equal(unknown.json().error.code, 'LinkedAuthorizationFailed')
+    assert.ok(unknown.json().error.message.includes("linked scope(s) '/'"))
+    // …while the operator, who holds '/', hears that it is not a host.
+    const operatorUnknown = await put(call, { hostId: '00000000-0000-4000-8000-000000000000' })
+    assert.equal(operatorUnknown.status, 400, operatorUnknown.text)
+    assert.equal(operatorUnknown.json().error.code, 'InvalidHostId')
+
+    const onMachine = await assignRole(call, k.endpoints.subscriptionId, {
+      scope: machineId,
+      role: CONTRIBUTOR,
+      principalId: app.objectId,
+    })
+    const placed = await put(asApp, { hostId: agent!.hostId })
+    assert.ok(placed.status === 200 || placed.status === 201, placed.text)
+    assert.equal(placed.json().properties.hostId, agent!.hostId)
+
+    // Keeping the placement needs no right on the host; changing it again does.
+    await unassignRole(call, onMachine)
+    const kept = await put(asApp, { hostId: agent!.hostId.toUpperCase() }, { env: 'test' })
+    assert.equal(kept.status, 200, kept.text)
+    assert.equal(kept.json().tags.env, 'test')
+    const patched = await asApp('PATCH', `${vm}?${VM}`, {
+      properties: { hostId: '00000000-0000-4000-8000-000000000000' },
+    })
+    assert.equal(patched.status, 403, patched.text)
+    const got = (await call('GET', `${vm}?${VM}`)).json()
+    assert.equal(got.properties.hostId, agent!.hostId)
+    assert.equal((await call('DELETE', `${vm}?${VM}`)).status, 200)
   })
 
   it('refuses a second machine of the same name and leaves its join token unused', async () => {
