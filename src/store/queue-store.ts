@@ -22,7 +22,7 @@ export interface QueueStore {
   create(row: QueueRow): Promise<void>
   fetch(accountKey: string, name: string): Promise<QueueRow | undefined>
   /** Queues of an account in name order. */
-  list(accountKey: string, range: Omit<BlobNameRange, 'from'>): Promise<QueueRow[]>
+  list(accountKey: string, range: BlobNameRange): Promise<QueueRow[]>
   updateMetadata(id: string, metadata: string): Promise<boolean>
   /** Deletes the queue with its messages (cascade). */
   delete(id: string): Promise<boolean>
