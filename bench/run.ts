@@ -19,6 +19,7 @@ import { controlPlane } from './sections/control-plane.js'
 import { issuance } from './sections/issuance.js'
 import { memory } from './sections/memory.js'
 import { propagation } from './sections/propagation.js'
+import { queues } from './sections/queues.js'
 import { replicaPropagation } from './sections/replica-propagation.js'
 import { vaultKeys } from './sections/vault-keys.js'
 import { verification } from './sections/verification.js'
@@ -34,6 +35,7 @@ const SECTIONS: Section[] = [
   propagation,
   vaultKeys,
   replicaPropagation,
+  queues,
 ]
 /** Memory first: it measures an idle server, before the others load it. */
 const RUN_ORDER = [
@@ -45,6 +47,7 @@ const RUN_ORDER = [
   'access-checks',
   'propagation',
   'vault-keys',
+  'queues',
   'replica-propagation',
 ]
 

@@ -25,6 +25,7 @@ import { clientErrorResponder } from '../common/framework-errors.js'
 import { KeylessError } from '../domain/errors.js'
 import { createAuthz, type Authz } from '../authz/index.js'
 import { createBlobService, type BlobService } from '../dataplane/blob/index.js'
+import { createQueueService, type QueueService } from '../dataplane/queue/index.js'
 import type { AuthorizeDataAction, DataDecision } from '../dataplane/options.js'
 import { createVaultService, type VaultService } from '../dataplane/vault/index.js'
 import { BUILT_IN_ROLE_IDS } from '../domain/rbac/built-in-roles.js'
@@ -72,6 +73,7 @@ export interface Built {
   authz: Authz
   vault: VaultService
   blob: BlobService
+  queue: QueueService
   metrics: ServerMetrics
 }
 
@@ -253,6 +255,11 @@ export async function build(options: BuildOptions): Promise<Built> {
     port: o.config.blobPort,
     maxBlobBytes: o.config.blobMaxBytes,
   })
+  const queue = createQueueService({
+    ...dataPlane,
+    authorizeAction: decide(false),
+    port: o.config.queuePort,
+  })
 
   // Before the plugins register, so that the hook covers every route they add.
   awaitChangesAfterWrites(app, feed)
@@ -309,7 +316,12 @@ export async function build(options: BuildOptions): Promise<Built> {
             return vaultUri ? { vaultUri } : undefined
           }
           if (type === STORAGE_ACCOUNTS.toLowerCase()) {
-            return { primaryEndpoints: { blob: `${blob.accountUrl(r.name)}/` } }
+            return {
+              primaryEndpoints: {
+                blob: `${blob.accountUrl(r.name)}/`,
+                queue: `${queue.accountUrl(r.name)}/`,
+              },
+            }
           }
           return undefined
         },
@@ -333,8 +345,9 @@ export async function build(options: BuildOptions): Promise<Built> {
     revocations.close()
     await vault.stop()
     await blob.stop()
+    await queue.stop()
   })
-  return { app, keyRing, directory, hosts, feed, revocations, authz, vault, blob, metrics }
+  return { app, keyRing, directory, hosts, feed, revocations, authz, vault, blob, queue, metrics }
 }
 
 const ALLOWED: DataDecision = Object.freeze({ allowed: true, reason: 'Allowed' })

@@ -27,6 +27,7 @@ export interface Config {
   readonly logFile?: string
   readonly blobPort: number
   readonly blobMaxBytes: number
+  readonly queuePort: number
   readonly vaultHostSuffix?: string
   readonly vaultPort: number
   readonly signInLog: boolean
@@ -111,7 +112,7 @@ export function resolveConfig(...layers: ConfigInput[]): Config {
   if (c.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(c.databaseUrl)) {
     fail('databaseUrl must be a postgres:// URL')
   }
-  for (const k of ['blobPort', 'vaultPort'] as const) {
+  for (const k of ['blobPort', 'queuePort', 'vaultPort'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0 || c[k] > 65535) fail(`${k} must be 0–65535`)
   }
   if (!Number.isSafeInteger(c.blobMaxBytes) || c.blobMaxBytes < 1) {

@@ -29,6 +29,8 @@ export const DEFAULTS = {
   /** Blob data plane: its own HTTPS port (0 = a free one) and the largest blob accepted. */
   blobPort: 0,
   blobMaxBytes: 256 * 1024 * 1024,
+  /** Queue data plane: its own HTTPS port (0 = a free one, then remembered in ports.json). */
+  queuePort: 0,
   /** Key Vault data plane: without a suffix each vault gets its own listener on 127.0.0.1 (its
    * clients set `disableChallengeResourceVerification`); with one, every vault is served at
    * `https://<vault>.<suffix>:<vaultPort>/` for machines where those names resolve. */

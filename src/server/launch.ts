@@ -9,11 +9,13 @@ export interface LaunchOptions extends BuildOptions {
   listen(app: FastifyInstance): Promise<void>
   /** Makes the blob service listen (`start` listens on the configured port). */
   listenBlob(start: () => Promise<unknown>): Promise<void>
+  /** Makes the queue service listen, like `listenBlob`. */
+  listenQueue(start: () => Promise<unknown>): Promise<void>
 }
 
 export async function launch(o: LaunchOptions): Promise<Built> {
   const built = await build(o)
-  const { app, keyRing, feed, revocations, vault, blob } = built
+  const { app, keyRing, feed, revocations, vault, blob, queue } = built
   try {
     await keyRing.start()
     await feed.start()
@@ -22,6 +24,7 @@ export async function launch(o: LaunchOptions): Promise<Built> {
     await o.listen(app)
     await vault.start()
     await o.listenBlob(() => blob.start())
+    await o.listenQueue(() => queue.start())
   } catch (e) {
     await app.close().catch(() => undefined)
     throw e

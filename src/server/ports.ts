@@ -1,6 +1,6 @@
 // Ports chosen once per installation. With port 0 a listener takes a free port on its first
 // start and the port is written to `<dataDir>/ports.json`; later starts ask for the same port,
-// so the issuer (which contains it), the blob endpoint and every cached token stay valid across
+// so the issuer (which contains it), the blob and queue endpoints and every cached token stay valid across
 // restarts. An explicit port in the configuration always wins.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -9,6 +9,7 @@ import { writeSecretFile } from '../common/files.js'
 export interface RememberedPorts {
   port?: number
   blobPort?: number
+  queuePort?: number
 }
 
 const valid = (p: unknown): p is number =>
@@ -26,6 +27,7 @@ export function readPorts(dataDir: string): RememberedPorts {
     return {
       ...(valid(raw.port) && { port: raw.port }),
       ...(valid(raw.blobPort) && { blobPort: raw.blobPort }),
+      ...(valid(raw.queuePort) && { queuePort: raw.queuePort }),
     }
   } catch {
     return {}
@@ -39,6 +41,11 @@ export function choosePort(configured: number, remembered: number | undefined): 
 
 export function rememberPorts(dataDir: string, ports: Required<RememberedPorts>): void {
   const current = readPorts(dataDir)
-  if (current.port === ports.port && current.blobPort === ports.blobPort) return
+  if (
+    current.port === ports.port &&
+    current.blobPort === ports.blobPort &&
+    current.queuePort === ports.queuePort
+  )
+    return
   writeSecretFile(portsFile(dataDir), JSON.stringify(ports) + '\n')
 }

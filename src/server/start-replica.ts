@@ -36,6 +36,7 @@ export interface ReplicaEndpoints extends InstallationUrls {
   listening: string
   vaultEndpoint: string
   blobEndpoint: string
+  queueEndpoint: string
   pid: number
 }
 
@@ -94,7 +95,7 @@ export async function startReplica(o: ReplicaOptions): Promise<RunningReplica> {
         ? undefined
         : pino.destination({ dest: config.logFile, sync: false, mkdir: true })
     logDestination?.on('error', () => undefined)
-    const { app, vault, blob } = await launch({
+    const { app, vault, blob, queue } = await launch({
       config,
       store,
       clock,
@@ -110,6 +111,9 @@ export async function startReplica(o: ReplicaOptions): Promise<RunningReplica> {
       listenBlob: async (start) => {
         await start()
       },
+      listenQueue: async (start) => {
+        await start()
+      },
     })
     const { address, port } = app.server.address() as AddressInfo
     return {
@@ -118,6 +122,7 @@ export async function startReplica(o: ReplicaOptions): Promise<RunningReplica> {
         listening: `https://${address.includes(':') ? `[${address}]` : address}:${port}`,
         vaultEndpoint: vault.baseEndpoint,
         blobEndpoint: blob.endpoint,
+        queueEndpoint: queue.endpoint,
         pid: process.pid,
       },
       app,

@@ -38,6 +38,8 @@ export interface Endpoints extends InstallationUrls {
   vaultEndpoint: string
   /** Blob: `https://127.0.0.1:<port>`; an account's URL is `<blobEndpoint>/<account>`. */
   blobEndpoint: string
+  /** Queue: `https://127.0.0.1:<port>`; an account's URL is `<queueEndpoint>/<account>`. */
+  queueEndpoint: string
   /** The process that serves these endpoints; endpoints.json is removed when it stops cleanly. */
   pid: number
 }
@@ -113,6 +115,7 @@ async function startLocked(
     ...configured,
     port: choosePort(configured.port, remembered.port),
     blobPort: choosePort(configured.blobPort, remembered.blobPort),
+    queuePort: choosePort(configured.queuePort, remembered.queuePort),
   })
   const now = clock.now()
   const keys = deriveKeyHierarchy(ensureMasterKey(paths))
@@ -149,7 +152,7 @@ async function startLocked(
     // A full disk fails the log's writes: the lines are dropped, the server goes on.
     logDestination?.on('error', () => undefined)
     let agentReady = options.agentExpected !== true
-    const { app, hosts, vault, blob } = await launch({
+    const { app, hosts, vault, blob, queue } = await launch({
       config,
       store,
       clock,
@@ -168,16 +171,22 @@ async function startLocked(
         publicUrl.set(`https://${urlHost(config.host)}:${port}`)
       },
       listenBlob: (start) => listenOn(config.blobPort, remembered.blobPort, 'blobPort', start),
+      listenQueue: (start) => listenOn(config.queuePort, remembered.queuePort, 'queuePort', start),
     })
     const { port } = app.server.address() as AddressInfo
     const base = publicUrl()
-    rememberPorts(paths.dataDir, { port, blobPort: Number(new URL(blob.endpoint).port) })
+    rememberPorts(paths.dataDir, {
+      port,
+      blobPort: Number(new URL(blob.endpoint).port),
+      queuePort: Number(new URL(queue.endpoint).port),
+    })
     const endpoints: Endpoints = {
       ...installationUrls(base, installation),
       caCertFile: paths.caCert,
       adminCredentialFile: paths.admin,
       vaultEndpoint: vault.baseEndpoint,
       blobEndpoint: blob.endpoint,
+      queueEndpoint: queue.endpoint,
       pid: process.pid,
     }
     let published: Record<string, string | number> = { ...endpoints }

@@ -13,6 +13,7 @@ import { createFederatedCredentialStore } from './federated-credential-store.js'
 import { createHostStore } from './host-store.js'
 import { createJoinTokenStore } from './join-token-store.js'
 import { createPrincipalStore } from './principal-store.js'
+import { createQueueStore } from './queue-store.js'
 import { createResourceGroupStore } from './resource-group-store.js'
 import { createResourceStore } from './resource-store.js'
 import { createRoleAssignmentStore } from './role-assignment-store.js'
@@ -59,6 +60,7 @@ export function createRepositories(
     vaultKeyPolicies: withTranslatedErrors(createVaultKeyPolicyStore(db)),
     blobContainers: withTranslatedErrors(createBlobContainerStore(db, capabilities)),
     blobs: withTranslatedErrors(createBlobStore(db)),
+    queues: withTranslatedErrors(createQueueStore(db, capabilities)),
     clusterState: withTranslatedErrors(createClusterStateStore(db, capabilities)),
     sealedValues: withTranslatedErrors(createSealedValueStore(db)),
     signIns: withTranslatedErrors(createSignInStore(db, capabilities)),

@@ -280,6 +280,32 @@ export interface BlobBlockTable {
   created_at: number
 }
 
+export interface QueueTable {
+  id: string
+  /** Key of the `Microsoft.Storage/storageAccounts` resource. */
+  account_key: string
+  name: string
+  /** JSON object of string → string (metadata names keep their casing). */
+  metadata: string
+  created_at: number
+}
+
+export interface QueueMessageTable {
+  /** A GUID, as Azure's MessageId. */
+  id: string
+  queue_id: string
+  /** The message text exactly as put (the client's base64 or plain XML text). */
+  body: string
+  inserted_at: number
+  /** Epoch ms; a message put with messagettl=-1 expires at 9999-12-31T23:59:59Z. */
+  expires_at: number
+  /** Epoch ms from which Get Messages may return it. */
+  visible_at: number
+  dequeue_count: number
+  /** Changes at every dequeue and update; delete and update must name the current one. */
+  pop_receipt: string
+}
+
 export interface VaultSecretTable {
   /** Key of the `Microsoft.KeyVault/vaults` resource. */
   vault_key: string
@@ -416,6 +442,8 @@ export interface Database {
   blob_containers: BlobContainerTable
   blobs: BlobTable
   blob_blocks: BlobBlockTable
+  queues: QueueTable
+  queue_messages: QueueMessageTable
   log_chains: LogChainTable
   cluster_state: ClusterStateTable
   sign_ins: SignInTable
@@ -446,6 +474,8 @@ export type VaultKeyPolicyRow = Selectable<VaultKeyPolicyTable>
 export type BlobContainerRow = Selectable<BlobContainerTable>
 export type BlobRow = Selectable<BlobTable>
 export type BlobBlockRow = Selectable<BlobBlockTable>
+export type QueueRow = Selectable<QueueTable>
+export type QueueMessageRow = Selectable<QueueMessageTable>
 export type RoleDefinitionRow = Selectable<RoleDefinitionTable>
 export type RoleAssignmentRow = Selectable<RoleAssignmentTable>
 export type DenyAssignmentRow = Selectable<DenyAssignmentTable>

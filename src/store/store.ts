@@ -29,6 +29,7 @@ import type { CommitWatch } from './postgres-commit-watch.js'
 import type { SealedValueStore } from './sealed-value-store.js'
 import type { BlobContainerStore } from './blob-container-store.js'
 import type { BlobStore } from './blob-store.js'
+import type { QueueStore } from './queue-store.js'
 import type { InvariantOptions, Violation } from './invariants.js'
 import type { ActivityStore } from './logs/activity-store.js'
 import type { SignInStore } from './logs/sign-in-store.js'
@@ -343,6 +344,8 @@ export interface Repositories {
   vaultKeyPolicies: VaultKeyPolicyStore
   blobContainers: BlobContainerStore
   blobs: BlobStore
+  /** Storage queues and their messages (queue-store.ts). */
+  queues: QueueStore
   /** What server replicas share besides the directory (server/cluster-state.ts). */
   clusterState: ClusterStateStore
   /** Every sealed column at once, for master-key rotation. */

@@ -30,11 +30,11 @@ const BLOB_INCLUDES = new Set([
 /** Where a page resumes: after a name, or at the first name past a collapsed prefix. */
 type Cursor = Pick<BlobNameRange, 'after' | 'from'>
 
-function encodeMarker(cursor: Cursor): string {
+export function encodeMarker(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url')
 }
 
-function decodeMarker(marker: string | undefined): Cursor {
+export function decodeMarker(marker: string | undefined): Cursor {
   if (marker === undefined || marker === '') return {}
   try {
     const c = JSON.parse(Buffer.from(marker, 'base64url').toString('utf8')) as Cursor
@@ -46,7 +46,8 @@ function decodeMarker(marker: string | undefined): Cursor {
   throw BlobErrors.invalidQuery('marker', marker, 'not a marker this service returned')
 }
 
-function maxResults(call: Call): number {
+/** The request's `maxresults`: 1 or more, capped at 5000 (the Blob and Queue services' page). */
+export function maxResults(call: Pick<Call, 'query'>): number {
   const raw = call.query.get('maxresults')
   if (raw === undefined) return MAX_RESULTS
   if (!/^-?\d+$/.test(raw)) throw BlobErrors.invalidQuery('maxresults', raw, 'not an integer')
@@ -55,7 +56,7 @@ function maxResults(call: Call): number {
   return Math.min(n, MAX_RESULTS)
 }
 
-function includes(call: Call, allowed: ReadonlySet<string>): Set<string> {
+export function includes(call: Pick<Call, 'query'>, allowed: ReadonlySet<string>): Set<string> {
   const raw = call.query.get('include')
   const out = new Set<string>()
   if (raw === undefined || raw === '') return out
@@ -66,13 +67,13 @@ function includes(call: Call, allowed: ReadonlySet<string>): Set<string> {
   return out
 }
 
-function metadataXml(metadata: Metadata): string {
+export function metadataXml(metadata: Metadata): string {
   const items = Object.entries(metadata).map(([k, v]) => element(k, v))
   return items.length === 0 ? '<Metadata />' : `<Metadata>${items.join('')}</Metadata>`
 }
 
 /** The request's echo: Prefix, Marker, MaxResults (and Delimiter) as given. */
-function echo(call: Call, names: readonly string[]): string {
+export function echo(call: Pick<Call, 'query'>, names: readonly string[]): string {
   const tags: Record<string, string> = {
     prefix: 'Prefix',
     marker: 'Marker',

@@ -15,7 +15,8 @@ import { resolveOperation, type Operation } from './operations.js'
 import { createErrorRenderer } from './render.js'
 import { parseUrl } from './target.js'
 
-function commonHeaders(svc: Service) {
+/** The headers Azure Storage puts on every response, errors included (Queue uses them too). */
+export function commonHeaders(now: () => number) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     let version = DEFAULT_VERSION
     try {
@@ -26,7 +27,7 @@ function commonHeaders(svc: Service) {
     reply.headers({
       'x-ms-request-id': String(request.id),
       'x-ms-version': version,
-      date: httpDate(svc.o.clock.now()),
+      date: httpDate(now()),
     })
     const clientId = request.headers['x-ms-client-request-id']
     if (typeof clientId === 'string')
@@ -66,7 +67,10 @@ export async function blobPlugin(app: FastifyInstance, svc: Service): Promise<vo
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
   app.setErrorHandler(createErrorRenderer(() => svc.o.clock.now()))
-  app.addHook('onRequest', commonHeaders(svc))
+  app.addHook(
+    'onRequest',
+    commonHeaders(() => svc.o.clock.now()),
+  )
   app.setNotFoundHandler(async () => {
     throw BlobErrors.unsupportedVerb()
   })

@@ -30,7 +30,7 @@ export function element(name: string, text: string | number | boolean | null | u
 
 /** Whether XML 1.0 can carry the text: no C0 control but tab, LF, CR, and no U+FFFE/U+FFFF.
  * (Names are decoded from UTF-8, so they hold no lone surrogates.) */
-function isXmlText(text: string): boolean {
+export function isXmlText(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0xfffe || c === 0xffff) {
@@ -48,7 +48,8 @@ export function nameElement(name: string): string {
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
 
-function unescapeXml(text: string): string {
+/** Element text back to the string it carries; InvalidXmlDocument on an unknown entity. */
+export function unescapeXml(text: string): string {
   return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (whole, ref: string) => {
     if (ref.startsWith('#x')) return String.fromCodePoint(parseInt(ref.slice(2), 16))
     if (ref.startsWith('#')) return String.fromCodePoint(parseInt(ref.slice(1), 10))

@@ -24,6 +24,10 @@ const TABLE: Array<
   ['Storage Blob Data Owner', 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', 2, 0, 1],
   ['Storage Blob Data Contributor', 'ba92f5b4-2d11-453d-a403-e96b0029c9fe', 4, 0, 5],
   ['Storage Blob Data Reader', '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1', 2, 0, 1],
+  ['Storage Queue Data Contributor', '974c5e8b-45b9-4653-ba55-5f855dd0fb88', 3, 0, 4],
+  ['Storage Queue Data Message Processor', '8a0f0c08-91a1-4084-bc3d-661d67233fed', 0, 0, 2],
+  ['Storage Queue Data Message Sender', 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a', 0, 0, 1],
+  ['Storage Queue Data Reader', '19e7f393-937e-4f77-808e-94535e297925', 1, 0, 1],
   ['Website Contributor', 'de139f84-1756-47ae-9be6-808fbbe84772', 12, 0, 0],
   ['Virtual Machine Contributor', '9980e02c-c2be-4d73-94e8-173b1dc7cf3c', 45, 0, 0],
 ]

@@ -19,10 +19,11 @@ const KV5 = [
   'Microsoft.KeyVault/operations/read',
 ]
 const SB = 'Microsoft.Storage/storageAccounts/blobServices'
+const SQ = 'Microsoft.Storage/storageAccounts/queueServices'
 const MI = 'Microsoft.ManagedIdentity/userAssignedIdentities'
 const KV_RBAC_ONLY =
   "Only works for key vaults that use the 'Azure role-based access control' permission model."
-const BLOB_ACTIONS_DOC =
+const STORAGE_ACTIONS_DOC =
   'To learn which actions are required for a given data operation, see Permissions for calling blob and queue data operations.'
 
 const VM_CONTRIBUTOR_ACTIONS = [
@@ -246,7 +247,7 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
   role(
     'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
     'Storage Blob Data Owner',
-    `Provides full access to Azure Storage blob containers and data, including assigning POSIX access control. ${BLOB_ACTIONS_DOC}`,
+    `Provides full access to Azure Storage blob containers and data, including assigning POSIX access control. ${STORAGE_ACTIONS_DOC}`,
     {
       actions: [`${SB}/containers/*`, `${SB}/generateUserDelegationKey/action`],
       dataActions: [`${SB}/containers/blobs/*`],
@@ -255,7 +256,7 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
   role(
     'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
     'Storage Blob Data Contributor',
-    `Read, write, and delete Azure Storage containers and blobs. ${BLOB_ACTIONS_DOC}`,
+    `Read, write, and delete Azure Storage containers and blobs. ${STORAGE_ACTIONS_DOC}`,
     {
       actions: [
         `${SB}/containers/delete`,
@@ -275,10 +276,47 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
   role(
     '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
     'Storage Blob Data Reader',
-    `Read and list Azure Storage containers and blobs. ${BLOB_ACTIONS_DOC}`,
+    `Read and list Azure Storage containers and blobs. ${STORAGE_ACTIONS_DOC}`,
     {
       actions: [`${SB}/containers/read`, `${SB}/generateUserDelegationKey/action`],
       dataActions: [`${SB}/containers/blobs/read`],
+    },
+  ),
+  role(
+    '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+    'Storage Queue Data Contributor',
+    `Read, write, and delete Azure Storage queues and queue messages. ${STORAGE_ACTIONS_DOC}`,
+    {
+      actions: [`${SQ}/queues/delete`, `${SQ}/queues/read`, `${SQ}/queues/write`],
+      dataActions: [
+        `${SQ}/queues/messages/delete`,
+        `${SQ}/queues/messages/read`,
+        `${SQ}/queues/messages/write`,
+        `${SQ}/queues/messages/process/action`,
+      ],
+    },
+  ),
+  role(
+    '8a0f0c08-91a1-4084-bc3d-661d67233fed',
+    'Storage Queue Data Message Processor',
+    `Peek, retrieve, and delete a message from an Azure Storage queue. ${STORAGE_ACTIONS_DOC}`,
+    {
+      dataActions: [`${SQ}/queues/messages/read`, `${SQ}/queues/messages/process/action`],
+    },
+  ),
+  role(
+    'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a',
+    'Storage Queue Data Message Sender',
+    `Add messages to an Azure Storage queue. ${STORAGE_ACTIONS_DOC}`,
+    { dataActions: [`${SQ}/queues/messages/add/action`] },
+  ),
+  role(
+    '19e7f393-937e-4f77-808e-94535e297925',
+    'Storage Queue Data Reader',
+    `Read and list Azure Storage queues and queue messages. ${STORAGE_ACTIONS_DOC}`,
+    {
+      actions: [`${SQ}/queues/read`],
+      dataActions: [`${SQ}/queues/messages/read`],
     },
   ),
   role(

@@ -13,6 +13,7 @@ import { describeLifecycle } from './lifecycle.contract.js'
 import { describePaging } from './paging.contract.js'
 import { describePrincipals } from './principals.contract.js'
 import { describeRbac } from './rbac.contract.js'
+import { describeQueues } from './queue.contract.js'
 import { describeResources } from './resources.contract.js'
 import { describeTransactions } from './transactions.contract.js'
 import { describeVault } from './vault.contract.js'
@@ -42,6 +43,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>, exec?
     describeTransactions(store)
     describeHosts(store)
     describeBlobs(store)
+    describeQueues(store)
     describeVault(store)
     describeLogs(store, exec)
     describeFederatedCredentials(store)

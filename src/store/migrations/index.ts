@@ -14,6 +14,7 @@ import * as auditLogs from './2026-12-07T160-audit-logs.js'
 import * as joinTokenMachines from './2026-12-07T200-join-token-machines.js'
 import * as federatedCredentials from './2026-12-07T210-federated-credentials.js'
 import * as clusterState from './2026-12-08T100-cluster-state.js'
+import * as queues from './2026-12-08T110-queues.js'
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T00-initial': initial,
@@ -28,6 +29,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-12-07T200-join-token-machines': joinTokenMachines,
   '2026-12-07T210-federated-credentials': federatedCredentials,
   '2026-12-08T100-cluster-state': clusterState,
+  '2026-12-08T110-queues': queues,
 })
 
 export const migrationProvider: MigrationProvider = {
