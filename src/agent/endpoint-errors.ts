@@ -39,10 +39,10 @@ export const EndpointErrors = {
     bad('invalid_request', `Only one of ${names.join(', ')} may be given`),
   // The exact body clients and tests expect (azure-sdk-for-net#37278).
   identityNotFound: () => bad('invalid_request', 'Identity not found'),
-  missingIdentityHeader: () =>
-    bad('invalid_request', 'Required header X-IDENTITY-HEADER not specified'),
-  wrongIdentityHeader: () =>
-    new Unauthenticated('invalid_client', 'X-IDENTITY-HEADER does not match a registered run'),
+  missingIdentityHeader: (name: string) =>
+    bad('invalid_request', `Required header ${name} not specified`),
+  wrongIdentityHeader: (name: string) =>
+    new Unauthenticated('invalid_client', `${name} does not match a registered run`),
   arcKeyRejected: (why: 'unknown' | 'expired' | 'mismatch') =>
     new Unauthenticated(
       'invalid_client',

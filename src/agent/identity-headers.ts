@@ -1,4 +1,5 @@
-// App Service's `IDENTITY_HEADER`: a random value per run that the agent maps to the run's
+// App Service's `IDENTITY_HEADER` (and `MSI_SECRET`, the same value, as App Service sets both
+// pairs of variables: the 2019 protocol sends it as X-IDENTITY-HEADER, 2017's as `secret`): a random value per run that the agent maps to the run's
 // resource. Only SHA-256 digests are persisted, and a presented header is compared with every
 // one of them with timingSafeEqual (equal-length digests), so neither the values nor their
 // prefixes leak through timing. A header this process has issued or already matched is also
@@ -40,6 +41,16 @@ export function createIdentityHeaders() {
     return found?.caller
   }
 
+  function authenticateBy(name: string, shown: string) {
+    return (req: IncomingMessage): Caller => {
+      const value = req.headers[name]
+      if (value === undefined || value === '') throw EndpointErrors.missingIdentityHeader(shown)
+      const caller = typeof value === 'string' ? match(value) : undefined
+      if (!caller) throw EndpointErrors.wrongIdentityHeader(shown)
+      return caller
+    }
+  }
+
   return {
     /** A fresh header for a run of `caller`; only its digest is kept. */
     register(runId: string, caller: Caller): { header: string; digest: string } {
@@ -57,14 +68,10 @@ export function createIdentityHeaders() {
     revoke(runId: string): void {
       registered = registered.filter((r) => r.runId !== runId)
     },
-    /** The authentication step of the App Service endpoint. */
-    authenticate: ((req: IncomingMessage) => {
-      const value = req.headers['x-identity-header']
-      if (value === undefined || value === '') throw EndpointErrors.missingIdentityHeader()
-      const caller = typeof value === 'string' ? match(value) : undefined
-      if (!caller) throw EndpointErrors.wrongIdentityHeader()
-      return caller
-    }) satisfies Authenticate,
+    /** The authentication step of the App Service endpoint (2019-08-01). */
+    authenticate: authenticateBy('x-identity-header', 'X-IDENTITY-HEADER') satisfies Authenticate,
+    /** The same for App Service's 2017-09-01 protocol, whose clients send it as `secret`. */
+    authenticateSecret: authenticateBy('secret', 'secret') satisfies Authenticate,
     get size(): number {
       return registered.length
     },

@@ -111,15 +111,32 @@ function callerOf(record: RunRecord): Caller {
 
 const isId = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
 
+/**
+ * What App Service gives a site: both pairs of variables, one listener and one secret, and the
+ * site's name. az 2.45 (msrestazure `MSIAuthentication`) uses MSI_ENDPOINT with 2017-09-01 only
+ * when APPSETTING_WEBSITE_SITE_NAME is set; without it, it POSTs as to Cloud Shell.
+ */
+function appServiceEnv(endpoint: string, header: string, name: string): Record<string, string> {
+  return {
+    IDENTITY_ENDPOINT: endpoint,
+    IDENTITY_HEADER: header,
+    MSI_ENDPOINT: endpoint,
+    MSI_SECRET: header,
+    WEBSITE_SITE_NAME: name,
+    APPSETTING_WEBSITE_SITE_NAME: name,
+  }
+}
+
 function envFor(
   protocol: RunProtocol,
   base: string,
+  resourceName: string,
   header?: string,
   netns?: string,
 ): Record<string, string> {
   switch (protocol) {
     case 'appservice':
-      return { IDENTITY_ENDPOINT: `${base}${APPSERVICE_TOKEN_PATH}`, IDENTITY_HEADER: header! }
+      return appServiceEnv(`${base}${APPSERVICE_TOKEN_PATH}`, header!, resourceName)
     case 'imds':
       return netns === undefined ? { AZURE_POD_IDENTITY_AUTHORITY_HOST: base } : {}
     case 'arc':
@@ -241,7 +258,16 @@ export function createRuns(o: RunsOptions) {
         { runId: record.id, resourceId: record.resourceId, protocol, netns, uid: record.uid },
         'run created',
       )
-      return { ...publicRun(record), env: envFor(protocol, base, header, record.netns) }
+      return {
+        ...publicRun(record),
+        env: envFor(
+          protocol,
+          base,
+          parseResource(record.resourceId).names[0] ?? '',
+          header,
+          record.netns,
+        ),
+      }
     },
 
     async delete(id: string): Promise<void> {

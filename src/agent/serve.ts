@@ -7,6 +7,7 @@ import type { Clock } from '../domain/clock.js'
 import { Conflict } from '../domain/errors.js'
 import { ARC_TOKENS_DIR, createArcChallenges, type ArcChallenges } from './arc-challenges.js'
 import { arcProve } from './arc-endpoint.js'
+import { createAppServiceHandler } from './appservice-endpoint.js'
 import { claimControlSocket, startControlServer, type ControlServer } from './control.js'
 import { faultRoutes } from './control-faults.js'
 import { createFaults } from './faults.js'
@@ -123,12 +124,7 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
   deps.faults = faults
 
   let appService: LocalListener
-  const appHandler = createTokenHandler(
-    deps,
-    PROTOCOLS.appservice,
-    APPSERVICE_TOKEN_PATH,
-    headers.authenticate,
-  )
+  const appHandler = createAppServiceHandler(deps, headers)
   const wanted = o.appServicePort ?? 0
   const reuse = wanted === 0 ? previousPort(o.stateDir) : undefined
   try {
