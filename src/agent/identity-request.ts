@@ -9,7 +9,7 @@ import { EndpointErrors } from './endpoint-errors.js'
 import { hasMetadataHeader } from './request-guard.js'
 import type { Selector } from './token-source.js'
 
-export type ProtocolName = 'imds' | 'appservice' | 'appservice2017' | 'arc'
+export type ProtocolName = 'imds' | 'appservice' | 'appservice2017' | 'arc' | 'servicefabric'
 
 export interface ProtocolRules {
   name: ProtocolName
@@ -66,6 +66,16 @@ export const PROTOCOLS: Readonly<Record<ProtocolName, ProtocolRules>> = {
     minApiVersion: '2017-09-01',
     maxApiVersion: '2017-09-01',
     selectors: { clientid: 'clientId' },
+  },
+  // Service Fabric: 2019-07-01-preview only ("currently the only accepted value"), over HTTPS,
+  // authenticated by the `Secret` header. msal-node and azure-identity (Python) send App
+  // Service's selector names; @azure/identity refuses user-assigned ids on this source.
+  servicefabric: {
+    name: 'servicefabric',
+    metadata: false,
+    minApiVersion: '2019-07-01',
+    maxApiVersion: '2019-07-01',
+    selectors: { client_id: 'clientId', object_id: 'objectId', mi_res_id: 'resourceId' },
   },
   // Arc: clients send 2020-06-01, the docs' curl example 2019-11-01.
   arc: {

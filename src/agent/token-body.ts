@@ -23,7 +23,7 @@ export function tokenBody(
   token: IssuedToken,
   query: IdentityQuery,
   nowS: number,
-): Record<string, string> {
+): Record<string, string | number> {
   // Arc clients check the selector they sent comes back (case-insensitively): echo it as sent.
   const echo = (kind: string, actual: string) =>
     query.selector?.kind === kind ? query.selector.value : actual
@@ -36,6 +36,15 @@ export function tokenBody(
       resource: query.resource,
       token_type: 'Bearer',
       client_id: clientId,
+    }
+  }
+  if (rules.name === 'servicefabric') {
+    // The docs' sample, in its order; `expires_on` a number there.
+    return {
+      token_type: 'Bearer',
+      access_token: token.accessToken,
+      expires_on: token.expiresOn,
+      resource: query.resource,
     }
   }
   if (rules.name === 'appservice') {
