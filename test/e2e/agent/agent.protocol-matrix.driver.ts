@@ -5,6 +5,7 @@
 // prints {issuer, jwks, vm, uami, subscriptionId, results} as one JSON line.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BIN, ROOT, startKeyless } from '../../helpers/keyless.js'
@@ -79,8 +80,54 @@ async function sdkRow(dataDir: string, vm: string, row: Row, clientId: string) {
   return { token: one?.token, error: one?.error }
 }
 
+/**
+ * A VM's network namespace (`keyless runs add --netns`): IMDS at 169.254.169.254 by the agent,
+ * and, for `az login`'s subscription list, ARM's port relayed in over a Unix socket (TLS passes
+ * through untouched, so the certificate for 127.0.0.1 still matches).
+ */
+async function vmNamespace(dataDir: string, vm: string, port: number) {
+  const name = `msi${process.pid}`
+  const added = await exec(
+    process.execPath,
+    [BIN, 'runs', 'add', '--data-dir', dataDir, '--as', vm, '--netns', name, '-o', 'json'],
+    cleanEnv(),
+  )
+  if (added.code !== 0) throw new Error(`keyless runs add --netns: ${added.stderr}`)
+  const socketPath = join(tmpdir(), `${name}-arm.sock`)
+  rmSync(socketPath, { force: true })
+  const outside = createServer((c) => {
+    const up = connect(port, '127.0.0.1')
+    c.pipe(up).pipe(c)
+    up.on('error', () => c.destroy())
+    c.on('error', () => up.destroy())
+  })
+  await new Promise<void>((r) => outside.listen(socketPath, r))
+  const code = `const n=require('node:net');n.createServer(c=>{const u=n.connect(${JSON.stringify(socketPath)});c.pipe(u).pipe(c);u.on('error',()=>c.destroy());c.on('error',()=>u.destroy())}).listen(${port},'127.0.0.1',()=>console.log('ready'))`
+  const inside = spawn('ip', ['netns', 'exec', name, process.execPath, '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  await new Promise<void>((r) => inside.stdout.once('data', () => r()))
+  return {
+    name,
+    async close() {
+      inside.kill()
+      outside.close()
+      rmSync(socketPath, { force: true })
+      await exec('ip', ['netns', 'del', name], process.env)
+    },
+  }
+}
+
 /** `az login --identity` then `az account get-access-token`, in a config dir of its own. */
-async function azRow(dataDir: string, vm: string, row: Row, clientId: string, base: string) {
+async function azRow(
+  dataDir: string,
+  vm: string,
+  row: Row,
+  clientId: string,
+  base: string,
+  netns?: string,
+  ca?: string,
+) {
   const config = mkdtempSync(join(tmpdir(), 'msi-az-'))
   try {
     const env = cleanEnv({
@@ -88,8 +135,11 @@ async function azRow(dataDir: string, vm: string, row: Row, clientId: string, ba
       AZURE_CORE_COLLECT_TELEMETRY: 'no',
       AZURE_CORE_NO_COLOR: 'true',
     })
+    // In the VM's namespace az finds IMDS itself and trusts Keyless's CA through the variable.
     const az = (args: string[]) =>
-      exec(process.execPath, [...runArgs(dataDir, vm, row), 'az', ...args], env)
+      netns === undefined
+        ? exec(process.execPath, [...runArgs(dataDir, vm, row), 'az', ...args], env)
+        : exec('ip', ['netns', 'exec', netns, 'az', ...args], { ...env, REQUESTS_CA_BUNDLE: ca })
     const plain = (args: string[]) => exec('az', args, env)
     const reg = await plain([
       'cloud',
@@ -143,12 +193,21 @@ async function main(rows: Row[]) {
     }
     const base = k.endpoints.managementEndpoint.replace(/\/$/, '')
     const results: RowResult[] = []
-    for (const row of rows) {
-      const r =
-        row.client === 'az'
-          ? await azRow(k.dataDir, vm.id, row, uami.clientId, base)
-          : await sdkRow(k.dataDir, vm.id, row, uami.clientId)
-      results.push({ ...row, ...r })
+    const needsNetns = rows.some((r) => r.client === 'az' && r.protocol === 'imds')
+    const ns = needsNetns
+      ? await vmNamespace(k.dataDir, vm.id, Number(new URL(base).port))
+      : undefined
+    try {
+      for (const row of rows) {
+        const inNs = row.client === 'az' && row.protocol === 'imds' ? ns?.name : undefined
+        const r =
+          row.client === 'az'
+            ? await azRow(k.dataDir, vm.id, row, uami.clientId, base, inNs, k.endpoints.caCertFile)
+            : await sdkRow(k.dataDir, vm.id, row, uami.clientId)
+        results.push({ ...row, ...r })
+      }
+    } finally {
+      await ns?.close()
     }
     const jwks = (await https(k.endpoints.jwksUri, { ca: k.ca })).json()
     process.stdout.write(

@@ -3,7 +3,8 @@
 // msal-node's ManagedIdentityApplication, @azure/identity's ManagedIdentityCredential and
 // DefaultAzureCredential, Debian's Python azure-identity and az 2.45 (`az login --identity`,
 // then `az account get-access-token`). Everything runs in a network namespace with loopback
-// only (unshare -n), Keyless included, so that az reaches nothing else; the driver
+// only (unshare -n), Keyless included, so that az reaches nothing else; az's IMDS rows run in a
+// VM's namespace made inside it (169.254.169.254 by the agent, ARM relayed in, removed after); the driver
 // (agent.protocol-matrix.driver.ts) runs the rows and this file checks each token against the
 // installation's JWKS. App Service 2017 is App Service's pair of MSI_ variables alone: Node and
 // Python clients read it as Azure ML's, az (msrestazure) as App Service's.
@@ -66,8 +67,8 @@ const SUPPORT: Record<Client, Partial<Record<Protocol, Row['identity'][]>>> = {
     servicefabric: ['system', 'user'],
   },
   // az 2.45 reads MSI_ENDPOINT/MSI_SECRET (with APPSETTING_WEBSITE_SITE_NAME) or goes to
-  // 169.254.169.254; over the former it sends `clientid` only.
-  az: { appservice2017: ['system', 'user'] },
+  // 169.254.169.254: IMDS here is the VM's network namespace (keyless runs add --netns).
+  az: { imds: ['system', 'user'], appservice2017: ['system', 'user'] },
 }
 
 const ROWS: Row[] = Object.entries(SUPPORT).flatMap(([client, protocols]) =>
