@@ -8,7 +8,7 @@ import { TokenRequestError } from './token-source.js'
 
 const bad = (code: string, message: string) => new BadRequest(code, message)
 
-export const EndpointErrors = {
+const endpointErrors = {
   notFound: () => new KeylessError(404, 'not_found', 'no identity endpoint at this path'),
   methodNotAllowed: () =>
     new KeylessError(405, 'method_not_allowed', 'the identity endpoint accepts GET only'),
@@ -29,7 +29,9 @@ export const EndpointErrors = {
   missingApiVersion: () =>
     bad('invalid_request', 'Required query parameter api-version is missing'),
   unsupportedApiVersion: (v: string) =>
-    bad('invalid_request', `api-version '${v}' is not supported by this endpoint`),
+    new BadRequest('invalid_request', `api-version '${v}' is not supported by this endpoint`, {
+      extra: { apiVersion: v },
+    }),
   missingResource: () => bad('invalid_request', 'Required query parameter resource is missing'),
   invalidResource: (r: string) =>
     bad('invalid_resource', `AADSTS500011: The resource principal named ${r} was not found`),
@@ -39,10 +41,10 @@ export const EndpointErrors = {
     bad('invalid_request', `Only one of ${names.join(', ')} may be given`),
   // The exact body clients and tests expect (azure-sdk-for-net#37278).
   identityNotFound: () => bad('invalid_request', 'Identity not found'),
-  missingIdentityHeader: () =>
-    bad('invalid_request', 'Required header X-IDENTITY-HEADER not specified'),
-  wrongIdentityHeader: () =>
-    new Unauthenticated('invalid_client', 'X-IDENTITY-HEADER does not match a registered run'),
+  missingIdentityHeader: (name: string) =>
+    bad('invalid_request', `Required header ${name} not specified`),
+  wrongIdentityHeader: (name: string) =>
+    new Unauthenticated('invalid_client', `${name} does not match a registered run`),
   arcKeyRejected: (why: 'unknown' | 'expired' | 'mismatch') =>
     new Unauthenticated(
       'invalid_client',
@@ -88,6 +90,27 @@ export const EndpointErrors = {
     }
   },
 }
+
+export type EndpointErrorReason = keyof typeof endpointErrors
+
+/**
+ * Every error above carries its name in `extra.reason`, so a protocol with its own error codes
+ * (Service Fabric's, servicefabric-endpoint.ts) maps them by name, never by message text.
+ */
+export const EndpointErrors = Object.fromEntries(
+  Object.entries(endpointErrors).map(([reason, make]) => [
+    reason,
+    (...args: never[]) => {
+      const e = (make as (...a: never[]) => KeylessError)(...args)
+      // Keeps the class (Throttled, Unauthenticated…): only the renderers' extras grow.
+      ;(e as { extra?: Record<string, unknown> }).extra = { ...e.extra, reason }
+      return e
+    },
+  ]),
+) as typeof endpointErrors
+
+export const reasonOf = (e: KeylessError): EndpointErrorReason | undefined =>
+  e.extra?.reason as EndpointErrorReason | undefined
 
 /** The server's first line (its AADSTS text) without the trace lines Entra appends. */
 function headline(description: string): string {

@@ -3,6 +3,7 @@
 // more than a bare response.
 import { chmodSync, rmSync } from 'node:fs'
 import { createServer, type RequestListener, type Server } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { assertLocalBind } from './bind-address.js'
 
@@ -10,7 +11,7 @@ export interface LocalListener {
   server: Server
   host: string
   port: number
-  /** `http://host:port`, IPv6 in brackets. */
+  /** `http://host:port` (`https://` for a TLS listener), IPv6 in brackets. */
   url: string
   close(): Promise<void>
 }
@@ -65,9 +66,13 @@ export async function listenLocal(
   handler: RequestListener,
   host: string,
   port: number,
+  /** Serve HTTPS with this certificate (Service Fabric's endpoint). */
+  tls?: { cert: string; key: string },
 ): Promise<LocalListener> {
   assertLocalBind(host)
-  const server = serverFor(handler)
+  const server = tls
+    ? createTlsServer({ ...tls, keepAliveTimeout: 5_000, requestTimeout: 30_000 }, handler)
+    : serverFor(handler)
   await listen(server, { host, port })
   const bound = (server.address() as AddressInfo).port
   const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
@@ -75,7 +80,7 @@ export async function listenLocal(
     server,
     host,
     port: bound,
-    url: `http://${urlHost}:${bound}`,
+    url: `${tls ? 'https' : 'http'}://${urlHost}:${bound}`,
     close: closer(server),
   }
 }

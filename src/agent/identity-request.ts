@@ -1,5 +1,5 @@
 // Reading a token request of a local workload, one small check per rule of the reference
-// (identity-protocols.md §3 IMDS, §4 App Service, §5 Arc). Pure: headers and query in, a
+// (identity-protocols.md §3 IMDS, §4 App Service, §5 Arc; App Service's 2017 protocol below). Pure: headers and query in, a
 // validated request out, or the error the endpoint answers.
 import type { IncomingHttpHeaders } from 'node:http'
 import type { SelectorKind } from '../common/agent-protocol.js'
@@ -9,7 +9,7 @@ import { EndpointErrors } from './endpoint-errors.js'
 import { hasMetadataHeader } from './request-guard.js'
 import type { Selector } from './token-source.js'
 
-export type ProtocolName = 'imds' | 'appservice' | 'arc'
+export type ProtocolName = 'imds' | 'appservice' | 'appservice2017' | 'arc' | 'servicefabric'
 
 export interface ProtocolRules {
   name: ProtocolName
@@ -17,6 +17,8 @@ export interface ProtocolRules {
   metadata: boolean
   /** Oldest accepted api-version (dates compare as strings). */
   minApiVersion: string
+  /** Newest accepted api-version, when the protocol is frozen at one. */
+  maxApiVersion?: string
   /** Query names of the user-assigned selectors. */
   selectors: Readonly<Record<string, SelectorKind>>
   /**
@@ -52,6 +54,28 @@ export const PROTOCOLS: Readonly<Record<ProtocolName, ProtocolRules>> = {
       mi_res_id: 'resourceId',
     },
     forceRefresh: 'token_sha256_to_refresh',
+  },
+  // App Service's first protocol (MSI_ENDPOINT, MSI_SECRET), on the same listener: 2017-09-01
+  // only, authenticated by the `secret` header, `clientid` its only selector ("An older version
+  // of this protocol, using the 2017-09-01 API version, used the secret header instead of
+  // X-IDENTITY-HEADER and only accepted the clientid property for user-assigned", AppSvc-doc).
+  // msal-node sends `Metadata: true` too, az (msrestazure) does not: not required.
+  appservice2017: {
+    name: 'appservice2017',
+    metadata: false,
+    minApiVersion: '2017-09-01',
+    maxApiVersion: '2017-09-01',
+    selectors: { clientid: 'clientId' },
+  },
+  // Service Fabric: 2019-07-01-preview only ("currently the only accepted value"), over HTTPS,
+  // authenticated by the `Secret` header. msal-node and azure-identity (Python) send App
+  // Service's selector names; @azure/identity refuses user-assigned ids on this source.
+  servicefabric: {
+    name: 'servicefabric',
+    metadata: false,
+    minApiVersion: '2019-07-01',
+    maxApiVersion: '2019-07-01',
+    selectors: { client_id: 'clientId', object_id: 'objectId', mi_res_id: 'resourceId' },
   },
   // Arc: clients send 2020-06-01, the docs' curl example 2019-11-01.
   arc: {
@@ -99,7 +123,8 @@ function checkApiVersion(query: Map<string, string>, rules: ProtocolRules): stri
   const v = query.get('api-version')
   if (v === undefined || v === '') throw EndpointErrors.missingApiVersion()
   const m = API_VERSION.exec(v)
-  if (!m || m[1]! < rules.minApiVersion) throw EndpointErrors.unsupportedApiVersion(v)
+  if (!m || m[1]! < rules.minApiVersion || (rules.maxApiVersion && m[1]! > rules.maxApiVersion))
+    throw EndpointErrors.unsupportedApiVersion(v)
   return v
 }
 

@@ -1,11 +1,19 @@
 // The request guard from the attacker's side, over real HTTP, against every protocol's listener:
 // proxy headers, a foreign Host (DNS rebinding), other methods, bodies, and the exact forms of
-// `Metadata` and `X-IDENTITY-HEADER` (docs/identity-endpoints.md).
+// `Metadata`, `X-IDENTITY-HEADER` and 2017's `secret` (docs/identity-endpoints.md).
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { call, type Answer } from './test-http.js'
-import { assertTokenBody, PATH, query, VM, startFakeAgent, type FakeAgent } from './test-agent.js'
+import {
+  assertTokenBody,
+  LEGACY_EXPIRES_ON,
+  PATH,
+  query,
+  VM,
+  startFakeAgent,
+  type FakeAgent,
+} from './test-agent.js'
 import { acceptedHosts, PROXY_HEADERS } from './request-guard.js'
 
 /** Exactly these bytes on a fresh connection; the status line and body of the answer. */
@@ -25,7 +33,7 @@ function raw(port: number, text: string): Promise<{ status: number; body: string
 }
 
 interface Target {
-  protocol: 'imds' | 'appservice' | 'arc'
+  protocol: 'imds' | 'appservice' | 'appservice2017' | 'arc'
   url: string
   port: number
   /** The headers a stock client sends. */
@@ -64,6 +72,12 @@ describe('identity endpoint request guard', () => {
         headers: { 'X-IDENTITY-HEADER': app.env.IDENTITY_HEADER! },
       },
       {
+        protocol: 'appservice2017',
+        url: `${app.env.MSI_ENDPOINT}?api-version=2017-09-01&resource=${encodeURIComponent('https://management.azure.com/')}`,
+        port: Number(base(app.env.MSI_ENDPOINT!).port),
+        headers: { secret: app.env.MSI_SECRET! },
+      },
+      {
         protocol: 'arc',
         url: at(arc.env.IMDS_ENDPOINT!, PATH).replace('2018-02-01', '2020-06-01'),
         port: Number(base(arc.env.IMDS_ENDPOINT!).port),
@@ -85,13 +99,14 @@ describe('identity endpoint request guard', () => {
     'x-forwarded-server',
   ]
 
-  for (const protocol of ['imds', 'appservice', 'arc'] as const) {
+  for (const protocol of ['imds', 'appservice', 'appservice2017', 'arc'] as const) {
     const t = () => targets.find((x) => x.protocol === protocol)!
 
     it(`${protocol}: answers a stock request (the baseline of every refusal below)`, async () => {
       const a = await call(t().url, { headers: t().headers })
       assert.equal(a.status, okStatus(t()), a.text)
-      if (protocol !== 'arc') assertTokenBody(a)
+      if (protocol === 'appservice2017') assertTokenBody(a, undefined, LEGACY_EXPIRES_ON)
+      else if (protocol !== 'arc') assertTokenBody(a)
     })
 
     it(`${protocol}: refuses every proxy header with 400 and no token, even empty`, async () => {

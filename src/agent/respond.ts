@@ -52,7 +52,20 @@ export function toEndpointError(err: unknown, log: Logger): KeylessError {
   return EndpointErrors.internal()
 }
 
-export function sendError(res: ServerResponse, err: unknown, log: Logger): void {
+/** A protocol's own error body and status (Service Fabric's); default OAuth JSON. */
+export type RenderError = (e: KeylessError) => { status: number; body: object }
+
+const renderOAuth: RenderError = (e) => ({
+  status: e.status,
+  body: { error: e.code, error_description: e.message },
+})
+
+export function sendError(
+  res: ServerResponse,
+  err: unknown,
+  log: Logger,
+  render: RenderError = renderOAuth,
+): void {
   const e = toEndpointError(err, log)
   if (res.headersSent) {
     res.destroy()
@@ -63,7 +76,8 @@ export function sendError(res: ServerResponse, err: unknown, log: Logger): void 
   if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter)
   const challenge = e.extra?.wwwAuthenticate
   if (typeof challenge === 'string') headers['www-authenticate'] = challenge
-  if (e.status === 405) headers.allow = 'GET'
   if (e.extra?.closeConnection === true) headers.connection = 'close'
-  sendJson(res, e.status, { error: e.code, error_description: e.message }, headers)
+  const { status, body } = render(e)
+  if (status === 405) headers.allow = 'GET'
+  sendJson(res, status, body, headers)
 }

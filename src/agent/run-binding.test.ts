@@ -67,6 +67,14 @@ describe('runs bound to their callers', { skip }, () => {
     assertToken((await requestAs(undefined, url, headers))[0]!)
   })
 
+  it('App Service 2017: another uid that learned MSI_SECRET is refused too', async () => {
+    const { env } = await run({ protocol: 'appservice' })
+    const url = `${env.MSI_ENDPOINT}?api-version=2017-09-01&resource=${encodeURIComponent(ARM)}`
+    const headers = { secret: env.MSI_SECRET! }
+    assertNotFound((await requestAs(NOBODY, url, headers))[0]!)
+    assertToken((await requestAs(undefined, url, headers))[0]!)
+  })
+
   it('Arc: another uid is refused before any key file is written', async () => {
     const { env } = await run({ protocol: 'arc' })
     const url = imdsUrl(env.IMDS_ENDPOINT!, '2020-06-01')

@@ -4,6 +4,8 @@
 //               with its own network namespace (`netns`), 169.254.169.254:80 in that namespace
 //               and no variable at all, as on an Azure VM (netns.ts)
 //   arc         its own Arc listener (IDENTITY_ENDPOINT + IMDS_ENDPOINT)
+//   servicefabric  its own HTTPS listener and a fresh IDENTITY_HEADER (its `Secret`), the
+//               certificate's thumbprint in IDENTITY_SERVER_THUMBPRINT
 // Runs are kept in runs.json (header digests only, never the header), so a restarted agent
 // serves the processes it served before, on the same ports. Every run is bound to the uid that
 // registered it (and `keyless run`'s to its process tree); a run may expire (run-binding.ts).
@@ -20,9 +22,10 @@ import type { IdentityHeaders } from './identity-headers.js'
 import type { ProcessStart } from './peer-process.js'
 import type { RunBinding } from './run-binding.js'
 import type { Logger } from './respond.js'
+import { SERVICE_FABRIC_API_VERSION } from './servicefabric-endpoint.js'
 import { APPSERVICE_TOKEN_PATH, IMDS_TOKEN_PATH, type Caller } from './token-endpoint.js'
 
-export const RUN_PROTOCOLS = ['appservice', 'imds', 'arc'] as const
+export const RUN_PROTOCOLS = ['appservice', 'imds', 'arc', 'servicefabric'] as const
 export type RunProtocol = (typeof RUN_PROTOCOLS)[number]
 
 export interface Run {
@@ -43,7 +46,17 @@ export interface Run {
   placed?: boolean
   /** What the workload's environment needs; present only in the answer that created the run. */
   env?: Record<string, string>
+  /** Certificates a Node workload must trust (NODE_EXTRA_CA_CERTS): the Service Fabric
+   * endpoint's and the Keyless CA; in the answer that created a servicefabric run. */
+  trustFile?: string
 }
+
+/** A run's own listener; a TLS one names its certificate. */
+export type RunListener = LocalListener & { tls?: { thumbprint: string; trustFile: string } }
+
+/** Protocols whose runs are authenticated by a header the agent issues (identity-headers.ts). */
+const usesHeader = (p: RunProtocol) => p === 'appservice' || p === 'servicefabric'
+const headerScope = (p: RunProtocol) => (p === 'servicefabric' ? 'servicefabric' : 'appservice')
 
 /** Who a new run is for, as the control API's caller states it. */
 export interface RunOwner {
@@ -70,12 +83,12 @@ export interface RunsOptions {
   /** Base URL of the shared App Service listener. */
   appServiceUrl: string
   openListener: (
-    protocol: 'imds' | 'arc',
+    protocol: Exclude<RunProtocol, 'appservice'>,
     runId: string,
     caller: Caller,
     port: number,
     netns?: string,
-  ) => Promise<LocalListener>
+  ) => Promise<RunListener>
   log: Logger
   /** The agent's own uid: the binding of a run whose creator did not say (and of older runs). */
   defaultUid: number
@@ -111,26 +124,51 @@ function callerOf(record: RunRecord): Caller {
 
 const isId = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
 
+/**
+ * What App Service gives a site: both pairs of variables, one listener and one secret, and the
+ * site's name. az 2.45 (msrestazure `MSIAuthentication`) uses MSI_ENDPOINT with 2017-09-01 only
+ * when APPSETTING_WEBSITE_SITE_NAME is set; without it, it POSTs as to Cloud Shell.
+ */
+function appServiceEnv(endpoint: string, header: string, name: string): Record<string, string> {
+  return {
+    IDENTITY_ENDPOINT: endpoint,
+    IDENTITY_HEADER: header,
+    MSI_ENDPOINT: endpoint,
+    MSI_SECRET: header,
+    WEBSITE_SITE_NAME: name,
+    APPSETTING_WEBSITE_SITE_NAME: name,
+  }
+}
+
 function envFor(
   protocol: RunProtocol,
   base: string,
+  resourceName: string,
   header?: string,
   netns?: string,
+  thumbprint?: string,
 ): Record<string, string> {
   switch (protocol) {
     case 'appservice':
-      return { IDENTITY_ENDPOINT: `${base}${APPSERVICE_TOKEN_PATH}`, IDENTITY_HEADER: header! }
+      return appServiceEnv(`${base}${APPSERVICE_TOKEN_PATH}`, header!, resourceName)
     case 'imds':
       return netns === undefined ? { AZURE_POD_IDENTITY_AUTHORITY_HOST: base } : {}
     case 'arc':
       return { IDENTITY_ENDPOINT: `${base}${IMDS_TOKEN_PATH}`, IMDS_ENDPOINT: base }
+    case 'servicefabric':
+      return {
+        IDENTITY_ENDPOINT: `${base}${IMDS_TOKEN_PATH}`,
+        IDENTITY_HEADER: header!,
+        IDENTITY_SERVER_THUMBPRINT: thumbprint!,
+        IDENTITY_API_VERSION: SERVICE_FABRIC_API_VERSION,
+      }
   }
 }
 
 export function createRuns(o: RunsOptions) {
   const file = join(o.stateDir, 'runs.json')
   const records = new Map<string, RunRecord>()
-  const listeners = new Map<string, LocalListener>()
+  const listeners = new Map<string, RunListener>()
 
   const save = () => writeSecretFile(file, JSON.stringify([...records.values()], null, 2) + '\n')
   const publicRun = (r: RunRecord): Run => ({
@@ -195,7 +233,7 @@ export function createRuns(o: RunsOptions) {
     o.log.info({ runId: id, why }, 'run deleted')
   }
 
-  async function attach(record: RunRecord, caller: Caller): Promise<string> {
+  async function attach(record: RunRecord, caller: Caller): Promise<RunListener | string> {
     if (record.protocol === 'appservice') return o.appServiceUrl
     const listener = await o.openListener(
       record.protocol,
@@ -206,7 +244,7 @@ export function createRuns(o: RunsOptions) {
     )
     listeners.set(record.id, listener)
     record.port = listener.port
-    return listener.url
+    return listener
   }
 
   return {
@@ -229,19 +267,32 @@ export function createRuns(o: RunsOptions) {
       }
       const caller = callerOf(record)
       let header: string | undefined
-      if (protocol === 'appservice') {
-        const registered = o.headers.register(record.id, caller)
+      if (usesHeader(protocol)) {
+        const registered = o.headers.register(record.id, caller, headerScope(protocol))
         header = registered.header
         record.headerDigest = registered.digest
       }
-      const base = await attach(record, caller)
+      let attached
+      try {
+        attached = await attach(record, caller)
+      } catch (err) {
+        o.headers.revoke(record.id)
+        throw err
+      }
+      const base = typeof attached === 'string' ? attached : attached.url
+      const tls = typeof attached === 'string' ? undefined : attached.tls
       records.set(record.id, record)
       save()
       o.log.info(
         { runId: record.id, resourceId: record.resourceId, protocol, netns, uid: record.uid },
         'run created',
       )
-      return { ...publicRun(record), env: envFor(protocol, base, header, record.netns) }
+      const name = parseResource(record.resourceId).names[0] ?? ''
+      return {
+        ...publicRun(record),
+        env: envFor(protocol, base, name, header, record.netns, tls?.thumbprint),
+        ...(tls ? { trustFile: tls.trustFile } : {}),
+      }
     },
 
     async delete(id: string): Promise<void> {
@@ -273,8 +324,13 @@ export function createRuns(o: RunsOptions) {
         if (!isId(record.uid)) record.uid = o.defaultUid
         try {
           const caller = callerOf(record)
-          if (record.protocol === 'appservice') {
-            o.headers.restore(record.id, caller, record.headerDigest ?? '')
+          if (usesHeader(record.protocol)) {
+            o.headers.restore(
+              record.id,
+              caller,
+              record.headerDigest ?? '',
+              headerScope(record.protocol),
+            )
           }
           await attach(record, caller)
           records.set(record.id, record)

@@ -7,6 +7,7 @@ import type { Clock } from '../domain/clock.js'
 import { Conflict } from '../domain/errors.js'
 import { ARC_TOKENS_DIR, createArcChallenges, type ArcChallenges } from './arc-challenges.js'
 import { arcProve } from './arc-endpoint.js'
+import { createAppServiceHandler } from './appservice-endpoint.js'
 import { claimControlSocket, startControlServer, type ControlServer } from './control.js'
 import { faultRoutes } from './control-faults.js'
 import { createFaults } from './faults.js'
@@ -17,7 +18,9 @@ import { createIdentityHeaders } from './identity-headers.js'
 import { createPeerLookup } from './peer-process.js'
 import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limiter.js'
 import type { Logger } from './respond.js'
-import { createRuns, type Runs } from './runs.js'
+import { createRuns, type RunListener, type Runs } from './runs.js'
+import { loadEndpointCertificate, type EndpointCertificate } from './servicefabric-certificate.js'
+import { serviceFabricAuthenticate } from './servicefabric-endpoint.js'
 import {
   APPSERVICE_TOKEN_PATH,
   createTokenHandler,
@@ -123,12 +126,7 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
   deps.faults = faults
 
   let appService: LocalListener
-  const appHandler = createTokenHandler(
-    deps,
-    PROTOCOLS.appservice,
-    APPSERVICE_TOKEN_PATH,
-    headers.authenticate,
-  )
+  const appHandler = createAppServiceHandler(deps, headers)
   const wanted = o.appServicePort ?? 0
   const reuse = wanted === 0 ? previousPort(o.stateDir) : undefined
   try {
@@ -166,6 +164,24 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     return challenges
   }
 
+  // One certificate for every Service Fabric run, loaded (or made) on the first.
+  let endpointCert: Promise<EndpointCertificate> | undefined
+  async function openServiceFabric(runId: string, port: number): Promise<RunListener> {
+    endpointCert ??= loadEndpointCertificate(o.stateDir, host, o.clock.now())
+    const cert = await endpointCert
+    const handler = createTokenHandler(
+      deps,
+      PROTOCOLS.servicefabric,
+      IMDS_TOKEN_PATH,
+      serviceFabricAuthenticate(headers, runId),
+    )
+    const listener = await listenLocal(handler, host, port, {
+      cert: cert.certPem,
+      key: cert.keyPem,
+    })
+    return { ...listener, tls: { thumbprint: cert.thumbprint, trustFile: cert.trustFile } }
+  }
+
   const runs = createRuns({
     stateDir: o.stateDir,
     clock: o.clock,
@@ -175,7 +191,8 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     defaultUid: process.getuid?.() ?? 0,
     processStart: (pid) => peers.processStart(pid),
     onDelete: (runId) => faults.dropRun(runId),
-    openListener: (protocol, runId, caller, port, netns) => {
+    openListener: async (protocol, runId, caller, port, netns) => {
+      if (protocol === 'servicefabric') return openServiceFabric(runId, port)
       const prove = protocol === 'arc' ? arcProve(arc(), runId) : undefined
       const stands = netns === undefined ? undefined : { host: IMDS_ADDRESS, port: IMDS_PORT }
       const handler = createTokenHandler(

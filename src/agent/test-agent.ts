@@ -27,17 +27,20 @@ export const PATH = '/metadata/identity/oauth2/token'
 export const query = (extra = '') =>
   `?api-version=2018-02-01&resource=${encodeURIComponent(ARM)}${extra}`
 
+/** App Service 2017-09-01's `expires_on` (token-body.ts). */
+export const LEGACY_EXPIRES_ON = /^\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d \+00:00$/
+
 export function assertJson(a: Answer) {
   assert.equal(a.headers['content-type'], 'application/json; charset=utf-8')
   return a.json()
 }
 
 /** A 200 with the fields every client needs, and none that make it an error (reference §2.2). */
-export function assertTokenBody(a: Answer, resource = ARM) {
+export function assertTokenBody(a: Answer, resource = ARM, expiresOn = /^\d+$/) {
   assert.equal(a.status, 200, a.text)
   const body = assertJson(a)
   assert.match(body.access_token, /^token-\d+$/)
-  assert.match(body.expires_on, /^\d+$/)
+  assert.match(body.expires_on, expiresOn)
   assert.equal(body.resource, resource)
   assert.equal(body.token_type, 'Bearer')
   for (const k of ['message', 'error', 'error_description']) assert.equal(k in body, false)

@@ -4,16 +4,49 @@
 import type { IdentityQuery, ProtocolRules } from './identity-request.js'
 import type { IssuedToken } from './token-source.js'
 
+const two = (n: number) => String(n).padStart(2, '0')
+
+/**
+ * App Service's 2017-09-01 `expires_on`: a UTC date string, as its Linux workers write it
+ * ("06/20/2019 02:57:58 +00:00"; Windows adds AM/PM). azure-identity (azure_ml.py
+ * `_parse_expires_on`) and az (adal_authentication.py `_normalize_expires_on`) parse this form.
+ */
+export function legacyExpiresOn(epochS: number): string {
+  const d = new Date(epochS * 1000)
+  const date = `${two(d.getUTCMonth() + 1)}/${two(d.getUTCDate())}/${d.getUTCFullYear()}`
+  const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`
+  return `${date} ${time} +00:00`
+}
+
 export function tokenBody(
   rules: ProtocolRules,
   token: IssuedToken,
   query: IdentityQuery,
   nowS: number,
-): Record<string, string> {
+): Record<string, string | number> {
   // Arc clients check the selector they sent comes back (case-insensitively): echo it as sent.
   const echo = (kind: string, actual: string) =>
     query.selector?.kind === kind ? query.selector.value : actual
   const clientId = echo('clientId', token.clientId)
+  if (rules.name === 'appservice2017') {
+    // The fields and order of az's recorded sample (adal_authentication.py).
+    return {
+      access_token: token.accessToken,
+      expires_on: legacyExpiresOn(token.expiresOn),
+      resource: query.resource,
+      token_type: 'Bearer',
+      client_id: clientId,
+    }
+  }
+  if (rules.name === 'servicefabric') {
+    // The docs' sample, in its order; `expires_on` a number there.
+    return {
+      token_type: 'Bearer',
+      access_token: token.accessToken,
+      expires_on: token.expiresOn,
+      resource: query.resource,
+    }
+  }
   if (rules.name === 'appservice') {
     return {
       access_token: token.accessToken,

@@ -1,4 +1,4 @@
-// One request handler for the three identity protocols, as a visible pipeline:
+// One request handler for every identity protocol, as a visible pipeline:
 //   guard (proxy, Host, method, body) → route → headers → query → host state → caller
 //   (protocol-specific) → peer bound to the run → proof (Arc) → operator's faults → rate limit → cache → body. A cached token costs the checks and two map lookups, synchronously: queries already
 //   seen are not parsed again, and bodies are rendered at most once a second (token-body.ts).
@@ -17,6 +17,7 @@ import type { RateLimiter } from './rate-limiter.js'
 import { guardRequest } from './request-guard.js'
 import { createPeerAdmission, type RunBinding } from './run-binding.js'
 import { sendError, sendJsonText, type Logger } from './respond.js'
+import { renderServiceFabricError } from './servicefabric-endpoint.js'
 import { renderTokenBody } from './token-body.js'
 import type { IssuedToken, TokenRequest } from './token-source.js'
 
@@ -74,6 +75,8 @@ export function createTokenHandler(
   stands?: { host: string; port: number },
 ): RequestListener {
   const readQuery = createQueryReader(rules)
+  const render = rules.name === 'servicefabric' ? renderServiceFabricError : undefined
+  const fail = (res: ServerResponse, err: unknown) => sendError(res, err, deps.log, render)
   const admitPeer = createPeerAdmission({ ...deps, protocol: rules.name })
 
   /** From the peer on: proof, then an operator's fault if one fires, else the token. */
@@ -88,7 +91,7 @@ export function createTokenHandler(
     try {
       prove?.(req, rawQuery, peer)
     } catch (err) {
-      return sendError(res, err, deps.log)
+      return fail(res, err)
     }
     const fault = deps.faults?.decide(caller)
     if (!fault) return serve(res, query, caller)
@@ -99,7 +102,7 @@ export function createTokenHandler(
     const act = () =>
       fault.status === undefined
         ? serve(res, query, caller)
-        : sendError(res, EndpointErrors.injected(fault.status), deps.log)
+        : fail(res, EndpointErrors.injected(fault.status))
     if (fault.delayMs === undefined) return act()
     setTimeout(act, fault.delayMs)
   }
@@ -135,10 +138,10 @@ export function createTokenHandler(
           if (deps.isRevoked()) throw EndpointErrors.revoked()
           send(token)
         })
-        .catch((err: unknown) => sendError(res, err, deps.log))
+        .catch((err: unknown) => fail(res, err))
         .finally(release)
     } catch (err) {
-      sendError(res, err, deps.log)
+      fail(res, err)
     } finally {
       admitted?.()
     }
@@ -160,9 +163,9 @@ export function createTokenHandler(
       if (!(peer instanceof Promise)) return answer(req, res, query, rawQuery, caller, peer)
       peer
         .then((p) => answer(req, res, query, rawQuery, caller, p))
-        .catch((err: unknown) => sendError(res, err, deps.log))
+        .catch((err: unknown) => fail(res, err))
     } catch (err) {
-      sendError(res, err, deps.log)
+      fail(res, err)
     }
   }
 }

@@ -137,6 +137,8 @@ export async function createRunEnvironment(
   const bundle = status.caBundleFile && existsSync(status.caBundleFile) ? status.caBundleFile : ca
   const vars: Record<string, string> = { ...run.env }
   if (ca) vars.NODE_EXTRA_CA_CERTS = resolve(ca)
+  // Service Fabric's endpoint has its own certificate, which Node clients do not pin but verify.
+  if (run.trustFile) vars.NODE_EXTRA_CA_CERTS = resolve(run.trustFile)
   if (bundle) {
     vars.SSL_CERT_FILE = resolve(bundle)
     vars.REQUESTS_CA_BUNDLE = resolve(bundle)

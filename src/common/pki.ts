@@ -144,6 +144,39 @@ export async function createCertificateAuthority(
   return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) }
 }
 
+/**
+ * A self-signed server certificate that is its own trust anchor (keyCertSign: it signs itself,
+ * CA:false: it signs nothing else). For an endpoint whose clients are told its thumbprint, as
+ * Service Fabric's token service (IDENTITY_SERVER_THUMBPRINT), rather than a chain.
+ */
+export async function createSelfSignedServerCertificate(
+  commonName: string,
+  { now, validityDays, ipAddresses }: IssueOptions & { ipAddresses: string[] },
+): Promise<PemPair> {
+  const keys = await generateEcKeys()
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `CN=${commonName}`,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + validityDays * DAY),
+    signingAlgorithm: SIGNING,
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign,
+        true,
+      ),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
+      new x509.SubjectAlternativeNameExtension(
+        ipAddresses.map((value) => ({ type: 'ip' as const, value })),
+        false,
+      ),
+    ],
+  })
+  return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) }
+}
+
 export interface LeafOptions extends IssueOptions {
   commonName: string
   dnsNames?: string[]
