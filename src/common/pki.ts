@@ -20,6 +20,16 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const
 const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const
 const DAY = 86_400_000
+/**
+ * How far back a certificate that other machines check against their own clocks (the CA, a
+ * server's TLS certificate) is valid from: an agent whose clock is behind the server's must
+ * still trust a certificate made a moment ago (the fleet test skews agents by ±2 minutes).
+ * Let's Encrypt backdates by one hour for the same reason. A client certificate is checked
+ * only by the server that issued it, on its own clock, and keeps a minute, so that an agent's
+ * renewal at two thirds of the lifetime stays where it was.
+ */
+const SKEW_ALLOWANCE_MS = 3_600_000
+const CLIENT_BACKDATE_MS = 60_000
 
 export interface PemPair {
   certPem: string
@@ -127,7 +137,7 @@ export async function createCertificateAuthority(
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: `CN=${commonName}`,
-    notBefore: new Date(now - 60_000),
+    notBefore: new Date(now - SKEW_ALLOWANCE_MS),
     notAfter: new Date(now + validityDays * DAY),
     signingAlgorithm: SIGNING,
     keys,
@@ -215,7 +225,9 @@ export async function issueCertificate(ca: PemPair, options: LeafOptions): Promi
     serialNumber: serial(),
     subject: `CN=${options.commonName}`,
     issuer: caCert.subject,
-    notBefore: new Date(options.now - 60_000),
+    notBefore: new Date(
+      options.now - (options.usage === 'server' ? SKEW_ALLOWANCE_MS : CLIENT_BACKDATE_MS),
+    ),
     notAfter: new Date(options.now + options.validityDays * DAY),
     signingAlgorithm: SIGNING,
     publicKey,

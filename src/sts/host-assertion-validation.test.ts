@@ -14,7 +14,11 @@ import type { KeylessError } from '../domain/errors.js'
 import type { HostRow } from '../store/schema.js'
 import { openStore } from '../store/index.js'
 import type { Store } from '../store/store.js'
-import { createHostAuthenticator, type HostAuthenticator } from './host-assertion.js'
+import {
+  CLOCK_TOLERANCE_S as T,
+  createHostAuthenticator,
+  type HostAuthenticator,
+} from './host-assertion.js'
 import { createHostCertificates } from './host-certificates.js'
 
 const AUD = 'https://keyless.test/t/oauth2/v2.0/token'
@@ -131,10 +135,10 @@ describe('host assertion validation', () => {
     }
   })
 
-  it('accepts the edges of the clock window (60 s of skew)', async () => {
+  it('accepts the edges of the clock window (five minutes of skew)', async () => {
     const edges = [
-      { iat: S - 359, exp: S - 59 },
-      { iat: S + 59, exp: S + 359 },
+      { iat: S - 300 - T + 1, exp: S - T + 1 },
+      { iat: S + T - 1, exp: S + T + 299 },
       { iat: S - 300, exp: S + 300 },
     ]
     for (const claims of edges) {
@@ -268,19 +272,19 @@ describe('host assertion validation', () => {
     ],
     [
       'expired beyond the skew',
-      () => assertion(host, { claims: { iat: S - 361, exp: S - 61 } }),
+      () => assertion(host, { claims: { iat: S - 301 - T, exp: S - 1 - T } }),
       700024,
       /not within its valid time range/,
     ],
     [
       'issued beyond the skew in the future',
-      () => assertion(host, { claims: { iat: S + 61, exp: S + 361 } }),
+      () => assertion(host, { claims: { iat: S + T + 1, exp: S + T + 301 } }),
       700024,
       /not within its valid time range/,
     ],
     [
       'not yet valid (nbf) beyond the skew',
-      () => assertion(host, { claims: { nbf: S + 61 } }),
+      () => assertion(host, { claims: { nbf: S + T + 1 } }),
       700021,
       /claim 'nbf' is invalid/,
     ],

@@ -29,8 +29,10 @@ export interface HostAssertionOptions {
   clock: Clock
 }
 
-/** Seconds of clock skew allowed on the assertion's exp, nbf and iat. */
-const CLOCK_TOLERANCE_S = 60
+/** Seconds of clock skew allowed on the assertion's exp, nbf and iat: five minutes, Entra's
+ * (Microsoft.IdentityModel's TokenValidationParameters.DefaultClockSkew). One minute refused
+ * every request of a host whose clock ran two minutes ahead (test/e2e/fleet). */
+export const CLOCK_TOLERANCE_S = 300
 const ALLOWED_HEADER = new Set(['alg', 'typ', 'kid', 'x5c'])
 const ALLOWED_TYP = new Set(['jwt', 'client-authentication+jwt'])
 

@@ -21,6 +21,8 @@ export interface ReplicaArgs {
   dataDir: string
   /** host:port, default 127.0.0.1:0. */
   listen?: string
+  /** Added to this process's environment (e.g. a clock offset, test/e2e/fleet). */
+  env?: NodeJS.ProcessEnv
 }
 
 /** The flags every `keyless server` command takes to reach the cluster's database. */
@@ -51,7 +53,7 @@ export function spawnReplica(a: ReplicaArgs): ChildProcess {
       '--log-level',
       'warn',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...a.env } },
   )
 }
 

@@ -40,10 +40,14 @@ export function freePort(): Promise<number> {
   })
 }
 
-/** HAProxy's configuration for `backends` behind `127.0.0.1:<port>`: TCP (TLS passes through),
- * a replica taken out after one failed /readyz check, its sessions cut, connections that fail
- * re-dispatched to another replica. */
-export function haproxyConfig(port: number, backends: string[]): string {
+/** HAProxy's configuration for `backends` behind `<bind>:<port>`: TCP (TLS passes through),
+ * a replica taken out after two failed /readyz checks, its sessions cut, connections that fail
+ * re-dispatched to another replica. With no replica ready (the database down), connections go
+ * to the live ones (/healthz), which answer 503 with Retry-After in each protocol's format: in
+ * TCP mode HAProxy itself could only close the connection. */
+export function haproxyConfig(port: number, backends: string[], bind = '127.0.0.1'): string {
+  const servers = backends.map((b, i) => `  server r${i + 1} ${b}`)
+  const checks = 'check check-ssl verify none inter 200 fall 2 rise 2'
   return [
     'global',
     '  maxconn 4096',
@@ -60,14 +64,21 @@ export function haproxyConfig(port: number, backends: string[]): string {
     '  timeout check 2s',
     '  option redispatch',
     'frontend keyless',
-    `  bind 127.0.0.1:${port}`,
+    `  bind ${bind}:${port}`,
+    '  use_backend live if { nbsrv(replicas) lt 1 }',
     '  default_backend replicas',
     'backend replicas',
     '  balance roundrobin',
     '  option httpchk GET /readyz',
     '  http-check expect status 200',
-    '  default-server check check-ssl verify none inter 200 fall 2 rise 2 on-marked-down shutdown-sessions',
-    ...backends.map((b, i) => `  server r${i + 1} ${b}`),
+    `  default-server ${checks} on-marked-down shutdown-sessions`,
+    ...servers,
+    'backend live',
+    '  balance roundrobin',
+    '  option httpchk GET /healthz',
+    '  http-check expect status 200',
+    `  default-server ${checks}`,
+    ...servers,
     '',
   ].join('\n')
 }
