@@ -103,6 +103,55 @@ describe('federated token exchange with stock clients', () => {
     await assert.rejects(credential.getToken(ARM_SCOPE), /AADSTS700213/)
   })
 
+  it('a claimsMatchingExpression credential admits every branch of one repository', async () => {
+    await env.trust(
+      'any-branch',
+      {
+        issuer: env.issuer.gh!.url,
+        claimsMatchingExpression: {
+          value:
+            "claims['sub'] matches 'repo:octo-org/octo-repo:ref:refs/heads/*' and claims['repository_owner'] eq 'octo-org'",
+          languageVersion: 1,
+        },
+      },
+      '2025-01-31-preview',
+    )
+    const feature = await env.exchange(
+      await env.issuer.gh!.mint('repo:octo-org/octo-repo:ref:refs/heads/feature-7'),
+    )
+    assert.equal(feature.status, 200, feature.text)
+    await assertArmToken(feature.json().access_token)
+    const tag = await env.exchange(
+      await env.issuer.gh!.mint('repo:octo-org/octo-repo:ref:refs/tags/v1'),
+    )
+    assert.equal(tag.status, 400, tag.text)
+    assert.deepEqual(tag.json().error_codes, [700213])
+    assert.match(
+      tag.json().error_description,
+      /in credential 'any-branch' claims\['sub'\] matches 'repo:octo-org\/octo-repo:ref:refs\/heads\/\*' is false \(the claim is 'repo:octo-org\/octo-repo:ref:refs\/tags\/v1'\)/,
+    )
+  })
+
+  it('refuses an expression that does not parse, in the ARM envelope', async () => {
+    const res = await env.arm.request(
+      'PUT',
+      `${env.identity.id}/federatedIdentityCredentials/broken`,
+      {
+        body: {
+          properties: {
+            issuer: env.issuer.gh!.url,
+            claimsMatchingExpression: { value: "claims['sub'] like 'x'", languageVersion: 1 },
+          },
+        },
+        apiVersion: '2025-01-31-preview',
+      },
+    )
+    assert.equal(res.status, 400, res.text)
+    assert.equal(res.json().error.code, 'BadRequest')
+    assert.equal(res.json().error.target, 'properties.claimsMatchingExpression.value')
+    assert.match(res.json().error.message, /expected 'matches' or 'eq'/)
+  })
+
   it(
     'Python ClientAssertionCredential gets a token that ARM accepts',
     { skip: python ? false : 'Debian python3-azure (azure-identity) is not installed' },
