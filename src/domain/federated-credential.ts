@@ -5,6 +5,7 @@
 // `claimsMatchingExpression` (api-version 2025-01-31-preview); one audience, default
 // `api://AzureADTokenExchange`; each value at most 600 characters. Azure answers every violation
 // with 400 `BadRequest`, so Keyless does too, with the failing property as `target`.
+import { ExpressionSyntaxError, parseClaimsExpression } from './claims-expression.js'
 import { BadRequest } from './errors.js'
 
 export const FEDERATED_CREDENTIALS =
@@ -83,6 +84,12 @@ function expressionOf(v: unknown): ClaimsMatchingExpression {
   const value = boundedString(v.value, `${target}.value`)
   if (v.languageVersion !== 1) {
     throw bad(`'${target}.languageVersion' must be 1`, `${target}.languageVersion`)
+  }
+  try {
+    parseClaimsExpression(value)
+  } catch (e) {
+    if (!(e instanceof ExpressionSyntaxError)) throw e
+    throw bad(`'${target}.value' is not a valid expression: ${e.message}`, `${target}.value`)
   }
   return { value, languageVersion: 1 }
 }

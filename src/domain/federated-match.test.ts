@@ -88,8 +88,8 @@ describe('federated credential matching', () => {
       'main',
     ],
     [
-      'only an expression credential, not evaluated yet',
-      { iss: GH, sub: 'repo:x', aud: AUD },
+      'a subject an expression credential does not match',
+      { iss: GH, sub: 'org:x', aud: AUD },
       [flex],
       'AADSTS700213',
       'sub',
@@ -111,8 +111,37 @@ describe('federated credential matching', () => {
     })
   }
 
-  it('says when an expression credential was skipped', () => {
-    const m = matchFederatedCredential({ iss: GH, sub: 'repo:x', aud: AUD }, [flex])
-    assert.ok(!m.ok && /does not evaluate yet/.test(m.message))
+  it('matches an expression credential whose expression holds', () => {
+    const m = matchFederatedCredential({ iss: GH, sub: 'repo:x', aud: AUD }, [main, flex])
+    assert.deepEqual(m, { ok: true, credential: flex })
+  })
+
+  it('says which term of an expression failed, and on what value', () => {
+    const m = matchFederatedCredential({ iss: GH, sub: 'org:x', aud: AUD }, [flex])
+    assert.ok(!m.ok)
+    assert.match(
+      m.message,
+      /in credential 'flex' claims\['sub'\] matches 'repo:\*' is false \(the claim is 'org:x'\)/,
+    )
+  })
+
+  it('matches expressions over other claims, such as the workflow ref', () => {
+    const gated: FederatedCredentialRule = {
+      ...flex,
+      name: 'gated',
+      claimsMatchingExpression: {
+        value:
+          "claims['sub'] matches 'repo:Octo/*' and claims['job_workflow_ref'] matches 'Octo/shared/*@refs/tags/v*'",
+        languageVersion: 1,
+      },
+    }
+    const claims = { iss: GH, sub: 'repo:Octo/app:pull_request', aud: AUD }
+    const ok = { ...claims, job_workflow_ref: 'Octo/shared/.github/workflows/d.yml@refs/tags/v3' }
+    assert.equal(matchFederatedCredential(ok, [gated]).ok, true)
+    const branch = {
+      ...claims,
+      job_workflow_ref: 'Octo/shared/.github/workflows/d.yml@refs/heads/x',
+    }
+    assert.equal(matchFederatedCredential(branch, [gated]).ok, false)
   })
 })

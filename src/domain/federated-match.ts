@@ -3,7 +3,15 @@
 // no match (AADSTS700211 issuer, AADSTS700212 audience, AADSTS700213 subject, AADSTS7002138 a
 // subject that matches only case-insensitively; AADSTS70021 the general form). Beyond Entra the
 // refusal names the closest credential and the claim that differed, so a user need not guess.
-// Matching is exact and case-sensitive, as Entra's has been since August 2024.
+// Matching is exact and case-sensitive, as Entra's has been since August 2024; a credential with a
+// `claimsMatchingExpression` instead of a subject matches when its expression holds over the
+// token's claims (claims-expression.ts).
+import {
+  evaluateClaimsExpression,
+  ExpressionSyntaxError,
+  parseClaimsExpression,
+  type ExpressionResult,
+} from './claims-expression.js'
 
 export interface FederatedCredentialRule {
   name: string
@@ -13,10 +21,12 @@ export interface FederatedCredentialRule {
   claimsMatchingExpression?: { value: string; languageVersion: number }
 }
 
+/** The token's claims: `iss`, `sub` and `aud` for exact credentials, any of them for expressions. */
 export interface PresentedClaims {
   iss: string
   sub: string
   aud: string | readonly string[]
+  [claim: string]: unknown
 }
 
 export type FederatedMatch =
@@ -70,6 +80,11 @@ export function matchFederatedCredential(
   }
   const exact = byAudience.find((c) => c.subject !== undefined && c.subject === claims.sub)
   if (exact) return { ok: true, credential: exact }
+  const evaluated = byAudience
+    .filter((c) => c.claimsMatchingExpression !== undefined)
+    .map((c) => ({ credential: c, result: evaluate(c.claimsMatchingExpression!.value, claims) }))
+  const held = evaluated.find((e) => e.result.ok)
+  if (held) return { ok: true, credential: held.credential }
   const folded = byAudience.find(
     (c) => c.subject !== undefined && c.subject.toLowerCase() === claims.sub.toLowerCase(),
   )
@@ -82,18 +97,29 @@ export function matchFederatedCredential(
       closest: folded.name,
     }
   }
-  // Expression credentials (claimsMatchingExpression) are stored but not evaluated yet: they
-  // never match, and the message says so rather than letting one pass by accident.
-  const expression = byAudience.find((c) => c.subject === undefined)
+  const failed = evaluated[0]
   return {
     ok: false,
     code: 'AADSTS700213',
     claim: 'sub',
     message:
       `No matching federated identity record found for presented assertion subject '${claims.sub}'` +
-      (expression
-        ? `; credential '${expression.name}' uses claimsMatchingExpression, which Keyless does not evaluate yet`
+      (failed && !failed.result.ok
+        ? `; in credential '${failed.credential.name}' ${failed.result.failed}`
         : ''),
-    closest: byAudience[0]!.name,
+    closest: (failed?.credential ?? byAudience[0]!).name,
+  }
+}
+
+/** A stored expression over the claims; one that no longer parses (stored before the parser
+ * was strict) matches nothing, and says so. */
+function evaluate(expression: string, claims: PresentedClaims): ExpressionResult {
+  try {
+    return evaluateClaimsExpression(parseClaimsExpression(expression), claims)
+  } catch (e) {
+    if (e instanceof ExpressionSyntaxError) {
+      return { ok: false, failed: `the expression does not parse (${e.message})` }
+    }
+    throw e
   }
 }

@@ -97,6 +97,19 @@ export function rotationPolicy(config: Config): RotationPolicy {
   }
 }
 
+function federationOptions(config: Config) {
+  const f = config.federation
+  return {
+    privateIssuers: f.privateIssuers,
+    fetchTimeoutMs: f.fetchTimeoutSeconds * 1000,
+    maxDocumentBytes: f.maxDocumentBytes,
+    keysCacheMs: f.keysCacheSeconds * 1000,
+    keysRefetchMs: f.keysRefetchSeconds * 1000,
+    clockSkewS: f.clockSkewSeconds,
+    maxAssertionLifetimeS: f.maxAssertionLifetimeSeconds,
+  }
+}
+
 export async function build(options: BuildOptions): Promise<Built> {
   const metrics = options.metrics ?? createServerMetrics()
   // Every part below reads the database through this store, so every failed call is counted.
@@ -286,6 +299,7 @@ export async function build(options: BuildOptions): Promise<Built> {
     caCertPem: o.ca.certPem,
     authorizeOperator,
     recordSignIns: o.config.signInLog,
+    federation: federationOptions(o.config),
   })
   await app.register(logsApi, { store: o.store, authorizeOperator })
   const retention = startLogRetention({

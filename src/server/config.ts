@@ -33,14 +33,30 @@ export interface Config {
   readonly signInLog: boolean
   readonly logRetentionDays: number
   readonly maxFederatedCredentials: number
+  readonly federation: FederationConfig
 }
 
-export type ConfigInput = Partial<Omit<Config, 'keyRotation'>> & {
+export interface FederationConfig {
+  readonly privateIssuers: readonly string[]
+  readonly fetchTimeoutSeconds: number
+  readonly maxDocumentBytes: number
+  readonly keysCacheSeconds: number
+  readonly keysRefetchSeconds: number
+  readonly clockSkewSeconds: number
+  readonly maxAssertionLifetimeSeconds: number
+}
+
+export type ConfigInput = Partial<Omit<Config, 'keyRotation' | 'federation'>> & {
   keyRotation?: Partial<Config['keyRotation']>
+  federation?: Partial<FederationConfig>
 }
 
 const KEYS = new Set(Object.keys(DEFAULTS))
-const ROTATION_KEYS = new Set(Object.keys(DEFAULTS.keyRotation))
+/** The keys of each nested object: a layer's nested object is merged into the defaults' one. */
+const NESTED: Record<string, Set<string>> = {
+  keyRotation: new Set(Object.keys(DEFAULTS.keyRotation)),
+  federation: new Set(Object.keys(DEFAULTS.federation)),
+}
 const ALGORITHMS = new Set(['RS256', 'ES256', 'EdDSA'])
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
@@ -92,14 +108,20 @@ function positive(name: string, v: unknown): number {
 }
 
 export function resolveConfig(...layers: ConfigInput[]): Config {
-  const merged: Record<string, unknown> = { ...DEFAULTS, keyRotation: { ...DEFAULTS.keyRotation } }
+  const merged: Record<string, unknown> = {
+    ...DEFAULTS,
+    keyRotation: { ...DEFAULTS.keyRotation },
+    federation: { ...DEFAULTS.federation },
+  }
   for (const layer of layers) {
     checkUnknown(layer as Record<string, unknown>, KEYS, 'configuration')
     for (const [k, v] of Object.entries(layer)) {
       if (v === undefined) continue
-      if (k === 'keyRotation') {
-        checkUnknown(v as Record<string, unknown>, ROTATION_KEYS, 'keyRotation')
-        Object.assign(merged.keyRotation as object, v)
+      const nested = NESTED[k]
+      if (nested) {
+        if (!v || typeof v !== 'object' || Array.isArray(v)) fail(`${k} must be an object`)
+        checkUnknown(v as Record<string, unknown>, nested, k)
+        Object.assign(merged[k] as object, v)
       } else merged[k] = v
     }
   }
@@ -143,13 +165,39 @@ export function resolveConfig(...layers: ConfigInput[]): Config {
   ) {
     fail('managementAudiences must be a list of strings')
   }
+  checkFederation(c.federation)
   return Object.freeze({
     ...c,
+    federation: Object.freeze({
+      ...c.federation,
+      privateIssuers: Object.freeze([...c.federation.privateIssuers]),
+    }),
     dataDir: resolve(c.dataDir),
     ...(c.logFile !== undefined && c.logFile !== '-' && { logFile: resolve(c.logFile) }),
     keyRotation: Object.freeze({ ...c.keyRotation }),
     managementAudiences: Object.freeze([...c.managementAudiences]),
   })
+}
+
+function checkFederation(f: FederationConfig): void {
+  if (!Array.isArray(f.privateIssuers) || f.privateIssuers.some((i) => typeof i !== 'string')) {
+    fail('federation.privateIssuers must be a list of issuer URLs')
+  }
+  for (const issuer of f.privateIssuers) {
+    if (!/^https:\/\//.test(issuer)) fail(`federation.privateIssuers: '${issuer}' is not https`)
+  }
+  for (const k of [
+    'fetchTimeoutSeconds',
+    'maxDocumentBytes',
+    'keysCacheSeconds',
+    'keysRefetchSeconds',
+    'maxAssertionLifetimeSeconds',
+  ] as const) {
+    positive(`federation.${k}`, f[k])
+  }
+  if (typeof f.clockSkewSeconds !== 'number' || !(f.clockSkewSeconds >= 0)) {
+    fail('federation.clockSkewSeconds must be a number of seconds')
+  }
 }
 
 /** Flags beat the environment, which beats the file (`<dataDir>/config.json` or `--config`). */

@@ -43,4 +43,21 @@ export const DEFAULTS = {
   logRetentionDays: 30,
   /** Federated identity credentials per user-assigned identity (Azure allows 20). */
   maxFederatedCredentials: DEFAULT_MAX_FEDERATED_CREDENTIALS as number,
+  /** Workload identity federation: how external issuers' tokens are checked (docs/federation.md). */
+  federation: {
+    /** Issuer URLs (exactly as in `iss`) whose discovery and JWKS may be fetched from private,
+     * loopback or link-local addresses; any other issuer must resolve to public addresses only. */
+    privateIssuers: [] as readonly string[],
+    /** Each discovery or JWKS fetch: the whole response within this time, and at most this size. */
+    fetchTimeoutSeconds: 3,
+    maxDocumentBytes: 65_536,
+    /** An issuer's keys are used this long before they are fetched again. */
+    keysCacheSeconds: 600,
+    /** Least time between fetches for one issuer: after a failure, or for an unknown `kid`. */
+    keysRefetchSeconds: 30,
+    /** Clock skew allowed on an assertion's exp, nbf and iat. */
+    clockSkewSeconds: 60,
+    /** Longest assertion accepted (exp − iat): Kubernetes service-account tokens live up to a day. */
+    maxAssertionLifetimeSeconds: 86_400,
+  },
 } as const

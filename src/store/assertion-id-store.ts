@@ -20,6 +20,15 @@ export function createAssertionIdStore(db: Kysely<Database>): AssertionIdStore {
         .executeTakeFirst()
       return affectedRows(result.numInsertedOrUpdatedRows) === 1
     },
+    async isClaimed(jti, now) {
+      const row = await db
+        .selectFrom('used_assertion_ids')
+        .select('expires_at')
+        .where('jti', '=', jti)
+        .where('expires_at', '>=', now)
+        .executeTakeFirst()
+      return row !== undefined
+    },
     // A record whose time equals now still counts (claim takes over only strictly earlier).
     prune: (now) => pruneExpired(db, 'used_assertion_ids', now - 1),
   }

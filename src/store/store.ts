@@ -192,6 +192,8 @@ export interface AssertionIdStore {
    * earlier use is still recorded. A record whose time has passed counts as absent.
    */
   claim(jti: string, expiresAt: number, now: number): Promise<boolean>
+  /** Whether `jti` is recorded as used at `now` (a dry run asks without claiming). */
+  isClaimed(jti: string, now: number): Promise<boolean>
   /** Deletes records whose time has passed; returns how many. */
   prune(now: number): Promise<number>
 }

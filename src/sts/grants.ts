@@ -1,7 +1,9 @@
 // Step two of a token request: the grant, picked from a table by what kind of client was
 // authenticated. Every request is `client_credentials` (token-request.ts refuses the others):
 // an application receives a token for itself; an agent host receives one for a managed
-// identity of a resource it runs (managed-identity-grant.ts).
+// identity of a resource it runs (managed-identity-grant.ts); a federated client (a workload
+// with an external issuer's token) receives its user-assigned identity's normal token.
+import { miridForm } from '../domain/resource-id.js'
 import type { TokenSubject } from '../domain/token-claims.js'
 import type { HostRow } from '../store/schema.js'
 import type { AuthenticatedClient, ClientKind, TokenContext } from './authenticate-client.js'
@@ -25,6 +27,8 @@ type GrantTable = {
 
 export interface GrantOptions {
   appTokenLifetimeMs: number
+  /** Lifetime of managed-identity tokens, federated ones included. */
+  identityTokenLifetimeMs: number
   /** The managed-identity grant (managed-identity-grant.ts). */
   managedIdentity: (request: TokenRequest, host: HostRow, reads: DirectoryReads) => Promise<Grant>
 }
@@ -36,6 +40,15 @@ export function createGrants(o: GrantOptions) {
       lifetimeMs: o.appTokenLifetimeMs,
     }),
     host: (request, client, { reads }) => o.managedIdentity(request, client.host, reads),
+    federated: async (_request, { principal, resource }) => ({
+      subject: {
+        objectId: principal.object_id,
+        appId: principal.app_id,
+        appidacr: '2',
+        mirid: miridForm(resource.id),
+      },
+      lifetimeMs: o.identityTokenLifetimeMs,
+    }),
   }
   /** Runs the grant of the client's kind. */
   return function runGrant(

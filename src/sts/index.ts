@@ -10,6 +10,9 @@ import type { ChangeFeed } from '../directory/change-feed.js'
 import type { TokenRevocations } from '../directory/token-revocations.js'
 import type { HostRegistry } from '../directory/hosts.js'
 import { createClientAuthenticator } from './authenticate-client.js'
+import { createFederatedAssertions } from './federated-assertion.js'
+import { createIssuerFetch } from './issuer-fetch.js'
+import { createIssuerKeys } from './issuer-keys.js'
 import { createDirectoryView } from './directory-view.js'
 import { createGrants } from './grants.js'
 import { createHostAuthenticator } from './host-assertion.js'
@@ -45,6 +48,18 @@ export interface StsPluginOptions {
   authorizeOperator: (request: FastifyRequest, action: string, scope?: string) => Promise<void>
   /** Record every token request in the sign-in log (on unless configured off). */
   recordSignIns: boolean
+  federation: FederationOptions
+}
+
+/** How external issuers' tokens are checked (server config `federation`, in ms and bytes). */
+export interface FederationOptions {
+  privateIssuers: readonly string[]
+  fetchTimeoutMs: number
+  maxDocumentBytes: number
+  keysCacheMs: number
+  keysRefetchMs: number
+  clockSkewS: number
+  maxAssertionLifetimeS: number
 }
 
 export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Promise<void> {
@@ -58,6 +73,26 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
     hosts: o.hosts,
     store: o.store,
     clock: o.clock,
+  })
+  const privateIssuers = new Set(o.federation.privateIssuers)
+  const federated = createFederatedAssertions({
+    store: o.store,
+    clock: o.clock,
+    clockSkewS: o.federation.clockSkewS,
+    maxLifetimeS: o.federation.maxAssertionLifetimeS,
+    issuerKeys: createIssuerKeys({
+      fetchJson: createIssuerFetch({
+        // The installation's own CA too: local issuers (`keyless test-issuer`, another
+        // installation's endpoints on this machine) are served under it.
+        extraCaPems: [o.caCertPem],
+        timeoutMs: o.federation.fetchTimeoutMs,
+        maxBytes: o.federation.maxDocumentBytes,
+      }),
+      clock: o.clock,
+      cacheMs: o.federation.keysCacheMs,
+      refetchMs: o.federation.keysRefetchMs,
+      isPrivateAllowed: (issuer) => privateIssuers.has(issuer),
+    }),
   })
   registerDiscovery(app, {
     authority: o.authority,
@@ -93,10 +128,12 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
         store: o.store,
         clock: o.clock,
         authenticateHost,
+        federated,
         authenticateTlsHost: createTlsHostAuthenticator({ checkCertificate, clock: o.clock }),
       }),
       runGrant: createGrants({
         appTokenLifetimeMs: o.appTokenLifetimeMs,
+        identityTokenLifetimeMs: o.identityTokenLifetimeMs,
         managedIdentity: createManagedIdentityGrant({ lifetimeMs: o.identityTokenLifetimeMs }),
       }),
     })
