@@ -1,5 +1,5 @@
 // `keyless ca rotate` and `keyless ca retire`: rotating the CA of a data directory (`keyless up`)
-// while it is stopped (docs/security.md "Rotating the CA"). Replicas rotate theirs with
+// while it is stopped (docs/deploy.md "Rotating the CA"). Replicas rotate theirs with
 // `keyless server rotate-ca` / `retire-ca` (cli/server.ts).
 import type { Command } from 'commander'
 import { loadConfig } from '../server/config.js'
