@@ -186,6 +186,36 @@ describe('CA rotation of keyless up, end to end', () => {
     )
     await eventually(30_000, () => subjects(agentFile('ca.crt')).length === 1, 100)
     assert.deepEqual(subjects(agentFile('ca.crt')), ['CN=Keyless Test CA 2'])
+    // A program started under `keyless run` now trusts the new CA and reaches the server with
+    // Node's default trust (NODE_EXTRA_CA_CERTS), as a workload calling Key Vault would.
+    const probe = [
+      "const fs = require('fs')",
+      'const env = process.env',
+      "require('https').get(process.argv[1], (r) => { r.resume(); console.log(JSON.stringify({",
+      "  status: r.statusCode, ca: fs.readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8'),",
+      '  same: env.SSL_CERT_FILE === env.REQUESTS_CA_BUNDLE,',
+      "  bundle: fs.readFileSync(env.SSL_CERT_FILE, 'utf8') })) })",
+    ].join('\n')
+    const ran = await keyless(
+      [
+        'run',
+        '--as',
+        vm,
+        '--state-dir',
+        agent.stateDir,
+        '--',
+        process.execPath,
+        '-e',
+        probe,
+        k.endpoints.jwksUri,
+      ],
+      { NODE_EXTRA_CA_CERTS: '' },
+    )
+    assert.equal(ran.code, 0, ran.stderr)
+    const seen = JSON.parse(ran.stdout)
+    assert.equal(seen.status, 200)
+    assert.deepEqual(subjects(seen.ca), ['CN=Keyless Test CA 2'])
+    assert.ok(seen.same && seen.bundle.includes(seen.ca.trim()))
   })
 
   it('refuses the old CA from the attacker’s side', async () => {
