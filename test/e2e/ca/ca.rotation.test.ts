@@ -219,6 +219,10 @@ describe('CA rotation of keyless up, end to end', () => {
   })
 
   it('refuses the old CA from the attacker’s side', async () => {
+    // The bundle is for hosts only.
+    const anonymous = await https(`${k.endpoints.authorityHost}${CA_PATH}`, { ca: k.ca })
+    assert.equal(anonymous.status, 401)
+    assert.equal(anonymous.json().error.code, 'AuthenticationFailed')
     // The stale host's own certificate, from the retired CA.
     assert.equal((await caOf(stale)).status, 401)
     const stolen = await identityToken(k, stale, vm)
