@@ -107,6 +107,8 @@ export default tseslint.config(
         TextDecoder: 'readonly',
         URLSearchParams: 'readonly',
         AbortController: 'readonly',
+        crypto: 'readonly',
+        URL: 'readonly',
       },
     },
   },
