@@ -74,13 +74,22 @@ function App() {
   useEffect(() => {
     if (!session) return
     let timer
-    const stop = followChanges(() => {
-      setChanges((n) => n + 1)
-      clearTimeout(timer)
-      timer = setTimeout(() => setVersion((v) => v + 1), 300)
-    }, setLive)
+    let poll
+    const stop = followChanges(
+      () => {
+        setChanges((n) => n + 1)
+        clearTimeout(timer)
+        timer = setTimeout(() => setVersion((v) => v + 1), 300)
+      },
+      (state) => {
+        setLive(state)
+        // A principal without Keyless/events/read gets no stream: the page polls instead.
+        if (state === 'refused' && !poll) poll = setInterval(() => setVersion((v) => v + 1), 10_000)
+      },
+    )
     return () => {
       clearTimeout(timer)
+      clearInterval(poll)
       stop()
     }
   }, [session])
@@ -103,7 +112,13 @@ function App() {
         ${readOnly ? html` <span class="badge" data-testid="read-only">read-only</span>` : ''}
       </span>
       <span class="live" role="status" data-testid="live" data-state=${live}>
-        ${live === 'live' ? `Live · ${changes} changes` : live}
+        ${
+          live === 'live'
+            ? `Live · ${changes} changes`
+            : live === 'refused'
+              ? 'Refreshing every 10 s'
+              : live
+        }
       </span>
       <button
         type="button"

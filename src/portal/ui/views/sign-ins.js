@@ -13,7 +13,7 @@ const RESULTS = [
 ]
 
 export function SignInsView({ version }) {
-  const [f, setF] = useState({ window: '3600000', identity: '', result: '' })
+  const [f, setF] = useState({ window: '900000', identity: '', result: '' })
   const [data, setData] = useState({ entries: [], since: 0, until: 0 })
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState()
@@ -29,7 +29,7 @@ export function SignInsView({ version }) {
   return html`<div aria-busy=${busy}>
     <${LogFilters} f=${f} set=${setF} results=${RESULTS} />
     <${ErrorNote} error=${error} />
-    <${IssuanceChart} ...${data} />
+    ${data.until > 0 && html`<${IssuanceChart} ...${data} />`}
     <table data-testid="sign-ins">
       <caption>
         ${data.entries.length} token requests (newest first)
