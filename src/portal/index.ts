@@ -47,6 +47,10 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 
+// The portal's writes touch its own table only, nothing the change feed carries: their
+// responses need not wait for the feed (server/read-your-writes.ts).
+const NO_CHANGES = { config: { commitsNoChanges: true } }
+
 const sessionRequired = () =>
   new Unauthenticated('PortalSessionRequired', 'sign in with a link from `keyless portal`')
 
@@ -107,7 +111,7 @@ export async function portalPlugin(app: FastifyInstance, o: PortalOptions): Prom
     }
   }
 
-  app.post<{ Body: unknown }>('/portal/api/sign-in', async (req, reply) => {
+  app.post<{ Body: unknown }>('/portal/api/sign-in', NO_CHANGES, async (req, reply) => {
     checkOrigin(req)
     const code = (req.body as { code?: unknown } | undefined)?.code
     const session = await o.sessions.redeem(typeof code === 'string' ? code : undefined)
@@ -127,7 +131,7 @@ export async function portalPlugin(app: FastifyInstance, o: PortalOptions): Prom
     void reply.header('cache-control', 'no-store')
     return describe(await sessionOf(req, false))
   })
-  app.post('/portal/api/token', async (req, reply) => {
+  app.post('/portal/api/token', NO_CHANGES, async (req, reply) => {
     const session = await sessionOf(req, true)
     const token = await o.mintToken({
       principalId: session.row.principal_id,
@@ -138,14 +142,14 @@ export async function portalPlugin(app: FastifyInstance, o: PortalOptions): Prom
     void reply.header('cache-control', 'no-store')
     return token
   })
-  app.post('/portal/api/sign-out', async (req, reply) => {
+  app.post('/portal/api/sign-out', NO_CHANGES, async (req, reply) => {
     await o.sessions.end(await sessionOf(req, true))
     return reply.header('set-cookie', clearedSessionCookie()).code(204).send()
   })
 
   // `keyless portal [--as <principal>]`: a link for oneself needs a valid token only (the page
   // can do no more than the caller could); a link for another principal needs PORTAL_LINK_ACTION.
-  app.post<{ Body: unknown }>(PORTAL_LINKS_PATH, async (req, reply) => {
+  app.post<{ Body: unknown }>(PORTAL_LINKS_PATH, NO_CHANGES, async (req, reply) => {
     const claims = await o.authenticate(req)
     const asked = (req.body as { principalId?: unknown } | undefined)?.principalId
     if (asked !== undefined && typeof asked !== 'string') {

@@ -86,6 +86,7 @@ const REDACT = [
   'req.headers.authorization',
   'req.headers["x-identity-header"]',
   'req.headers.secret',
+  'req.headers.cookie',
   'req.body.client_secret',
   'req.body.client_assertion',
 ]
