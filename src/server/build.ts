@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto'
 import type { Clock } from '../domain/clock.js'
 import type { RotationPolicy } from '../domain/key-rotation.js'
 import { issueCertificate, type PemPair } from '../common/pki.js'
+import { caBundle, type CaSet } from './ca-set.js'
 import { createChangeFeed, type ChangeFeed } from '../directory/change-feed.js'
 import { createPrincipalPresence } from '../directory/principal-presence.js'
 import { createTokenRevocations, type TokenRevocations } from '../directory/token-revocations.js'
@@ -56,7 +57,8 @@ export interface BuildOptions {
   store: Store
   clock: Clock
   tls: PemPair
-  ca: PemPair
+  /** The CA set: the active CA signs host certificates; the whole bundle is trusted. */
+  ca: CaSet
   keys: KeyHierarchy
   installation: Installation
   publicUrl: PublicUrl
@@ -126,7 +128,7 @@ export async function build(options: BuildOptions): Promise<Built> {
     https: {
       key: o.tls.keyPem,
       cert: o.tls.certPem,
-      ca: o.ca.certPem,
+      ca: caBundle(o.ca),
       requestCert: true,
       rejectUnauthorized: false,
     },
@@ -206,7 +208,7 @@ export async function build(options: BuildOptions): Promise<Built> {
     joinTokenLifetimeMs: o.config.joinTokenLifetimeSeconds * 1000,
     issueCertificate: async (hostId, publicKeyPem, lifetimeMs) =>
       (
-        await issueCertificate(o.ca, {
+        await issueCertificate(o.ca.active, {
           commonName: hostId,
           usage: 'client',
           publicKeyPem,
@@ -306,7 +308,7 @@ export async function build(options: BuildOptions): Promise<Built> {
     hosts,
     feed,
     revocations,
-    caCertPem: o.ca.certPem,
+    caCertPem: caBundle(o.ca),
     authorizeOperator,
     recordSignIns: o.config.signInLog,
     federation: federationOptions(o.config),
