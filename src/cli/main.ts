@@ -23,6 +23,7 @@ import { registerVault } from './commands/vault.js'
 import { registerStorage } from './commands/storage.js'
 import { registerCompletion } from './completion.js'
 import { registerLogs } from './commands/logs.js'
+import { registerPortal } from './commands/portal.js'
 
 const program = new Command()
   .name('keyless')
@@ -73,6 +74,8 @@ registerVault(program)
 registerStorage(program)
 program.commandsGroup('Logs:')
 registerLogs(program)
+program.commandsGroup('Portal:')
+registerPortal(program)
 program.commandsGroup('Shell:')
 registerCompletion(program)
 
