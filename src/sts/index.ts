@@ -19,6 +19,7 @@ import { createHostAuthenticator } from './host-assertion.js'
 import { createHostCertificates } from './host-certificates.js'
 import { createTlsHostAuthenticator } from './host-tls.js'
 import { hostsApi } from './hosts-api.js'
+import { federationTestApi } from './federation-test-api.js'
 import { createManagedIdentityGrant } from './managed-identity-grant.js'
 import { registerDiscovery, v1Issuer } from './discovery.js'
 import { registerRevocationFeed } from './revocation-feed.js'
@@ -137,6 +138,12 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
         managedIdentity: createManagedIdentityGrant({ lifetimeMs: o.identityTokenLifetimeMs }),
       }),
     })
+  })
+  await app.register(federationTestApi, {
+    store: o.store,
+    federated,
+    tenantId: o.tenantId,
+    authorizeOperator: o.authorizeOperator,
   })
   await app.register(hostsApi, {
     hosts: o.hosts,
