@@ -23,6 +23,7 @@ import { registerStorage } from './commands/storage.js'
 import { registerCompletion } from './completion.js'
 import { registerLogs } from './commands/logs.js'
 import { registerIssuer } from './issuer.js'
+import { registerOidc } from './commands/oidc.js'
 
 const program = new Command()
   .name('keyless')
@@ -63,6 +64,7 @@ registerWebapp(program)
 program.commandsGroup('Identities:')
 registerIdentity(program)
 registerSp(program)
+registerOidc(program)
 program.commandsGroup('Access:')
 registerRole(program)
 registerAccess(program)

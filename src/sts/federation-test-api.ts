@@ -1,3 +1,7 @@
+// The federation API. GET /keyless/v1/federation/issuer: Keyless as an issuer for other clouds,
+// the discovery document and JWKS to publish (`keyless oidc export`) and when to publish them
+// again; public, as what it answers is published anyway.
+//
 // The federation dry run, POST /keyless/v1/federation/test: what the token endpoint would
 // answer for an external token presented as a user-assigned identity's client assertion, and
 // for each of the identity's federated credentials whether it would match and, if not, which
@@ -9,7 +13,11 @@
 // not exist is authorized at the root scope first, so its absence is told only to a caller who
 // could list every identity anyway. Errors use the control plane's envelope.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { FEDERATION_TEST_PATH } from '../common/agent-protocol.js'
+import { FEDERATION_ISSUER_PATH, FEDERATION_TEST_PATH } from '../common/agent-protocol.js'
+import type { Clock } from '../domain/clock.js'
+import type { RotationPolicy } from '../domain/key-rotation.js'
+import { nextExportWindow, staticDiscovery } from '../domain/oidc-issuer.js'
+import type { KeyRing } from './key-ring.js'
 import { errorEnvelope } from '../common/error-envelope.js'
 import { classifyFrameworkError } from '../common/framework-errors.js'
 import { BadRequest, KeylessError, NotFound } from '../domain/errors.js'
@@ -31,6 +39,12 @@ export interface FederationTestApiOptions {
   federated: Pick<FederatedAssertions, 'explain'>
   tenantId: string
   authorizeOperator: (request: FastifyRequest, action: string, scope?: string) => Promise<void>
+  keyRing: Pick<KeyRing, 'jwks' | 'publishedTimes'>
+  policy: Pick<RotationPolicy, 'prePublishMs'>
+  algorithm: string
+  clock: Clock
+  /** The issuer federation tokens carry (public or v1). */
+  issuer: (tenantId: string) => string
 }
 
 const bodySchema = {
@@ -100,6 +114,24 @@ export async function federationTestApi(
     const e = toKeylessError(err, req)
     if (!e.expose) req.log.error({ err }, 'request failed')
     return reply.code(e.status).send(errorEnvelope(e))
+  })
+
+  app.get(FEDERATION_ISSUER_PATH, async () => {
+    const iso = (ms: number) => new Date(ms).toISOString()
+    const window = nextExportWindow(o.keyRing.publishedTimes(), o.policy, o.clock.now())
+    const issuer = o.issuer(o.tenantId)
+    return {
+      issuer,
+      discovery: staticDiscovery(issuer, o.algorithm),
+      jwks: o.keyRing.jwks(),
+      keys: o.keyRing.publishedTimes().map((k) => ({
+        kid: k.kid,
+        signsFrom: iso(k.activateAt),
+        signsUntil: iso(k.retireAt),
+        publishedUntil: iso(k.expireAt),
+      })),
+      exportAgain: window ? { after: iso(window.after), before: iso(window.before) } : null,
+    }
   })
 
   app.post(FEDERATION_TEST_PATH, async (request) => {
