@@ -25,6 +25,7 @@ import { registerCompletion } from './completion.js'
 import { registerLogs } from './commands/logs.js'
 import { registerIssuer } from './issuer.js'
 import { registerOidc } from './commands/oidc.js'
+import { registerPortal } from './commands/portal.js'
 
 const program = new Command()
   .name('keyless')
@@ -77,6 +78,8 @@ registerVault(program)
 registerStorage(program)
 program.commandsGroup('Logs:')
 registerLogs(program)
+program.commandsGroup('Portal:')
+registerPortal(program)
 program.commandsGroup('Shell:')
 registerCompletion(program)
 
