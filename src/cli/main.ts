@@ -23,6 +23,9 @@ import { registerVault } from './commands/vault.js'
 import { registerStorage } from './commands/storage.js'
 import { registerCompletion } from './completion.js'
 import { registerLogs } from './commands/logs.js'
+import { registerIssuer } from './issuer.js'
+import { registerOidc } from './commands/oidc.js'
+import { registerPortal } from './commands/portal.js'
 
 const program = new Command()
   .name('keyless')
@@ -56,6 +59,7 @@ registerRun(program)
 registerEnv(program)
 registerRuns(program)
 registerStatus(program)
+registerIssuer(program)
 program.commandsGroup('Resources:')
 registerGroup(program)
 registerVm(program)
@@ -63,6 +67,7 @@ registerWebapp(program)
 program.commandsGroup('Identities:')
 registerIdentity(program)
 registerSp(program)
+registerOidc(program)
 program.commandsGroup('Access:')
 registerRole(program)
 registerAccess(program)
@@ -73,6 +78,8 @@ registerVault(program)
 registerStorage(program)
 program.commandsGroup('Logs:')
 registerLogs(program)
+program.commandsGroup('Portal:')
+registerPortal(program)
 program.commandsGroup('Shell:')
 registerCompletion(program)
 
