@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerUp } from './up.js'
 import { registerServer } from './server.js'
+import { registerCa } from './ca.js'
 import { registerAgent } from './agent.js'
 import { registerAgentFaults } from './agent-faults.js'
 import { registerRun } from './run.js'
@@ -22,6 +23,7 @@ import { registerVault } from './commands/vault.js'
 import { registerStorage } from './commands/storage.js'
 import { registerCompletion } from './completion.js'
 import { registerLogs } from './commands/logs.js'
+import { registerPortal } from './commands/portal.js'
 
 const program = new Command()
   .name('keyless')
@@ -48,6 +50,7 @@ inheritGlobalOptions(program)
 program.commandsGroup('Run Keyless and programs:')
 registerUp(program)
 registerServer(program)
+registerCa(program)
 registerAgent(program)
 registerAgentFaults(program)
 registerRun(program)
@@ -71,6 +74,8 @@ registerVault(program)
 registerStorage(program)
 program.commandsGroup('Logs:')
 registerLogs(program)
+program.commandsGroup('Portal:')
+registerPortal(program)
 program.commandsGroup('Shell:')
 registerCompletion(program)
 
