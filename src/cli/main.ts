@@ -22,6 +22,7 @@ import { registerVault } from './commands/vault.js'
 import { registerStorage } from './commands/storage.js'
 import { registerCompletion } from './completion.js'
 import { registerLogs } from './commands/logs.js'
+import { registerAzCloud } from './az-cloud.js'
 
 const program = new Command()
   .name('keyless')
@@ -54,6 +55,7 @@ registerRun(program)
 registerEnv(program)
 registerRuns(program)
 registerStatus(program)
+registerAzCloud(program)
 program.commandsGroup('Resources:')
 registerGroup(program)
 registerVm(program)

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { azCloudCommands, azCloudScript } from './az-cloud.js'
+
+const DOC = {
+  name: 'Keyless',
+  resourceManager: 'https://127.0.0.1:8443/',
+  microsoftGraphResourceId: 'https://127.0.0.1:8443/',
+}
+
+describe('keyless az-cloud', () => {
+  it('registers by ARM URL alone, sets Graph through --cloud-config, then activates', () => {
+    assert.deepEqual(azCloudCommands(DOC), [
+      ['az', 'cloud', 'register', '--name', 'Keyless',
+        '--endpoint-resource-manager', 'https://127.0.0.1:8443'], // prettier-ignore
+      ['az', 'cloud', 'update', '--name', 'Keyless', '--cloud-config',
+        '{"endpoints":{"microsoftGraphResourceId":"https://127.0.0.1:8443/"}}'], // prettier-ignore
+      ['az', 'cloud', 'set', '--name', 'Keyless'],
+    ])
+  })
+
+  it('updates a cloud az already knows, and passes the Key Vault suffix with its dot', () => {
+    const [first, second] = azCloudCommands(
+      { ...DOC, suffixes: { keyVaultDns: 'vault.kl.test' } },
+      true,
+    )
+    assert.equal(first![2], 'update')
+    assert.deepEqual(JSON.parse(second![6]!), {
+      endpoints: { microsoftGraphResourceId: 'https://127.0.0.1:8443/' },
+      suffixes: { keyvaultDns: '.vault.kl.test' },
+    })
+  })
+
+  it('prints shell lines: the CA export first, JSON single-quoted', () => {
+    const lines = azCloudScript(DOC, "/tmp/it's/ca.crt").split('\n')
+    assert.equal(lines[0], `export REQUESTS_CA_BUNDLE='/tmp/it'\\''s/ca.crt'`)
+    assert.equal(
+      lines[1],
+      'az cloud register --name Keyless --endpoint-resource-manager https://127.0.0.1:8443',
+    )
+    assert.match(lines[2]!, / --cloud-config '\{"endpoints":\{.*\}\}'$/)
+    assert.equal(lines[3], 'az cloud set --name Keyless')
+  })
+})
