@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { azCloudCommands, azCloudScript } from './az-cloud.js'
+import { azCloudCommands, azCloudScript, keyVaultSuffix } from './az-cloud.js'
 
 const DOC = {
   name: 'Keyless',
@@ -40,5 +40,13 @@ describe('keyless az-cloud', () => {
     )
     assert.match(lines[2]!, / --cloud-config '\{"endpoints":\{.*\}\}'$/)
     assert.equal(lines[3], 'az cloud set --name Keyless')
+  })
+
+  it('puts the vault port into the Key Vault suffix, which az appends to the vault name', () => {
+    assert.equal(keyVaultSuffix('https://{vault}.vault.kl.test:44321/'), '.vault.kl.test:44321')
+    assert.equal(keyVaultSuffix('https://{vault}.vault.kl.test:443/'), '.vault.kl.test')
+    assert.equal(keyVaultSuffix('https://127.0.0.1:{port}/'), undefined)
+    const [, update] = azCloudCommands(DOC, false, '.vault.kl.test:44321')
+    assert.equal(JSON.parse(update![6]!).suffixes.keyvaultDns, '.vault.kl.test:44321')
   })
 })

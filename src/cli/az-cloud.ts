@@ -24,11 +24,27 @@ export interface CloudDocument {
   suffixes?: { keyVaultDns?: string; storage?: string }
 }
 
+/**
+ * az's Key Vault suffix for vaults served by host name (endpoints.json `vaultEndpoint` is then
+ * `https://{vault}.<suffix>:<port>/`): az builds a vault's URL as `https://<name><suffix>`, so the
+ * port goes into the suffix. Undefined for vaults on ports of their own (no name to build from).
+ */
+export function keyVaultSuffix(vaultEndpoint: string | undefined): string | undefined {
+  const m = /^https:\/\/\{vault\}(\.[^:/]+)(?::(\d+))?\/?$/.exec(vaultEndpoint ?? '')
+  if (!m) return undefined
+  return m[2] === undefined || m[2] === '443' ? m[1] : `${m[1]}:${m[2]}`
+}
+
 /** The commands, as argument vectors; `registered`: the cloud exists in az's config already. */
-export function azCloudCommands(doc: CloudDocument, registered = false): string[][] {
+export function azCloudCommands(
+  doc: CloudDocument,
+  registered = false,
+  vaultSuffix?: string,
+): string[][] {
   const arm = doc.resourceManager.replace(/\/$/, '')
   const suffixes: Record<string, string> = {}
-  if (doc.suffixes?.keyVaultDns) suffixes.keyvaultDns = `.${doc.suffixes.keyVaultDns}`
+  const kv = vaultSuffix ?? (doc.suffixes?.keyVaultDns && `.${doc.suffixes.keyVaultDns}`)
+  if (kv) suffixes.keyvaultDns = kv
   if (doc.suffixes?.storage) suffixes.storageEndpoint = doc.suffixes.storage
   const config = {
     endpoints: { microsoftGraphResourceId: doc.microsoftGraphResourceId },
@@ -42,10 +58,10 @@ export function azCloudCommands(doc: CloudDocument, registered = false): string[
   ]
 }
 
-export function azCloudScript(doc: CloudDocument, caFile: string): string {
+export function azCloudScript(doc: CloudDocument, caFile: string, vaultSuffix?: string): string {
   return [
     `export REQUESTS_CA_BUNDLE=${shellQuote(caFile)}`,
-    ...azCloudCommands(doc).map((argv) =>
+    ...azCloudCommands(doc, false, vaultSuffix).map((argv) =>
       argv.map((a) => (/^[\w./:=@-]+$/.test(a) ? a : shellQuote(a))).join(' '),
     ),
   ].join('\n')
@@ -76,7 +92,11 @@ async function fetchDocument(dataDir: string) {
   if (res.status !== 200) {
     throw new CliError(EXIT.apiError, `${arm}/metadata/endpoints answered ${res.status}`)
   }
-  return { doc: JSON.parse(res.text) as CloudDocument, caFile: inst.endpoints.caCertFile }
+  return {
+    doc: JSON.parse(res.text) as CloudDocument,
+    caFile: inst.endpoints.caCertFile,
+    vaultSuffix: keyVaultSuffix(inst.endpoints.vaultEndpoint),
+  }
 }
 
 export function registerAzCloud(program: Command): void {
@@ -86,15 +106,17 @@ export function registerAzCloud(program: Command): void {
     .option('--data-dir <dir>', 'Keyless data directory (default: $KEYLESS_HOME, else ./.keyless)')
     .option('--run', 'run them (az on PATH) instead of printing them')
     .action(async (flags: { run?: boolean; dataDir?: string }) => {
-      const { doc, caFile } = await fetchDocument(resolveDataDir(flags.dataDir, process.env))
+      const { doc, caFile, vaultSuffix } = await fetchDocument(
+        resolveDataDir(flags.dataDir, process.env),
+      )
       if (!flags.run) {
-        process.stdout.write(azCloudScript(doc, caFile) + '\n')
+        process.stdout.write(azCloudScript(doc, caFile, vaultSuffix) + '\n')
         return
       }
       const env = { ...process.env, REQUESTS_CA_BUNDLE: caFile }
       const shown = await runAz(['az', 'cloud', 'show', '--name', doc.name], env, true)
       if (shown === 127) throw new CliError(EXIT.usage, 'az is not on PATH')
-      for (const argv of azCloudCommands(doc, shown === 0)) {
+      for (const argv of azCloudCommands(doc, shown === 0, vaultSuffix)) {
         const code = await runAz(argv, env)
         if (code !== 0) throw new CliError(EXIT.apiError, `${argv.join(' ')} exited ${code}`)
       }
