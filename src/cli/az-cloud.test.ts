@@ -40,6 +40,16 @@ describe('keyless az-cloud', () => {
     )
     assert.match(lines[2]!, / --cloud-config '\{"endpoints":\{.*\}\}'$/)
     assert.equal(lines[3], 'az cloud set --name Keyless')
+    assert.equal(lines.length, 4)
+    const hint = azCloudScript(DOC, '/ca.crt', undefined, {
+      clientId: 'c1',
+      tenantId: 't1',
+      credentialFile: '/d/admin.json',
+    }).split('\n')
+    assert.equal(
+      hint[4],
+      '# then: az login --service-principal --username c1 --tenant t1 --password <clientSecret in /d/admin.json>',
+    )
   })
 
   it('puts the vault port into the Key Vault suffix, which az appends to the vault name', () => {

@@ -58,12 +58,30 @@ export function azCloudCommands(
   ]
 }
 
-export function azCloudScript(doc: CloudDocument, caFile: string, vaultSuffix?: string): string {
+/** What to sign in as next: the operator credential's ids (its secret stays in its file). */
+export interface LoginHint {
+  clientId: string
+  tenantId: string
+  credentialFile: string
+}
+
+export function azCloudScript(
+  doc: CloudDocument,
+  caFile: string,
+  vaultSuffix?: string,
+  login?: LoginHint,
+): string {
   return [
     `export REQUESTS_CA_BUNDLE=${shellQuote(caFile)}`,
     ...azCloudCommands(doc, false, vaultSuffix).map((argv) =>
       argv.map((a) => (/^[\w./:=@-]+$/.test(a) ? a : shellQuote(a))).join(' '),
     ),
+    ...(login
+      ? [
+          `# then: az login --service-principal --username ${login.clientId} --tenant ${login.tenantId}` +
+            ` --password <clientSecret in ${login.credentialFile}>`,
+        ]
+      : []),
   ].join('\n')
 }
 
@@ -96,6 +114,11 @@ async function fetchDocument(dataDir: string) {
     doc: JSON.parse(res.text) as CloudDocument,
     caFile: inst.endpoints.caCertFile,
     vaultSuffix: keyVaultSuffix(inst.endpoints.vaultEndpoint),
+    login: {
+      clientId: inst.credential.clientId,
+      tenantId: inst.credential.tenantId,
+      credentialFile: inst.endpoints.adminCredentialFile,
+    },
   }
 }
 
@@ -106,11 +129,11 @@ export function registerAzCloud(program: Command): void {
     .option('--data-dir <dir>', 'Keyless data directory (default: $KEYLESS_HOME, else ./.keyless)')
     .option('--run', 'run them (az on PATH) instead of printing them')
     .action(async (flags: { run?: boolean; dataDir?: string }) => {
-      const { doc, caFile, vaultSuffix } = await fetchDocument(
+      const { doc, caFile, vaultSuffix, login } = await fetchDocument(
         resolveDataDir(flags.dataDir, process.env),
       )
       if (!flags.run) {
-        process.stdout.write(azCloudScript(doc, caFile, vaultSuffix) + '\n')
+        process.stdout.write(azCloudScript(doc, caFile, vaultSuffix, login) + '\n')
         return
       }
       const env = { ...process.env, REQUESTS_CA_BUNDLE: caFile }

@@ -125,6 +125,25 @@ async function journey(k: KeylessProcess, j: Journey): Promise<void> {
     assert.equal(cloud.suffixes.keyvaultDns, `.${VAULT_SUFFIX}:${port}`)
   })
 
+  await j.step('az reads the 2019-05-01 array through ARM_CLOUD_METADATA_URL', async () => {
+    // az's other route: its known clouds from one document (azure.cli.core.cloud
+    // `_arm_to_cli_mapper`), fetched with urllib, which trusts SSL_CERT_FILE.
+    const dir = join(k.dataDir, 'az-metadata-url')
+    mkdirSync(dir) // az writes the document's clouds there before anything else
+    const known = azRunner(
+      cleanEnv({
+        AZURE_CONFIG_DIR: dir,
+        ARM_CLOUD_METADATA_URL: `${base}/metadata/endpoints?api-version=2019-05-01`,
+        SSL_CERT_FILE: k.endpoints.caCertFile,
+      }),
+    )
+    const cloud = await known.json(['cloud', 'show', '--name', 'Keyless'])
+    assert.equal(cloud.endpoints.resourceManager, `${base}/`)
+    assert.equal(cloud.endpoints.activeDirectory, `${base}/adfs`)
+    assert.equal(cloud.endpoints.microsoftGraphResourceId, `${base}/`)
+    assert.equal(cloud.suffixes.keyvaultDns, `.${VAULT_SUFFIX}`)
+  })
+
   await j.step('az login --service-principal with the operator credential', async () => {
     const subs = await az.json([
       'login', '--service-principal', '--username', k.admin.clientId,

@@ -14,6 +14,7 @@ const DRIVER = join(ROOT, 'dist/test/e2e/az/az.journey.driver.js')
 
 const STEPS = [
   'keyless az-cloud --run registers Keyless as az’s active cloud',
+  'az reads the 2019-05-01 array through ARM_CLOUD_METADATA_URL',
   'az login --service-principal with the operator credential',
   'az group create / list',
   'az identity create / list / show',
