@@ -426,14 +426,17 @@ async function nameTheVault(dir: string): Promise<void> {
 
 async function main() {
   const dataDir = tempDataDir()
-  writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ vaultHostSuffix: VAULT_SUFFIX }))
-  await nameTheVault(dataDir)
-  const k = await startKeyless({ dataDir })
   const j = new Journey()
   try {
-    await journey(k, j)
+    writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ vaultHostSuffix: VAULT_SUFFIX }))
+    await nameTheVault(dataDir)
+    const k = await startKeyless({ dataDir })
+    try {
+      await journey(k, j)
+    } finally {
+      await k.dispose()
+    }
   } finally {
-    await k.dispose()
     rmSync(dataDir, { recursive: true, force: true })
   }
   process.stdout.write(JSON.stringify(j.results) + '\n')
