@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerUp } from './up.js'
 import { registerServer } from './server.js'
+import { registerCa } from './ca.js'
 import { registerAgent } from './agent.js'
 import { registerAgentFaults } from './agent-faults.js'
 import { registerRun } from './run.js'
@@ -49,6 +50,7 @@ inheritGlobalOptions(program)
 program.commandsGroup('Run Keyless and programs:')
 registerUp(program)
 registerServer(program)
+registerCa(program)
 registerAgent(program)
 registerAgentFaults(program)
 registerRun(program)

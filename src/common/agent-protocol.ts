@@ -28,6 +28,15 @@ export const EVENTS_PATH = `${API_PREFIX}/events`
 /** GET, as a host (assertion addressed to this URL): the resources placed on it that name a
  * network namespace, `{value: Placement[]}`. */
 export const PLACEMENTS_PATH = `${API_PREFIX}/hosts/placements`
+/** GET, as a host (assertion addressed to this URL): the CA bundle to trust, `CaResponse`.
+ * Agents ask every `--ca-check-interval` to follow a CA rotation (agent/ca-watch.ts). */
+export const CA_PATH = `${API_PREFIX}/ca`
+
+export interface CaResponse {
+  /** PEM bundle: the active CA (which signs host certificates now) first, then the previous
+   * one while it is still trusted. */
+  caCertificate: string
+}
 
 /** A compute resource on the asking host whose workloads run in `networkNamespace` there. */
 export interface Placement {
@@ -95,6 +104,7 @@ export interface HostCredentialResponse {
   tenantId: string
   /** PEM, signed by the Keyless CA. */
   certificate: string
+  /** The CA bundle, active CA first (CaResponse). */
   caCertificate: string
   /** Epoch ms. */
   notAfter: number

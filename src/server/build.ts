@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto'
 import type { Clock } from '../domain/clock.js'
 import type { RotationPolicy } from '../domain/key-rotation.js'
 import { issueCertificate, type PemPair } from '../common/pki.js'
+import { caBundle, type CaSet } from './ca-set.js'
 import { createChangeFeed, type ChangeFeed } from '../directory/change-feed.js'
 import { createPrincipalPresence } from '../directory/principal-presence.js'
 import { createTokenRevocations, type TokenRevocations } from '../directory/token-revocations.js'
@@ -52,7 +53,8 @@ export interface BuildOptions {
   store: Store
   clock: Clock
   tls: PemPair
-  ca: PemPair
+  /** The CA set: the active CA signs host certificates; the whole bundle is trusted. */
+  ca: CaSet
   keys: KeyHierarchy
   installation: Installation
   publicUrl: PublicUrl
@@ -121,7 +123,7 @@ export async function build(options: BuildOptions): Promise<Built> {
     https: {
       key: o.tls.keyPem,
       cert: o.tls.certPem,
-      ca: o.ca.certPem,
+      ca: caBundle(o.ca),
       requestCert: true,
       rejectUnauthorized: false,
     },
@@ -201,7 +203,7 @@ export async function build(options: BuildOptions): Promise<Built> {
     joinTokenLifetimeMs: o.config.joinTokenLifetimeSeconds * 1000,
     issueCertificate: async (hostId, publicKeyPem, lifetimeMs) =>
       (
-        await issueCertificate(o.ca, {
+        await issueCertificate(o.ca.active, {
           commonName: hostId,
           usage: 'client',
           publicKeyPem,
@@ -296,7 +298,7 @@ export async function build(options: BuildOptions): Promise<Built> {
     hosts,
     feed,
     revocations,
-    caCertPem: o.ca.certPem,
+    caCertPem: caBundle(o.ca),
     authorizeOperator,
     recordSignIns: o.config.signInLog,
     federation: federationOptions(o.config),

@@ -133,6 +133,9 @@ export interface HostTable {
   is_local: number
   /** Serial of the host's current certificate. */
   cert_serial: string
+  /** Subject of the CA that signed it (`CN=Keyless Local CA 2`); null: issued before this was
+   * recorded. */
+  cert_issuer: string | null
   cert_not_after: number
   created_at: number
   renewed_at: number | null

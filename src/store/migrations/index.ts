@@ -15,6 +15,7 @@ import * as joinTokenMachines from './2026-12-07T200-join-token-machines.js'
 import * as federatedCredentials from './2026-12-07T210-federated-credentials.js'
 import * as clusterState from './2026-12-08T100-cluster-state.js'
 import * as queues from './2026-12-08T110-queues.js'
+import * as hostCertificateIssuer from './2026-12-09T200-host-certificate-issuer.js'
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T00-initial': initial,
@@ -30,6 +31,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-12-07T210-federated-credentials': federatedCredentials,
   '2026-12-08T100-cluster-state': clusterState,
   '2026-12-08T110-queues': queues,
+  '2026-12-09T200-host-certificate-issuer': hostCertificateIssuer,
 })
 
 export const migrationProvider: MigrationProvider = {
