@@ -6,6 +6,7 @@
 // the previous CA within one interval of the rotation.
 import { X509Certificate } from 'node:crypto'
 import { CA_PATH, type CaResponse } from '../common/agent-protocol.js'
+import { splitCertificates } from '../common/pki.js'
 import type { Clock } from '../domain/clock.js'
 import { signAssertion } from './assertion.js'
 import { saveCaBundle } from './credential-files.js'
@@ -25,11 +26,9 @@ export interface CaWatchOptions {
   intervalMs?: number
 }
 
-const CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
-
 /** The bundle's certificates, parsed; throws on anything that is not one. */
 function readBundle(pem: string): X509Certificate[] {
-  const blocks = pem.match(CERTIFICATE) ?? []
+  const blocks = splitCertificates(pem)
   if (blocks.length === 0) throw new Error('the server sent no CA certificate')
   return blocks.map((b) => {
     const c = new X509Certificate(b)
@@ -39,7 +38,9 @@ function readBundle(pem: string): X509Certificate[] {
 }
 
 const fingerprints = (pem: string | undefined) =>
-  (pem?.match(CERTIFICATE) ?? []).map((b) => new X509Certificate(b).fingerprint256).join(',')
+  splitCertificates(pem ?? '')
+    .map((b) => new X509Certificate(b).fingerprint256)
+    .join(',')
 
 export function createCaWatch(o: CaWatchOptions) {
   let trusted = fingerprints(o.trusted)

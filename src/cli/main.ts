@@ -24,6 +24,7 @@ import { registerStorage } from './commands/storage.js'
 import { registerCompletion } from './completion.js'
 import { registerLogs } from './commands/logs.js'
 import { registerAzCloud } from './az-cloud.js'
+import { registerPortal } from './commands/portal.js'
 
 const program = new Command()
   .name('keyless')
@@ -75,6 +76,8 @@ registerVault(program)
 registerStorage(program)
 program.commandsGroup('Logs:')
 registerLogs(program)
+program.commandsGroup('Portal:')
+registerPortal(program)
 program.commandsGroup('Shell:')
 registerCompletion(program)
 

@@ -32,7 +32,11 @@ import { createVaultService, type VaultService } from '../dataplane/vault/index.
 import { BUILT_IN_ROLE_IDS } from '../domain/rbac/built-in-roles.js'
 import { KEY_VAULTS, STORAGE_ACCOUNTS } from '../domain/resource-types.js'
 import type { Config } from './config.js'
-import { createOperatorAuthorizer } from './operator-auth.js'
+import { createBearerAuthenticator, createOperatorAuthorizer } from './operator-auth.js'
+import { createSessionTokenMinter, createSignInLog } from '../sts/index.js'
+import { portalPlugin } from '../portal/index.js'
+import { createPortalSessions } from '../portal/sessions.js'
+import { PORTAL_TOKEN_LIFETIME_MS } from '../domain/portal.js'
 import { healthRoutes, type ReadinessChecks } from './health.js'
 import { logsApi } from './logs-api.js'
 import { startLogRetention } from './log-retention.js'
@@ -84,6 +88,7 @@ const REDACT = [
   'req.headers.authorization',
   'req.headers["x-identity-header"]',
   'req.headers.secret',
+  'req.headers.cookie',
   'req.body.client_secret',
   'req.body.client_assertion',
 ]
@@ -226,10 +231,15 @@ export async function build(options: BuildOptions): Promise<Built> {
     if (!(await principals.exists(claims.oid))) return 'principal-deleted'
     return revocations.isRevoked(claims) ? 'revoked' : undefined
   }
+  const operatorAudiences = () => [
+    ...o.config.managementAudiences,
+    o.publicUrl(),
+    `${o.publicUrl()}/`,
+  ]
   const authorizeOperator = createOperatorAuthorizer({
     verifyToken,
     revocationOf,
-    audiences: () => [...o.config.managementAudiences, o.publicUrl(), `${o.publicUrl()}/`],
+    audiences: operatorAudiences,
     checkAccess: (principalId, action, scope) => authz.checkAccess(principalId, action, scope),
   })
 
@@ -304,6 +314,31 @@ export async function build(options: BuildOptions): Promise<Built> {
     federation: federationOptions(o.config),
   })
   await app.register(logsApi, { store: o.store, authorizeOperator })
+  await app.register(portalPlugin, {
+    sessions: createPortalSessions({ store: o.store.portalSessions, clock: o.clock }),
+    mintToken: createSessionTokenMinter({
+      keyRing,
+      policy,
+      clock: o.clock,
+      tenantId: o.installation.tenantId,
+      authority: o.publicUrl,
+      principals: o.store.principals,
+      lifetimeMs: PORTAL_TOKEN_LIFETIME_MS,
+      ...(o.config.signInLog && {
+        recordSignIn: createSignInLog({ store: o.store.signIns, clock: o.clock }),
+      }),
+    }),
+    principals: o.store.principals,
+    authenticate: createBearerAuthenticator({
+      verifyToken,
+      revocationOf,
+      audiences: operatorAudiences,
+    }),
+    authorizeOperator,
+    publicUrl: o.publicUrl,
+    audience: o.config.managementAudiences[0] ?? `${o.publicUrl()}/`,
+    tenantId: o.installation.tenantId,
+  })
   const retention = startLogRetention({
     store: o.store,
     clock: o.clock,

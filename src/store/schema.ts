@@ -156,6 +156,23 @@ export interface JoinTokenTable {
   machine_location: string | null
 }
 
+/** A portal sign-in link, and once redeemed the session it became (portal/sessions.ts). */
+export interface PortalSessionTable {
+  id: string
+  /** SHA-256 of the link's one-time code, hex. */
+  link_hash: string
+  /** SHA-256 of the session cookie, hex; null until the link is redeemed. */
+  session_hash: string | null
+  /** Object id of the service principal the portal acts as. */
+  principal_id: string
+  /** Object id of the principal that asked for the link. */
+  created_by: string
+  created_at: number
+  redeemed_at: number | null
+  /** The link's expiry until redeemed, then the session's. */
+  expires_at: number
+}
+
 /** The `jti` of each client assertion accepted, until the assertion expires (replay guard). */
 export interface UsedAssertionIdTable {
   jti: string
@@ -451,6 +468,7 @@ export interface Database {
   cluster_state: ClusterStateTable
   sign_ins: SignInTable
   activity_log: ActivityLogTable
+  portal_sessions: PortalSessionTable
 }
 
 export type Tenant = Selectable<TenantTable>
@@ -469,6 +487,7 @@ export type EventRow = Selectable<EventTable>
 export type NewEventRow = Insertable<EventTable>
 export type HostRow = Selectable<HostTable>
 export type JoinTokenRow = Selectable<JoinTokenTable>
+export type PortalSessionRow = Selectable<PortalSessionTable>
 export type VaultSecretRow = Selectable<VaultSecretTable>
 export type VaultEndpointRow = Selectable<VaultEndpointTable>
 export type ClusterStateRow = Selectable<ClusterStateTable>
