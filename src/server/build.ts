@@ -114,6 +114,7 @@ function federationOptions(config: Config) {
     keysRefetchMs: f.keysRefetchSeconds * 1000,
     clockSkewS: f.clockSkewSeconds,
     maxAssertionLifetimeS: f.maxAssertionLifetimeSeconds,
+    issuer: { publicIssuer: f.publicIssuer, audiences: f.issuerAudiences },
   }
 }
 

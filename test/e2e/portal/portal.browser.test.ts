@@ -3,10 +3,12 @@
 // a create/delete round trip of a group, an identity, a compute resource, an attachment and a
 // role assignment from the page, a change made elsewhere appearing without a reload, a Reader's
 // read-only page (and the server refusing its write), and axe-core on every view with no
-// serious or critical violation. Screenshots go to docs/portal/. Skips without Chromium.
+// serious or critical violation. Screenshots go to docs/portal/ with KEYLESS_UPDATE_SCREENSHOTS=1.
+// Skips without Chromium.
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
@@ -20,7 +22,11 @@ import { cliFor, ok } from '../cli/cli.config.js'
 declare const window: any, document: any
 
 const CHROMIUM = '/usr/bin/chromium'
-const SHOTS = join(ROOT, 'docs/portal')
+// Screenshots refresh the docs' pictures only when asked (KEYLESS_UPDATE_SCREENSHOTS=1), so an
+// ordinary test run leaves the checkout as it was.
+const SHOTS = process.env.KEYLESS_UPDATE_SCREENSHOTS
+  ? join(ROOT, 'docs/portal')
+  : join(tmpdir(), `keyless-portal-shots-${process.pid}`)
 const AXE = join(ROOT, 'node_modules/axe-core/axe.min.js')
 const VIEWS = ['resources', 'graph', 'access', 'check', 'who-can', 'hosts', 'sign-ins', 'activity']
 const skip = existsSync(CHROMIUM)
