@@ -3,16 +3,17 @@
 // JWKS, published on a plain HTTPS static host. B has a user-assigned identity with a federated
 // credential trusting A's issuer and the subject of a workload's identity on A. The workload, a
 // program under `keyless run` on A using stock ManagedIdentityCredential,
-// ClientAssertionCredential and SecretClient, gets a token from B and reads a secret in B's vault.
+// ClientAssertionCredential and SecretClient, gets a token from B and reads a secret in B's vault;
+// so does its Python twin with Debian's azure-identity and azure-keyvault-secrets.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer as createHttps, type Server } from 'node:https'
 import { createServer as createTcp } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, normalize } from 'node:path'
-import { BIN, startKeyless, tempDataDir, type KeylessProcess } from '../../helpers/keyless.js'
+import { BIN, ROOT, startKeyless, tempDataDir, type KeylessProcess } from '../../helpers/keyless.js'
 import { arm as armCall, assignRole } from '../../helpers/arm.js'
 import { operatorToken } from '../../helpers/tokens.js'
 import { https } from '../../helpers/https.js'
@@ -20,6 +21,11 @@ import { keyless } from '../agent/agent.config.js'
 import { newTlsCertificate, tlsNames } from '../../../src/server/tls-material.js'
 
 const FIXTURE = join(import.meta.dirname, 'federation-workload.fixture.js')
+const PY_FIXTURE = join(ROOT, 'test/e2e/federation/fixtures/federation_workload.py')
+const PYTHON = '/usr/bin/python3'
+const hasPython =
+  spawnSync(PYTHON, ['-c', 'import azure.identity, azure.keyvault.secrets'], { encoding: 'utf8' })
+    .status === 0
 const SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6'
 const SECRETS_OFFICER = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 const EXCHANGE = 'api://AzureADTokenExchange'
@@ -66,6 +72,7 @@ describe('two installations: a workload on A reads a secret in B through federat
   let root: string
   let publicIssuer: string
   let workload: { id: string; principalId: string }
+  let pyWorkload: { id: string; principalId: string }
   let target: { id: string; clientId: string; principalId: string }
   let vaultUrl: string
 
@@ -85,22 +92,29 @@ describe('two installations: a workload on A reads a secret in B through federat
     )
     b = await startKeyless({ dataDir: bDir })
 
-    // A: a web app on A's own agent, with a system-assigned identity.
+    // A: web apps on A's own agent, each with a system-assigned identity. The JS and the Python
+    // workload are separate apps: A's agent hands one app the same cached exchange token, which
+    // B accepts once per resource (the replay guard), so two programs of one app reading the
+    // same vault would share one trade.
     const callA = armCall(a, await operatorToken(a))
     const rgA = `/subscriptions/${a.endpoints.subscriptionId}/resourceGroups/apps`
     await callA('PUT', `${rgA}?api-version=2025-04-01`, { location: 'eastus' })
-    const siteRes = await callA(
-      'PUT',
-      `${rgA}/providers/Microsoft.Web/sites/exporter?api-version=2024-04-01`,
-      {
-        location: 'eastus',
-        kind: 'app,linux',
-        identity: { type: 'SystemAssigned' },
-        properties: {},
-      },
-    )
-    assert.ok(siteRes.status < 300, siteRes.text)
-    workload = { id: siteRes.json().id, principalId: siteRes.json().identity.principalId }
+    const webApp = async (name: string) => {
+      const res = await callA(
+        'PUT',
+        `${rgA}/providers/Microsoft.Web/sites/${name}?api-version=2024-04-01`,
+        {
+          location: 'eastus',
+          kind: 'app,linux',
+          identity: { type: 'SystemAssigned' },
+          properties: {},
+        },
+      )
+      assert.ok(res.status < 300, res.text)
+      return { id: res.json().id, principalId: res.json().identity.principalId }
+    }
+    workload = await webApp('exporter')
+    pyWorkload = await webApp('exporter-py')
 
     // B: a user-assigned identity trusting A's issuer for that workload, and a vault.
     const bToken = await operatorToken(b)
@@ -118,14 +132,17 @@ describe('two installations: a workload on A reads a secret in B through federat
       clientId: uami.json().properties.clientId,
       principalId: uami.json().properties.principalId,
     }
-    const fic = await callB(
-      'PUT',
-      `${target.id}/federatedIdentityCredentials/installation-a?api-version=2024-11-30`,
-      {
-        properties: { issuer: publicIssuer, subject: workload.principalId, audiences: [EXCHANGE] },
-      },
-    )
-    assert.equal(fic.status, 201, fic.text)
+    for (const [name, app] of [
+      ['installation-a', workload],
+      ['installation-a-py', pyWorkload],
+    ] as const) {
+      const fic = await callB(
+        'PUT',
+        `${target.id}/federatedIdentityCredentials/${name}?api-version=2024-11-30`,
+        { properties: { issuer: publicIssuer, subject: app.principalId, audiences: [EXCHANGE] } },
+      )
+      assert.equal(fic.status, 201, fic.text)
+    }
     const vault = await callB(
       'PUT',
       `${rgB}/providers/Microsoft.KeyVault/vaults/shared-kv?api-version=2023-07-01`,
@@ -201,37 +218,18 @@ describe('two installations: a workload on A reads a secret in B through federat
     assert.equal(fetched.json().issuer, publicIssuer)
   })
 
-  it('the workload trades its token from A for B’s identity and reads B’s secret', async () => {
+  /** Runs `program` under `keyless run --as <app>` on A; returns its last stdout line, parsed. */
+  async function runOnA(app: string, program: string[], extraEnv: Record<string, string> = {}) {
     const env = {
       ...process.env,
       NODE_EXTRA_CA_CERTS: '',
       IDENTITY_ENDPOINT: '',
       IDENTITY_HEADER: '',
+      ...extraEnv,
     }
-    const input = {
-      tenantId: b.endpoints.tenantId,
-      clientId: target.clientId,
-      authorityHost: b.endpoints.authorityHost,
-      vaultUrl,
-      secret: 'db-password',
-    }
+    const args = [BIN, 'run', '--data-dir', a.dataDir, '--as', app, '--', ...program]
     const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [
-          BIN,
-          'run',
-          '--data-dir',
-          a.dataDir,
-          '--as',
-          workload.id,
-          '--',
-          process.execPath,
-          FIXTURE,
-          JSON.stringify(input),
-        ],
-        { env, stdio: ['ignore', 'pipe', 'pipe'] },
-      )
+      const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
       let out = ''
       let err = ''
       child.stdout.on('data', (c: Buffer) => (out += String(c)))
@@ -239,13 +237,50 @@ describe('two installations: a workload on A reads a secret in B through federat
       child.once('exit', (code) => resolve({ code, out, err }))
     })
     assert.equal(r.code, 0, `${r.err}\n${r.out}`)
-    const result = JSON.parse(r.out.trim().split('\n').pop()!)
+    return JSON.parse(r.out.trim().split('\n').pop()!)
+  }
+
+  /** What either workload reports: B's secret, read with A's token for the exchange audience. */
+  function assertReadThroughFederation(result: any, app: { principalId: string }) {
     assert.equal(result.value, 's3cret-from-b')
     // A's token for the exchange audience carries the public issuer and the documented subject;
     // A's other tokens keep the v1 issuer its own services verify.
     assert.equal(result.assertion.iss, publicIssuer)
-    assert.equal(result.assertion.sub, workload.principalId)
+    assert.equal(result.assertion.sub, app.principalId)
     assert.equal(result.assertion.aud, EXCHANGE)
     assert.equal(result.armIssuer, a.endpoints.issuer)
+  }
+
+  it('the workload trades its token from A for B’s identity and reads B’s secret', async () => {
+    const input = {
+      tenantId: b.endpoints.tenantId,
+      clientId: target.clientId,
+      authorityHost: b.endpoints.authorityHost,
+      vaultUrl,
+      secret: 'db-password',
+    }
+    assertReadThroughFederation(
+      await runOnA(workload.id, [process.execPath, FIXTURE, JSON.stringify(input)]),
+      workload,
+    )
   })
+
+  it(
+    'the same workload in Python (Debian azure-identity, azure-keyvault-secrets) reads B’s secret',
+    { skip: hasPython ? false : 'Debian python3-azure is not installed' },
+    async () => {
+      const input = {
+        tenantId: b.endpoints.tenantId,
+        clientId: target.clientId,
+        vaultUrl,
+        secret: 'db-password',
+      }
+      // `keyless run` gives Python REQUESTS_CA_BUNDLE (public roots plus the Keyless CA, which
+      // B's certificates chain to as well); B's authority is the user's own setting.
+      const result = await runOnA(pyWorkload.id, [PYTHON, PY_FIXTURE, JSON.stringify(input)], {
+        AZURE_AUTHORITY_HOST: b.endpoints.authorityHost,
+      })
+      assertReadThroughFederation(result, pyWorkload)
+    },
+  )
 })
