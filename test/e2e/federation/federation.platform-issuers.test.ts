@@ -235,4 +235,60 @@ process.stdout.write((await c.getToken('${ARM_SCOPE}')).token)`
       await assertArmToken(run.stdout.trim())
     },
   )
+
+  it(
+    'one running Python program re-reads the rotated file for a resource it has no token for',
+    { skip: hasPython ? false : 'Debian python3-azure is not installed' },
+    async () => {
+      const ca = join(dir, 'ca.pem')
+      writeFileSync(ca, env.arm.k.ca)
+      const vault = 'https://vault.azure.net/.default'
+      const script = join(ROOT, 'test/e2e/federation/fixtures/rotating_token_file.py')
+      // Right after a rotation: a token no test here has traded yet.
+      await nextRotation(k8s.tokenFile, readToken(k8s.tokenFile))
+      const child = spawn(
+        PYTHON,
+        [script, env.arm.tenantId, env.identity.clientId, k8s.tokenFile, vault, ARM_SCOPE],
+        {
+          env: { ...workloadEnv(k8s.tokenFile), REQUESTS_CA_BUNDLE: ca },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      )
+      let err = ''
+      child.stderr!.on('data', (d) => (err += String(d)))
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+      const lines: string[] = []
+      let buffered = ''
+      child.stdout!.on('data', (d) => {
+        buffered += String(d)
+        for (let n; (n = buffered.indexOf('\n')) >= 0; buffered = buffered.slice(n + 1))
+          lines.push(buffered.slice(0, n))
+      })
+      const line = async (k: number) => {
+        for (let i = 0; i < 600 && lines.length <= k; i++) {
+          if (child.exitCode !== null) break
+          await sleep(100)
+        }
+        assert.ok(lines[k], `the program printed no line ${k + 1}: ${err}`)
+        return JSON.parse(lines[k]!) as { token: string; assertion: string }
+      }
+      try {
+        const first = await line(0)
+        assert.equal(decodeJwt(first.token).oid, env.identity.principalId)
+        // The issuer replaces the file; then the old token is spent for ARM, the resource the
+        // program has no token for yet. Presenting it again would be refused (AADSTS700021).
+        await nextRotation(k8s.tokenFile, first.assertion)
+        const spent = await env.exchange(first.assertion, { scope: ARM_SCOPE })
+        assert.equal(spent.status, 200, spent.text)
+        child.stdin!.write('\n')
+        const second = await line(1)
+        assert.equal(await exited, 0, err)
+        // The same credential object traded a token it read after the rotation.
+        assert.notEqual(decodeJwt(second.assertion).jti, decodeJwt(first.assertion).jti)
+        await assertArmToken(second.token)
+      } finally {
+        child.kill('SIGTERM')
+      }
+    },
+  )
 })
