@@ -1,7 +1,8 @@
 // `keyless issuer kubernetes|github-actions` as a user runs them: the real CLI in a child
 // process serves discovery and JWKS over HTTPS and keeps a token file fresh; stock clients set up
 // the Kubernetes workload-identity way (AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID,
-// AZURE_TENANT_ID, AZURE_AUTHORITY_HOST) trade the file for the identity's token.
+// AZURE_TENANT_ID, AZURE_AUTHORITY_HOST) trade the file for the identity's token, and one running
+// program (Python and JS ClientAssertionCredential reading the file) trades the file's replacement.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -236,59 +237,74 @@ process.stdout.write((await c.getToken('${ARM_SCOPE}')).token)`
     },
   )
 
+  /**
+   * One running program trades the file for the vault; the issuer replaces the file and the test
+   * spends the old token for ARM, the resource the program has no token for yet (presenting it
+   * again is refused, AADSTS700021); the same credential object then gets an ARM token.
+   */
+  async function oneRunningProgram(program: string[]) {
+    const ca = join(dir, 'ca.pem')
+    writeFileSync(ca, env.arm.k.ca)
+    const vault = 'https://vault.azure.net/.default'
+    // Right after a rotation: a token no test here has traded yet.
+    await nextRotation(k8s.tokenFile, readToken(k8s.tokenFile))
+    const [command, ...args] = program
+    const child = spawn(
+      command!,
+      [...args, env.arm.tenantId, env.identity.clientId, k8s.tokenFile, vault, ARM_SCOPE],
+      {
+        env: { ...workloadEnv(k8s.tokenFile), REQUESTS_CA_BUNDLE: ca },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    )
+    let err = ''
+    child.stderr!.on('data', (d) => (err += String(d)))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    const lines: string[] = []
+    let buffered = ''
+    child.stdout!.on('data', (d) => {
+      buffered += String(d)
+      for (let n; (n = buffered.indexOf('\n')) >= 0; buffered = buffered.slice(n + 1))
+        lines.push(buffered.slice(0, n))
+    })
+    const line = async (k: number) => {
+      for (let i = 0; i < 600 && lines.length <= k; i++) {
+        if (child.exitCode !== null) break
+        await sleep(100)
+      }
+      assert.ok(lines[k], `the program printed no line ${k + 1}: ${err}`)
+      return JSON.parse(lines[k]!) as { token: string; assertion: string }
+    }
+    try {
+      const first = await line(0)
+      assert.equal(decodeJwt(first.token).oid, env.identity.principalId)
+      await nextRotation(k8s.tokenFile, first.assertion)
+      const spent = await env.exchange(first.assertion, { scope: ARM_SCOPE })
+      assert.equal(spent.status, 200, spent.text)
+      child.stdin!.write('\n')
+      const second = await line(1)
+      assert.equal(await exited, 0, err)
+      // The same credential object traded a token it read after the rotation.
+      assert.notEqual(decodeJwt(second.assertion).jti, decodeJwt(first.assertion).jti)
+      await assertArmToken(second.token)
+    } finally {
+      child.kill('SIGTERM')
+    }
+  }
+
   it(
     'one running Python program re-reads the rotated file for a resource it has no token for',
     { skip: hasPython ? false : 'Debian python3-azure is not installed' },
-    async () => {
-      const ca = join(dir, 'ca.pem')
-      writeFileSync(ca, env.arm.k.ca)
-      const vault = 'https://vault.azure.net/.default'
-      const script = join(ROOT, 'test/e2e/federation/fixtures/rotating_token_file.py')
-      // Right after a rotation: a token no test here has traded yet.
-      await nextRotation(k8s.tokenFile, readToken(k8s.tokenFile))
-      const child = spawn(
+    () =>
+      oneRunningProgram([
         PYTHON,
-        [script, env.arm.tenantId, env.identity.clientId, k8s.tokenFile, vault, ARM_SCOPE],
-        {
-          env: { ...workloadEnv(k8s.tokenFile), REQUESTS_CA_BUNDLE: ca },
-          stdio: ['pipe', 'pipe', 'pipe'],
-        },
-      )
-      let err = ''
-      child.stderr!.on('data', (d) => (err += String(d)))
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
-      const lines: string[] = []
-      let buffered = ''
-      child.stdout!.on('data', (d) => {
-        buffered += String(d)
-        for (let n; (n = buffered.indexOf('\n')) >= 0; buffered = buffered.slice(n + 1))
-          lines.push(buffered.slice(0, n))
-      })
-      const line = async (k: number) => {
-        for (let i = 0; i < 600 && lines.length <= k; i++) {
-          if (child.exitCode !== null) break
-          await sleep(100)
-        }
-        assert.ok(lines[k], `the program printed no line ${k + 1}: ${err}`)
-        return JSON.parse(lines[k]!) as { token: string; assertion: string }
-      }
-      try {
-        const first = await line(0)
-        assert.equal(decodeJwt(first.token).oid, env.identity.principalId)
-        // The issuer replaces the file; then the old token is spent for ARM, the resource the
-        // program has no token for yet. Presenting it again would be refused (AADSTS700021).
-        await nextRotation(k8s.tokenFile, first.assertion)
-        const spent = await env.exchange(first.assertion, { scope: ARM_SCOPE })
-        assert.equal(spent.status, 200, spent.text)
-        child.stdin!.write('\n')
-        const second = await line(1)
-        assert.equal(await exited, 0, err)
-        // The same credential object traded a token it read after the rotation.
-        assert.notEqual(decodeJwt(second.assertion).jti, decodeJwt(first.assertion).jti)
-        await assertArmToken(second.token)
-      } finally {
-        child.kill('SIGTERM')
-      }
-    },
+        join(ROOT, 'test/e2e/federation/fixtures/rotating_token_file.py'),
+      ]),
   )
+
+  it('one running JS program re-reads the rotated file through ClientAssertionCredential', () =>
+    oneRunningProgram([
+      process.execPath,
+      join(import.meta.dirname, 'rotating-token-file.fixture.js'),
+    ]))
 })
