@@ -91,6 +91,13 @@ const all = async <T>(it: AsyncIterable<T>) => {
   return out
 }
 
+// Whose token DefaultAzureCredential found: the identity `keyless run --as` named.
+await entry('token', async () => {
+  const token = await credential.getToken('https://vault.azure.net/.default')
+  const claims = JSON.parse(bytes(token.token.split('.')[1]!).toString())
+  return { oid: claims.oid, aud: claims.aud }
+})
+
 const hour = 3_600_000
 const created: Record<string, KeyVaultKey> = {}
 const create = async (name: string, make: () => Promise<KeyVaultKey>) => {

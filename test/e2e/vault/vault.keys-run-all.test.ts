@@ -32,6 +32,7 @@ describe('every key operation and algorithm from one program under keyless run',
   let env: VaultEnv
   let vault: Vault
   let report: Record<string, Entry>
+  let officerPrincipal: string
   const message = randomBytes(100)
   const secret = Buffer.from('a 32-byte data-encryption key!!!')
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
@@ -69,6 +70,7 @@ describe('every key operation and algorithm from one program under keyless run',
     vault = await env.createVault('kv-keys-all')
     const officer = await env.createWorkload('keys-all-officer', { local: true })
     await env.assign(vault.id, ROLES.cryptoOfficer, officer.principalId)
+    officerPrincipal = officer.principalId
     await sleep(1000)
     const input = {
       vaultUrl: vault.url,
@@ -84,6 +86,12 @@ describe('every key operation and algorithm from one program under keyless run',
     report = JSON.parse(r.stdout.trim().split('\n').pop()!)
   })
   after(async () => env?.dispose())
+
+  it('authenticates as the web app keyless run named, with DefaultAzureCredential', () => {
+    const { oid, aud } = ok('token')
+    assert.equal(oid, officerPrincipal)
+    assert.match(aud, /^https:\/\/vault\.azure\.net\/?$/)
+  })
 
   it('creates RSA 2048/3072/4096 and EC P-256/384/521 keys with key_ops and attributes', () => {
     for (const [name, kty, size] of [
@@ -250,6 +258,6 @@ describe('every key operation and algorithm from one program under keyless run',
   })
 
   it('reports nothing it was not asked for, and no entry went unchecked', () => {
-    assert.equal(Object.keys(report).length, 65)
+    assert.equal(Object.keys(report).length, 66)
   })
 })
