@@ -39,7 +39,7 @@ const KINDS: Kind[] = [
     type: 'Microsoft.KeyVault/vaults',
     name: 'kv-cli',
     header: 'VaultUri',
-    url: (r) => r.properties.vaultUri,
+    url: (r) => r.properties.vaultUriByAddress ?? r.properties.vaultUri,
     probe: (url) => `${url}secrets?api-version=7.5`,
     conflict: 'VaultAlreadyExists',
   },
