@@ -25,6 +25,9 @@ COPY tsconfig.json ./
 COPY src ./src
 # tsconfig also includes test/ and bench/: absent here, tsc compiles src/ alone.
 RUN npx tsc -p tsconfig.json
+# The portal's page, bundled into dist/src/portal/static (esbuild, preact, htm: dev only).
+COPY scripts/build-portal.js ./scripts/
+RUN node scripts/build-portal.js
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \

@@ -14,6 +14,7 @@ const contexts = [
   'dataplane',
   'verify',
   'agent',
+  'portal',
   'server',
   'cli',
 ]
@@ -28,7 +29,19 @@ const allowed = {
   dataplane: ['domain', 'common', 'store', 'directory', 'authz'],
   verify: ['domain', 'common'],
   agent: ['domain', 'common'],
-  server: ['domain', 'common', 'store', 'directory', 'authz', 'sts', 'arm', 'dataplane', 'agent'],
+  portal: ['domain', 'common', 'store', 'directory', 'authz', 'sts', 'arm'],
+  server: [
+    'domain',
+    'common',
+    'store',
+    'directory',
+    'authz',
+    'sts',
+    'arm',
+    'dataplane',
+    'agent',
+    'portal',
+  ],
   cli: ['domain', 'common', 'server', 'agent'],
 }
 
@@ -76,6 +89,28 @@ export default tseslint.config(
   {
     files: ['src/cli/**', 'scripts/**', 'bench/**', 'examples/**', 'test/**', 'src/**/*.test.ts'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The portal's page runs in the browser (bundled by scripts/build-portal.js).
+    files: ['src/portal/ui/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        TextDecoder: 'readonly',
+        URLSearchParams: 'readonly',
+        AbortController: 'readonly',
+        crypto: 'readonly',
+        URL: 'readonly',
+      },
+    },
   },
   {
     files: ['src/domain/**/*.ts'],

@@ -10,18 +10,5 @@ export KEYLESS_CLUSTER_KILLS="${KILLS:-6}"
 export KEYLESS_CLUSTER_KILL_EVERY_MS="${KILL_EVERY_MS:-2000}"
 export KEYLESS_TEST_POSTGRES_URL="${KEYLESS_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 npx tsc -p tsconfig.json
-failed=0
-for trial in $(seq 1 "$TRIALS"); do
-  log="$(mktemp)"
-  if node scripts/test.js e2e/cluster/ >"$log" 2>&1 && grep -q '^# pass 1' "$log"; then
-    verdict=pass
-  else
-    verdict=FAIL
-    failed=$((failed + 1))
-  fi
-  line="$(grep -o 'cluster: .*' "$log" | head -1 || true)"
-  echo "trial $trial: $verdict ${line:-(no summary; see $log)}"
-  [ "$verdict" = pass ] && rm -f "$log"
-done
-echo "$((TRIALS - failed)) of $TRIALS trials passed (kills per trial: $KEYLESS_CLUSTER_KILLS)"
-[ "$failed" -eq 0 ]
+. scripts/lib/trials.sh
+run_trials e2e/cluster/ 1 cluster "kills per trial: $KEYLESS_CLUSTER_KILLS"

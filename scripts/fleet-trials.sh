@@ -8,18 +8,5 @@ cd "$(dirname "$0")/.."
 TRIALS="${TRIALS:-5}"
 export KEYLESS_FLEET_CUT_MS="${CUT_MS:-20000}"
 npx tsc -p tsconfig.json
-failed=0
-for trial in $(seq 1 "$TRIALS"); do
-  log="$(mktemp)"
-  if node scripts/test.js e2e/fleet/ >"$log" 2>&1 && grep -q '^# pass 6' "$log"; then
-    verdict=pass
-  else
-    verdict=FAIL
-    failed=$((failed + 1))
-  fi
-  echo "trial $trial: $verdict"
-  grep -o 'fleet: .*' "$log" | sed 's/^/  /' || echo "  (no summary; see $log)"
-  [ "$verdict" = pass ] && rm -f "$log"
-done
-echo "$((TRIALS - failed)) of $TRIALS trials passed (cut: $KEYLESS_FLEET_CUT_MS ms)"
-[ "$failed" -eq 0 ]
+. scripts/lib/trials.sh
+run_trials e2e/fleet/ 6 fleet "cut: $KEYLESS_FLEET_CUT_MS ms"

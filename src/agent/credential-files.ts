@@ -1,7 +1,8 @@
 // The host credential on disk, in the agent's state directory (0700):
 //   host-<thumbprint>.key  the private key, PKCS#8 PEM, 0600
 //   host.json              hostId, tenant, URLs, certificate and the name of the key file
-//   host.crt, ca.crt       the certificate and the Keyless CA, for people and `keyless run`
+//   host.crt, ca.crt       the certificate and the Keyless CA bundle (active CA first, then
+//                          the previous one during a CA rotation), for people and `keyless run`
 //   ca-bundle.pem          the public roots plus the Keyless CA: SSL_CERT_FILE and
 //                          REQUESTS_CA_BUNDLE replace a program's roots, so they get both
 // A renewal writes the new key under a new name first and then replaces host.json atomically,
@@ -63,15 +64,19 @@ export function saveCredential(
   const stored: StoredCredential = { ...fields, keyFile }
   writeSecretFile(paths.metadata, JSON.stringify(stored, null, 2) + '\n')
   writeFileAtomic(paths.certificate, fields.certificate)
-  writeFileAtomic(paths.ca, fields.caCertificate)
-  writeFileAtomic(
-    paths.caBundle,
-    [...rootCertificates, fields.caCertificate.trim()].join('\n') + '\n',
-  )
+  saveCaBundle(stateDir, fields.caCertificate)
   if (previous && previous !== keyFile && /^host-[0-9a-f]+\.key$/.test(previous)) {
     rmSync(join(stateDir, previous), { force: true })
   }
   return stored
+}
+
+/** The installation's CA bundle as runs read it (ca.crt, ca-bundle.pem): rewritten when the
+ * server hands out another (enrollment, renewal, a CA rotation: ca-watch.ts). */
+export function saveCaBundle(stateDir: string, caPem: string): void {
+  const paths = credentialPaths(stateDir)
+  writeFileAtomic(paths.ca, caPem)
+  writeFileAtomic(paths.caBundle, [...rootCertificates, caPem.trim()].join('\n') + '\n')
 }
 
 export function saveRevoked(stateDir: string): void {

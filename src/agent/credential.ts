@@ -129,6 +129,23 @@ export async function openCredential(o: CredentialOptions) {
     return true
   }
 
+  function attempt(): Promise<boolean> {
+    if (revoked || o.clock.now() < nextAttemptAt) return Promise.resolve(false)
+    renewing ??= renew()
+      .catch((err: unknown) => {
+        nextAttemptAt = o.clock.now() + retryMs
+        o.log.warn(
+          { err: (err as Error).message, notAfter: current.notAfter },
+          'host credential renewal failed',
+        )
+        return false
+      })
+      .finally(() => {
+        renewing = undefined
+      })
+    return renewing
+  }
+
   const manager = {
     current: (): HostCredential => current,
     get revoked(): boolean {
@@ -140,21 +157,12 @@ export async function openCredential(o: CredentialOptions) {
     },
     /** Renews if two thirds of the lifetime have passed; true when it renewed. */
     renewIfDue(): Promise<boolean> {
-      const now = o.clock.now()
-      if (revoked || now < renewAt(current) || now < nextAttemptAt) return Promise.resolve(false)
-      renewing ??= renew()
-        .catch((err: unknown) => {
-          nextAttemptAt = o.clock.now() + retryMs
-          o.log.warn(
-            { err: (err as Error).message, notAfter: current.notAfter },
-            'host credential renewal failed',
-          )
-          return false
-        })
-        .finally(() => {
-          renewing = undefined
-        })
-      return renewing
+      return o.clock.now() < renewAt(current) ? Promise.resolve(false) : attempt()
+    },
+    /** Renews now, whatever the time (the active CA did not sign the certificate: ca-watch.ts);
+     * true when it renewed. */
+    renewNow(): Promise<boolean> {
+      return attempt()
     },
     /** The operator revoked this host: stop renewing, and remember it across restarts. */
     markRevoked(): void {

@@ -33,8 +33,11 @@ export function trustedCas(o: HttpsTrust): string[] | undefined {
 }
 
 export function createHttpsClient(options: HttpsTrust = {}) {
-  const ca = trustedCas(options)
-  const agent = new Agent({ keepAlive: true, maxSockets: 32, ca })
+  const newAgent = (o: HttpsTrust) =>
+    new Agent({ keepAlive: true, maxSockets: 32, ca: trustedCas(o) })
+  let agent = newAgent(options)
+  // Agents replaced by trust(): their open connections (the event stream) run on until they end.
+  const replaced: Agent[] = []
 
   const checkUrl = (url: string): URL => {
     const u = new URL(url)
@@ -76,8 +79,17 @@ export function createHttpsClient(options: HttpsTrust = {}) {
         req.on('socket', (s) => s.setKeepAlive(true, 10_000))
       })
     },
+    /** Trusts another CA bundle (after a CA rotation) for every new connection. */
+    trust(caPem: string): void {
+      replaced.push(agent)
+      // Idle connections go now; busy ones (the event stream) when they end.
+      for (const sockets of Object.values(agent.freeSockets))
+        for (const s of sockets ?? []) s.destroy()
+      agent = newAgent({ ...options, caPem })
+    },
     close(): void {
       agent.destroy()
+      for (const a of replaced) a.destroy()
     },
   }
 }

@@ -7,6 +7,7 @@ import type { Clock } from '../domain/clock.js'
 import { signAssertion } from './assertion.js'
 import { openCredential, type CredentialManager } from './credential.js'
 import { credentialPaths } from './credential-files.js'
+import { createCaWatch } from './ca-watch.js'
 import { createEventFollower, type AgentEvent, type EventFollower } from './events.js'
 import { createHttpsClient } from './https-client.js'
 import { createServerPool, type ServerPool } from './server-pool.js'
@@ -59,6 +60,8 @@ export interface AgentOptions {
   machinePort?: number
   /** How often the credential's renewal time is checked (default 30 s). */
   renewCheckIntervalMs?: number
+  /** How often the CA bundle is fetched to follow a CA rotation (default 1 h; ca-watch.ts). */
+  caCheckIntervalMs?: number
   /** Serve /metrics on TCP at this address too (metrics-listener.ts); off by default. */
   metricsListen?: { host: string; port: number }
   cache?: Pick<
@@ -74,7 +77,7 @@ export interface RunningAgent {
   /** The host's machine resource and the IMDS_ENDPOINT of its Arc listener, if served. */
   machine?: { resourceId: string; endpoint: string }
   controlSocket: string
-  /** The Keyless CA as received at enrollment (for NODE_EXTRA_CA_CERTS and friends). */
+  /** The Keyless CA bundle, as last received (for NODE_EXTRA_CA_CERTS and friends). */
   caCertFile: string
   credential: CredentialManager
   cache: TokenCache
@@ -94,11 +97,9 @@ export { systemClock } from '../common/clock.js'
 export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const clock = o.clock ?? systemClock
   const log = o.logger ?? silentLogger
+  const caPem = o.caCertPem ?? savedCa(o.stateDir)
   const http = createServerPool(
-    createHttpsClient({
-      caPem: o.caCertPem ?? savedCa(o.stateDir),
-      trustSystemRoots: o.trustSystemRoots,
-    }),
+    createHttpsClient({ caPem, trustSystemRoots: o.trustSystemRoots }),
     [o.serverUrl, ...(o.serverUrls ?? [])],
   )
   const credential = await openCredential({
@@ -195,8 +196,21 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     onConnect: ({ resumed, first }) => {
       if (!resumed && !first) cache.clear()
       placements?.schedule()
+      // A server that came back may have come back with a rotated CA.
+      if (!first) void caWatch.check()
     },
     log,
+  })
+
+  const caWatch = createCaWatch({
+    stateDir: o.stateDir,
+    http,
+    credential,
+    clock,
+    log,
+    // What enrollment saved when no CA was given (the first start enrolls over the system roots).
+    trusted: caPem ?? credential.current().caCertificatePem,
+    intervalMs: o.caCheckIntervalMs,
   })
 
   const metrics = createAgentMetrics({
@@ -255,6 +269,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   })
   credential.start()
   events.start()
+  caWatch.start()
   const machine =
     machineResourceId && serving.machine
       ? { resourceId: machineResourceId, endpoint: serving.machine.url }
@@ -277,6 +292,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       serving.runs.create(resourceId, protocol, owner),
     deleteRun: (id) => serving.runs.delete(id),
     async close() {
+      caWatch.stop()
       credential.stop()
       await placements?.stop()
       await events.stop()

@@ -87,6 +87,7 @@ export function createServerPool(http: HttpsClient, serverUrls: readonly string[
         (r) => r.statusCode ?? 0,
         (r) => r.destroy(),
       ),
+    trust: (caPem: string) => http.trust(caPem),
     close: () => http.close(),
   }
 }

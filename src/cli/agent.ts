@@ -24,6 +24,7 @@ interface AgentFlags {
   ratePerSecond?: number
   concurrent?: number
   metricsListen?: { host: string; port: number }
+  caCheckInterval: number
   logLevel: string
 }
 
@@ -148,6 +149,12 @@ export function registerAgent(program: Command): void {
       'also serve Prometheus /metrics on this TCP address, unauthenticated (default: only on the control socket)',
       metricsAddress,
     )
+    .option(
+      '--ca-check-interval <seconds>',
+      "how often to fetch the installation's CA bundle, to follow a CA rotation",
+      positive,
+      3600,
+    )
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'info')
     .action(async (flags: AgentFlags) => {
       let caCertPem: string | undefined
@@ -187,6 +194,7 @@ export function registerAgent(program: Command): void {
         machinePort: flags.machinePort,
         rateLimits,
         metricsListen: flags.metricsListen,
+        caCheckIntervalMs: flags.caCheckInterval * 1000,
       })
       console.log('Keyless agent is up.')
       console.log(`  hostId               ${agent.hostId}`)

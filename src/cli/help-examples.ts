@@ -12,6 +12,12 @@ const EXAMPLES: Record<string, string> = {
     'keyless server rotate-master-key --database-url postgres://keyless@db/keyless --old old.key --new new.key',
   'server credentials':
     'keyless server credentials --database-url postgres://keyless@db/keyless --master-key-file master.key --public-url https://keyless.example.test:8443 --data-dir ./client',
+  'server rotate-ca':
+    'keyless server rotate-ca --database-url postgres://keyless@db/keyless --master-key-file master.key --public-url https://keyless.example.test:8443',
+  'server retire-ca':
+    'keyless server retire-ca --database-url postgres://keyless@db/keyless --master-key-file master.key --public-url https://keyless.example.test:8443',
+  'ca rotate': 'keyless ca rotate --data-dir ./.keyless',
+  'ca retire': 'keyless ca retire --data-dir ./.keyless',
   'agent fault set':
     'keyless agent fault set --as <web app id> --fault 503:first=2 --fault delay:200ms',
   'agent fault clear': 'keyless agent fault clear --as <web app id>',

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerUp } from './up.js'
 import { registerServer } from './server.js'
+import { registerCa } from './ca.js'
 import { registerAgent } from './agent.js'
 import { registerAgentFaults } from './agent-faults.js'
 import { registerRun } from './run.js'
@@ -23,6 +24,9 @@ import { registerStorage } from './commands/storage.js'
 import { registerCompletion } from './completion.js'
 import { registerLogs } from './commands/logs.js'
 import { addMissingExamples } from './help-examples.js'
+import { registerIssuer } from './issuer.js'
+import { registerOidc } from './commands/oidc.js'
+import { registerPortal } from './commands/portal.js'
 
 const program = new Command()
   .name('keyless')
@@ -49,12 +53,14 @@ inheritGlobalOptions(program)
 program.commandsGroup('Run Keyless and programs:')
 registerUp(program)
 registerServer(program)
+registerCa(program)
 registerAgent(program)
 registerAgentFaults(program)
 registerRun(program)
 registerEnv(program)
 registerRuns(program)
 registerStatus(program)
+registerIssuer(program)
 program.commandsGroup('Resources:')
 registerGroup(program)
 registerVm(program)
@@ -62,6 +68,7 @@ registerWebapp(program)
 program.commandsGroup('Identities:')
 registerIdentity(program)
 registerSp(program)
+registerOidc(program)
 program.commandsGroup('Access:')
 registerRole(program)
 registerAccess(program)
@@ -72,6 +79,8 @@ registerVault(program)
 registerStorage(program)
 program.commandsGroup('Logs:')
 registerLogs(program)
+program.commandsGroup('Portal:')
+registerPortal(program)
 program.commandsGroup('Shell:')
 registerCompletion(program)
 // KEYLESS_HELP_AUDIT=1: list the commands that still have no example (cli.help test), then exit.

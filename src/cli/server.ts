@@ -96,6 +96,44 @@ async function start(flags: ServerFlags) {
   }
 }
 
+/** Opens the cluster's store for a CA command; refusals become exit 1 with the reason. */
+async function withClusterCa(
+  flags: ServerFlags,
+  run: (c: {
+    store: import('../store/store.js').Store
+    keys: import('../common/key-hierarchy.js').KeyHierarchy
+    base: string
+    options: Awaited<ReturnType<typeof replicaOptions>>
+  }) => Promise<void>,
+): Promise<void> {
+  const options = await replicaOptions(flags)
+  const { openPostgresStore } = await import('../store/postgres.js')
+  const { checkPublicUrl } = await import('../server/start-replica.js')
+  const { deriveKeyHierarchy } = await import('../common/key-hierarchy.js')
+  const { MasterKeyMismatch } = await import('../server/cluster-state.js')
+  const { CaRotationRefused } = await import('../server/ca-set.js')
+  const { HostsNotMovedOver } = await import('../server/ca-retirement.js')
+  const base = checkPublicUrl(options.publicUrl)
+  const store = await openPostgresStore(options.config.databaseUrl!, {
+    ...(options.databaseSchema !== undefined && { schema: options.databaseSchema }),
+  })
+  try {
+    await run({ store, keys: deriveKeyHierarchy(options.masterKey), base, options })
+  } catch (error) {
+    if (
+      error instanceof MasterKeyMismatch ||
+      error instanceof CaRotationRefused ||
+      error instanceof HostsNotMovedOver ||
+      error instanceof TypeError
+    ) {
+      throw new CliError(EXIT.apiError, error.message)
+    }
+    throw error
+  } finally {
+    await store.close()
+  }
+}
+
 export function registerServer(program: Command): void {
   const server = program
     .command('server')
@@ -165,6 +203,39 @@ export function registerServer(program: Command): void {
         }
       },
     )
+  common(server.command('rotate-ca'))
+    .description("publish a new CA beside the cluster's active one (then restart every replica)")
+    .action(async (flags: ServerFlags) => {
+      await withClusterCa(flags, async ({ store, keys, base, options }) => {
+        const { rotateClusterCa } = await import('../server/cluster-ca.js')
+        const { replicaTlsNames } = await import('../server/start-replica.js')
+        const { caSubject } = await import('../server/ca-set.js')
+        const names = replicaTlsNames(base, options.config.vaultHostSuffix)
+        const set = await rotateClusterCa(store, keys, Date.now(), names)
+        process.stdout.write(
+          `${caSubject(set.active.certPem)} is the active CA; ${caSubject(set.previous!.certPem)} ` +
+            'stays trusted. Restart every replica, wait for the agents to move over ' +
+            '(--ca-check-interval), then: keyless server retire-ca\n',
+        )
+      })
+    })
+  common(server.command('retire-ca'))
+    .description('stop trusting the previous CA (refused while active hosts hold its certificates)')
+    .option('--force', 'retire even though hosts still hold certificates from the previous CA')
+    .action(async (flags: ServerFlags & { force?: boolean }) => {
+      await withClusterCa(flags, async ({ store, keys }) => {
+        const { retireClusterCa } = await import('../server/cluster-ca.js')
+        const { caSubject } = await import('../server/ca-set.js')
+        const { set, forced } = await retireClusterCa(store, keys, Date.now(), flags.force === true)
+        for (const h of forced) {
+          process.stderr.write(`keyless: warning: host ${h.id} (${h.name}) is cut off\n`)
+        }
+        process.stdout.write(
+          `${caSubject(set.active.certPem)} alone is trusted. Restart every replica: the shared ` +
+            'TLS certificate is re-issued under it; then run keyless server credentials again\n',
+        )
+      })
+    })
   common(server.command('credentials'))
     .description('write ca.crt, admin.json and endpoints.json for clients of the fleet')
     .requiredOption(
@@ -178,6 +249,7 @@ export function registerServer(program: Command): void {
       const { replicaTlsNames, checkPublicUrl } = await import('../server/start-replica.js')
       const { deriveKeyHierarchy } = await import('../common/key-hierarchy.js')
       const { ensureDir, writeFileAtomic, writeSecretFile } = await import('../common/files.js')
+      const { caBundle } = await import('../server/ca-set.js')
       const base = checkPublicUrl(options.publicUrl)
       const store = await openPostgresStore(options.config.databaseUrl!, {
         ...(options.databaseSchema !== undefined && { schema: options.databaseSchema }),
@@ -189,7 +261,7 @@ export function registerServer(program: Command): void {
         })
         const dir = resolve(flags.outDir)
         ensureDir(dir)
-        writeFileAtomic(join(dir, 'ca.crt'), state.ca.certPem)
+        writeFileAtomic(join(dir, 'ca.crt'), caBundle(state.ca))
         writeSecretFile(join(dir, 'admin.json'), JSON.stringify(state.operator, null, 2) + '\n')
         const endpoints = {
           ...installationUrls(base, state.installation),

@@ -23,11 +23,24 @@ export const API_PREFIX = '/keyless/v1'
 export const ENROLL_PATH = `${API_PREFIX}/hosts/enroll`
 export const RENEW_PATH = `${API_PREFIX}/hosts/renew`
 export const JOIN_TOKENS_PATH = `${API_PREFIX}/joinTokens`
+/** The federation dry run (sts/federation-test-api.ts). */
+export const FEDERATION_TEST_PATH = `${API_PREFIX}/federation/test`
+/** The issuer document and keys to publish (`keyless oidc export`). */
+export const FEDERATION_ISSUER_PATH = `${API_PREFIX}/federation/issuer`
 export const HOSTS_PATH = `${API_PREFIX}/hosts`
 export const EVENTS_PATH = `${API_PREFIX}/events`
 /** GET, as a host (assertion addressed to this URL): the resources placed on it that name a
  * network namespace, `{value: Placement[]}`. */
 export const PLACEMENTS_PATH = `${API_PREFIX}/hosts/placements`
+/** GET, as a host (assertion addressed to this URL): the CA bundle to trust, `CaResponse`.
+ * Agents ask every `--ca-check-interval` to follow a CA rotation (agent/ca-watch.ts). */
+export const CA_PATH = `${API_PREFIX}/ca`
+
+export interface CaResponse {
+  /** PEM bundle: the active CA (which signs host certificates now) first, then the previous
+   * one while it is still trusted. */
+  caCertificate: string
+}
 
 /** A compute resource on the asking host whose workloads run in `networkNamespace` there. */
 export interface Placement {
@@ -95,6 +108,7 @@ export interface HostCredentialResponse {
   tenantId: string
   /** PEM, signed by the Keyless CA. */
   certificate: string
+  /** The CA bundle, active CA first (CaResponse). */
   caCertificate: string
   /** Epoch ms. */
   notAfter: number

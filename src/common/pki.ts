@@ -274,3 +274,13 @@ export function isIssuedBy(certPem: string, caCertPem: string, now: number): boo
   const valid = Date.parse(cert.validFrom) <= now && now < Date.parse(cert.validTo)
   return valid && cert.checkIssued(ca) && cert.verify(ca.publicKey)
 }
+
+/** The certificates of a PEM bundle (a CA set: the active CA first), each as its own PEM. */
+export function splitCertificates(bundlePem: string): string[] {
+  return bundlePem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
+}
+
+/** True when `certPem` was signed by any CA of the bundle and is valid at `now`. */
+export function isIssuedByAny(certPem: string, bundlePem: string, now: number): boolean {
+  return splitCertificates(bundlePem).some((ca) => isIssuedBy(certPem, ca, now))
+}

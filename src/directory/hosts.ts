@@ -23,6 +23,8 @@ export interface HostView {
   state: 'active' | 'revoked'
   isLocal: boolean
   certificateNotAfter: number
+  /** Subject of the CA that signed the current certificate (unknown for older ones). */
+  certificateIssuer?: string
   createdAt: number
   renewedAt: number | null
   revokedAt: number | null
@@ -62,6 +64,7 @@ export function hostView(row: HostRow, machine?: string): HostView {
     state: row.state === 'revoked' ? 'revoked' : 'active',
     isLocal: row.is_local === 1,
     certificateNotAfter: row.cert_not_after,
+    ...(row.cert_issuer ? { certificateIssuer: row.cert_issuer } : {}),
     createdAt: row.created_at,
     renewedAt: row.renewed_at,
     revokedAt: row.revoked_at,
@@ -130,7 +133,7 @@ export function createHostRegistry(o: HostRegistryOptions) {
   const { store, clock } = o
   const certFacts = (pem: string) => {
     const c = new X509Certificate(pem)
-    return { serial: c.serialNumber, notAfter: Date.parse(c.validTo) }
+    return { serial: c.serialNumber, issuer: c.issuer, notAfter: Date.parse(c.validTo) }
   }
 
   return {
@@ -172,7 +175,7 @@ export function createHostRegistry(o: HostRegistryOptions) {
       }
       const hostId = randomUUID()
       const certificate = await o.issueCertificate(hostId, publicKeyPem, o.certificateLifetimeMs)
-      const { serial, notAfter } = certFacts(certificate)
+      const { serial, issuer, notAfter } = certFacts(certificate)
       return store.transaction(async (tx) => {
         const now = clock.now()
         const token = await tx.joinTokens.fetchByHash(digest(joinToken))
@@ -184,6 +187,7 @@ export function createHostRegistry(o: HostRegistryOptions) {
           state: 'active',
           is_local: token.is_local,
           cert_serial: serial,
+          cert_issuer: issuer,
           cert_not_after: notAfter,
           created_at: now,
           renewed_at: null,
@@ -205,7 +209,7 @@ export function createHostRegistry(o: HostRegistryOptions) {
     async renew(hostId: string, publicKeyPem: string): Promise<IssuedHostCredential> {
       assertHostKey(publicKeyPem)
       const certificate = await o.issueCertificate(hostId, publicKeyPem, o.certificateLifetimeMs)
-      const { serial, notAfter } = certFacts(certificate)
+      const { serial, issuer, notAfter } = certFacts(certificate)
       return store.transaction(async (tx) => {
         const now = clock.now()
         const host = await tx.hosts.fetch(hostId)
@@ -213,6 +217,7 @@ export function createHostRegistry(o: HostRegistryOptions) {
           throw new Unauthenticated('HostRevoked', 'the host is revoked')
         await tx.hosts.update(hostId, {
           cert_serial: serial,
+          cert_issuer: issuer,
           cert_not_after: notAfter,
           renewed_at: now,
         })

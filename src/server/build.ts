@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto'
 import type { Clock } from '../domain/clock.js'
 import type { RotationPolicy } from '../domain/key-rotation.js'
 import { issueCertificate, type PemPair } from '../common/pki.js'
+import { caBundle, type CaSet } from './ca-set.js'
 import { createChangeFeed, type ChangeFeed } from '../directory/change-feed.js'
 import { createPrincipalPresence } from '../directory/principal-presence.js'
 import { createTokenRevocations, type TokenRevocations } from '../directory/token-revocations.js'
@@ -31,7 +32,11 @@ import { createVaultService, type VaultService } from '../dataplane/vault/index.
 import { BUILT_IN_ROLE_IDS } from '../domain/rbac/built-in-roles.js'
 import { KEY_VAULTS, STORAGE_ACCOUNTS } from '../domain/resource-types.js'
 import type { Config } from './config.js'
-import { createOperatorAuthorizer } from './operator-auth.js'
+import { createBearerAuthenticator, createOperatorAuthorizer } from './operator-auth.js'
+import { createSessionTokenMinter, createSignInLog } from '../sts/index.js'
+import { portalPlugin } from '../portal/index.js'
+import { createPortalSessions } from '../portal/sessions.js'
+import { PORTAL_TOKEN_LIFETIME_MS } from '../domain/portal.js'
 import { healthRoutes, type ReadinessChecks } from './health.js'
 import { logsApi } from './logs-api.js'
 import { startLogRetention } from './log-retention.js'
@@ -52,7 +57,8 @@ export interface BuildOptions {
   store: Store
   clock: Clock
   tls: PemPair
-  ca: PemPair
+  /** The CA set: the active CA signs host certificates; the whole bundle is trusted. */
+  ca: CaSet
   keys: KeyHierarchy
   installation: Installation
   publicUrl: PublicUrl
@@ -82,6 +88,7 @@ const REDACT = [
   'req.headers.authorization',
   'req.headers["x-identity-header"]',
   'req.headers.secret',
+  'req.headers.cookie',
   'req.body.client_secret',
   'req.body.client_assertion',
 ]
@@ -107,6 +114,7 @@ function federationOptions(config: Config) {
     keysRefetchMs: f.keysRefetchSeconds * 1000,
     clockSkewS: f.clockSkewSeconds,
     maxAssertionLifetimeS: f.maxAssertionLifetimeSeconds,
+    issuer: { publicIssuer: f.publicIssuer, audiences: f.issuerAudiences },
   }
 }
 
@@ -121,7 +129,7 @@ export async function build(options: BuildOptions): Promise<Built> {
     https: {
       key: o.tls.keyPem,
       cert: o.tls.certPem,
-      ca: o.ca.certPem,
+      ca: caBundle(o.ca),
       requestCert: true,
       rejectUnauthorized: false,
     },
@@ -201,7 +209,7 @@ export async function build(options: BuildOptions): Promise<Built> {
     joinTokenLifetimeMs: o.config.joinTokenLifetimeSeconds * 1000,
     issueCertificate: async (hostId, publicKeyPem, lifetimeMs) =>
       (
-        await issueCertificate(o.ca, {
+        await issueCertificate(o.ca.active, {
           commonName: hostId,
           usage: 'client',
           publicKeyPem,
@@ -224,10 +232,15 @@ export async function build(options: BuildOptions): Promise<Built> {
     if (!(await principals.exists(claims.oid))) return 'principal-deleted'
     return revocations.isRevoked(claims) ? 'revoked' : undefined
   }
+  const operatorAudiences = () => [
+    ...o.config.managementAudiences,
+    o.publicUrl(),
+    `${o.publicUrl()}/`,
+  ]
   const authorizeOperator = createOperatorAuthorizer({
     verifyToken,
     revocationOf,
-    audiences: () => [...o.config.managementAudiences, o.publicUrl(), `${o.publicUrl()}/`],
+    audiences: operatorAudiences,
     checkAccess: (principalId, action, scope) => authz.checkAccess(principalId, action, scope),
   })
 
@@ -296,12 +309,37 @@ export async function build(options: BuildOptions): Promise<Built> {
     hosts,
     feed,
     revocations,
-    caCertPem: o.ca.certPem,
+    caCertPem: caBundle(o.ca),
     authorizeOperator,
     recordSignIns: o.config.signInLog,
     federation: federationOptions(o.config),
   })
   await app.register(logsApi, { store: o.store, authorizeOperator })
+  await app.register(portalPlugin, {
+    sessions: createPortalSessions({ store: o.store.portalSessions, clock: o.clock }),
+    mintToken: createSessionTokenMinter({
+      keyRing,
+      policy,
+      clock: o.clock,
+      tenantId: o.installation.tenantId,
+      authority: o.publicUrl,
+      principals: o.store.principals,
+      lifetimeMs: PORTAL_TOKEN_LIFETIME_MS,
+      ...(o.config.signInLog && {
+        recordSignIn: createSignInLog({ store: o.store.signIns, clock: o.clock }),
+      }),
+    }),
+    principals: o.store.principals,
+    authenticate: createBearerAuthenticator({
+      verifyToken,
+      revocationOf,
+      audiences: operatorAudiences,
+    }),
+    authorizeOperator,
+    publicUrl: o.publicUrl,
+    audience: o.config.managementAudiences[0] ?? `${o.publicUrl()}/`,
+    tenantId: o.installation.tenantId,
+  })
   const retention = startLogRetention({
     store: o.store,
     clock: o.clock,

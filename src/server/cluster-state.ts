@@ -14,10 +14,10 @@ import { generateClientSecret, hashClientSecret } from '../sts/index.js'
 import {
   certificateStillServes,
   namesTheCaCannotCertify,
-  newCertificateAuthority,
   newTlsCertificate,
   type TlsNames,
 } from './tls-material.js'
+import { newCertificateAuthority, tlsIssuer, type CaSet } from './ca-set.js'
 
 export interface OperatorCredential {
   tenantId: string
@@ -26,7 +26,8 @@ export interface OperatorCredential {
 }
 
 export interface ClusterState {
-  ca: PemPair
+  /** The CA set (cluster-ca.ts rotates and retires it). */
+  ca: CaSet
   /** The TLS material every replica serves (unless one is given its own). */
   tls: PemPair
   installation: Installation
@@ -49,6 +50,8 @@ export class MasterKeyMismatch extends Error {
 export const CLUSTER_ROWS = {
   keyCheck: 'master-key-check',
   ca: 'ca',
+  /** The previous CA while it is trusted; null once retired. */
+  caPrevious: 'ca-previous',
   tls: 'tls',
   operator: 'operator-credential',
 } as const
@@ -79,12 +82,13 @@ export async function openClusterState(
       })
     }
     const sealed = sealedRows(tx, keys, o.now)
-    let ca = await sealed.open<PemPair>(CLUSTER_ROWS.ca)
-    if (ca === undefined) {
-      ca = await newCertificateAuthority(o.now, o.names)
-      await sealed.save(CLUSTER_ROWS.ca, ca)
+    const ca = await openCaSet(sealed)
+    if (ca.active === undefined) {
+      ca.active = await newCertificateAuthority(o.now, o.names)
+      await sealed.save(CLUSTER_ROWS.ca, ca.active)
     }
-    const outside = namesTheCaCannotCertify(ca.certPem, o.names)
+    const cas = ca as CaSet
+    const outside = namesTheCaCannotCertify(cas.active.certPem, o.names)
     if (outside.length > 0) {
       throw new TypeError(
         `the cluster's CA may not certify ${outside.join(', ')}: its name constraint was set ` +
@@ -92,8 +96,9 @@ export async function openClusterState(
       )
     }
     let tls = await sealed.open<PemPair>(CLUSTER_ROWS.tls)
-    if (tls === undefined || !certificateStillServes(tls.certPem, o.names, o.now)) {
-      tls = await newTlsCertificate(ca, o.names, o.now)
+    const issuer = tlsIssuer(cas, o.names)
+    if (tls === undefined || !certificateStillServes(tls.certPem, o.names, o.now, issuer)) {
+      tls = await newTlsCertificate(issuer, o.names, o.now)
       await sealed.save(CLUSTER_ROWS.tls, tls)
     }
     let operator = await sealed.open<OperatorCredential>(CLUSTER_ROWS.operator)
@@ -112,8 +117,17 @@ export async function openClusterState(
       await sealed.save(CLUSTER_ROWS.operator, operator)
     }
     const { operatorSecret: _, ...shared } = installation
-    return { ca, tls, installation: shared, operator: operator!, initialised }
+    return { ca: cas, tls, installation: shared, operator: operator!, initialised }
   })
+}
+
+/** The CA set as the cluster keeps it: `active` undefined before the first replica made one. */
+export async function openCaSet(
+  sealed: ReturnType<typeof sealedRows>,
+): Promise<Partial<CaSet> & Pick<CaSet, 'previous'>> {
+  const active = await sealed.open<PemPair>(CLUSTER_ROWS.ca)
+  const previous = (await sealed.open<PemPair | null>(CLUSTER_ROWS.caPrevious)) ?? undefined
+  return { active, ...(previous && { previous }) }
 }
 
 /** Rows sealed under the `cluster-state` key; each names its row in its protected header, so a

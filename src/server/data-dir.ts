@@ -1,5 +1,5 @@
 // The data directory's fixed files: the master key that encrypts signing keys at rest, the local
-// certificate authority and the server's TLS certificate. Each is created on first start and
+// CA set (ca-files.ts) and the server's TLS certificate. Each is created on first start and
 // reused afterwards; the TLS certificate is re-issued when it nears expiry or lacks a name.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -8,10 +8,11 @@ import type { PemPair } from '../common/pki.js'
 import {
   certificateStillServes,
   namesTheCaCannotCertify,
-  newCertificateAuthority,
   newTlsCertificate,
   type TlsNames,
 } from './tls-material.js'
+import { newCertificateAuthority, tlsIssuer, type CaSet } from './ca-set.js'
+import { readCaSet, writeFirstCaSet } from './ca-files.js'
 import { ensureDir, writeFileAtomic, writeSecretFile } from '../common/files.js'
 
 export function dataPaths(dataDir: string) {
@@ -46,43 +47,44 @@ export function ensureMasterKey(paths: DataPaths): Uint8Array {
 }
 
 /**
- * The local CA, created constrained to the installation's names (pki installationNameScope).
- * A CA found with a name constraint that does not cover `names` is refused at startup: the
- * server's certificate would be one that clients must reject.
+ * The local CA set (ca-files.ts), created on first start constrained to the installation's
+ * names (pki installationNameScope). An active CA whose name constraint does not cover `names`
+ * is refused at startup: the server's certificate would be one that clients must reject.
  */
 export async function ensureCertificateAuthority(
   paths: DataPaths,
   now: number,
   names: TlsNames,
-): Promise<PemPair> {
-  if (existsSync(paths.caCert) && existsSync(paths.caKey)) {
-    const certPem = readFileSync(paths.caCert, 'utf8')
-    const outside = namesTheCaCannotCertify(certPem, names)
+): Promise<CaSet> {
+  const kept = readCaSet(paths.dataDir)
+  if (kept) {
+    const outside = namesTheCaCannotCertify(kept.active.certPem, names)
     if (outside.length > 0) {
       throw new TypeError(
         `the CA in ${paths.caCert} may not certify ${outside.join(', ')}: its name constraint ` +
-          'predates this configuration; move ca.crt and ca.key aside to create a new CA',
+          'predates this configuration; rotate it (keyless ca rotate, then keyless ca retire) ' +
+          'to create one that may',
       )
     }
-    return { certPem, keyPem: readFileSync(paths.caKey, 'utf8') }
+    return kept
   }
-  const ca = await newCertificateAuthority(now, names)
-  writeSecretFile(paths.caKey, ca.keyPem)
-  writeFileAtomic(paths.caCert, ca.certPem)
-  return ca
+  const set = { active: await newCertificateAuthority(now, names) }
+  writeFirstCaSet(paths.dataDir, set)
+  return set
 }
 
 export type { TlsNames } from './tls-material.js'
 
 export async function ensureTlsCertificate(
   paths: DataPaths,
-  ca: PemPair,
+  cas: CaSet,
   names: TlsNames,
   now: number,
 ): Promise<PemPair> {
+  const ca = tlsIssuer(cas, names)
   if (existsSync(paths.tlsCert) && existsSync(paths.tlsKey)) {
     const certPem = readFileSync(paths.tlsCert, 'utf8')
-    if (certificateStillServes(certPem, names, now)) {
+    if (certificateStillServes(certPem, names, now, ca)) {
       return { certPem, keyPem: readFileSync(paths.tlsKey, 'utf8') }
     }
   }

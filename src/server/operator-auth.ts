@@ -20,8 +20,9 @@ export interface OperatorAuthOptions {
   checkAccess: (principalId: string, action: string, scope: string) => boolean
 }
 
-export function createOperatorAuthorizer(o: OperatorAuthOptions) {
-  return async (req: FastifyRequest, action: string, scope = '/'): Promise<void> => {
+/** The verified claims of a request's bearer token, or ARM's authentication error. */
+export function createBearerAuthenticator(o: Omit<OperatorAuthOptions, 'checkAccess'>) {
+  return async (req: FastifyRequest): Promise<VerifiedClaims> => {
     const token = bearerToken(req.headers.authorization)
     if (!token) {
       throw new Unauthenticated(
@@ -48,6 +49,14 @@ export function createOperatorAuthorizer(o: OperatorAuthOptions) {
         `The access token is invalid: ${REVOCATION_MESSAGES[revoked]}.`,
       )
     }
+    return claims
+  }
+}
+
+export function createOperatorAuthorizer(o: OperatorAuthOptions) {
+  const authenticate = createBearerAuthenticator(o)
+  return async (req: FastifyRequest, action: string, scope = '/'): Promise<void> => {
+    const claims = await authenticate(req)
     const oid = claims.oid
     if (!o.checkAccess(oid, action, scope)) {
       throw new Forbidden(

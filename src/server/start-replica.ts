@@ -16,6 +16,7 @@ import type { Store } from '../store/store.js'
 import type { Config } from './config.js'
 import { openClusterState, type OperatorCredential } from './cluster-state.js'
 import { launch } from './launch.js'
+import { caBundle } from './ca-set.js'
 import { tlsNames, type TlsNames } from './tls-material.js'
 
 export interface ReplicaOptions {
@@ -44,7 +45,7 @@ export interface RunningReplica {
   endpoints: ReplicaEndpoints
   app: FastifyInstance
   store: Store
-  /** The cluster's CA certificate, for clients and agents. */
+  /** The cluster's CA bundle (active CA first), for clients and agents. */
   caCertPem: string
   operator: OperatorCredential
   /** Whether this start initialised an empty database. */
@@ -127,7 +128,7 @@ export async function startReplica(o: ReplicaOptions): Promise<RunningReplica> {
       },
       app,
       store,
-      caCertPem: state.ca.certPem,
+      caCertPem: caBundle(state.ca),
       operator: state.operator,
       initialised: state.initialised,
       async close() {

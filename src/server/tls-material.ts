@@ -1,9 +1,9 @@
-// The CA and the server's TLS certificate, wherever they are kept (data-dir.ts for `keyless up`,
-// cluster-state.ts for replicas): how each is made, and when a kept one can still be served.
+// The server's TLS certificate, wherever it is kept (data-dir.ts for `keyless up`,
+// cluster-state.ts for replicas): how it is made, and when a kept one can still be served; the
+// names a kept CA may certify.
 import {
-  createCertificateAuthority,
   describeCertificate,
-  installationNameScope,
+  isIssuedBy,
   issueCertificate,
   namesOutside,
   permittedNames,
@@ -28,26 +28,24 @@ export function tlsNames(host: string, vaultHostSuffix?: string): TlsNames {
   return { dnsNames, ipAddresses }
 }
 
-/** The CA, constrained to the installation's names (pki installationNameScope). */
-export function newCertificateAuthority(now: number, names: TlsNames): Promise<PemPair> {
-  return createCertificateAuthority('Keyless Local CA', {
-    now,
-    validityDays: 3650,
-    permitted: installationNameScope(names),
-  })
-}
-
 /** The names of `names` a kept CA may not certify (its name constraint predates them). */
 export function namesTheCaCannotCertify(caCertPem: string, names: TlsNames): string[] {
   const scope = permittedNames(caCertPem)
   return scope === undefined ? [] : namesOutside(scope, names)
 }
 
-/** A kept certificate is served while it has a month left and covers every name. */
-export function certificateStillServes(certPem: string, names: TlsNames, now: number): boolean {
+/** A kept certificate is served while it has a month left, covers every name and was signed
+ * by the CA that is to sign it (ca-set.ts tlsIssuer: a rotation or retirement moves it). */
+export function certificateStillServes(
+  certPem: string,
+  names: TlsNames,
+  now: number,
+  issuer: PemPair,
+): boolean {
   const facts = describeCertificate(certPem)
   return (
     facts.notAfter - now > 30 * DAY &&
+    isIssuedBy(certPem, issuer.certPem, now) &&
     names.dnsNames.every((n) => facts.dnsNames.includes(n)) &&
     names.ipAddresses.every((n) => facts.ipAddresses.includes(n))
   )

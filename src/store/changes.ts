@@ -14,7 +14,7 @@ export function affectedRows(count: bigint | undefined): number {
 /** Deletes the rows of `table` whose `expires_at` is at or before `cutoff`; returns how many. */
 export async function pruneExpired(
   db: Kysely<Database>,
-  table: 'join_tokens' | 'used_assertion_ids',
+  table: 'join_tokens' | 'used_assertion_ids' | 'portal_sessions',
   cutoff: number,
 ): Promise<number> {
   const result = await db.deleteFrom(table).where('expires_at', '<=', cutoff).executeTakeFirst()

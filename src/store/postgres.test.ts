@@ -71,6 +71,45 @@ if (!pgTest) {
       }
     })
 
+    it('survives the server ending a connection that a transaction holds', async () => {
+      // Without a listener on checked-out connections, pg emits an unhandled 'error' here and
+      // this test process ends (an uncaught exception), which is how a replica died when
+      // PostgreSQL restarted under load.
+      const applicationName = `keyless-test-${process.pid}-held`
+      const store = await openPostgresStore(url, {
+        schema: schema('held'),
+        applicationName,
+        maxConnections: 2,
+      })
+      const admin = new pg.Client({ connectionString: url })
+      await admin.connect()
+      try {
+        const outcome = store.transaction(async (tx) => {
+          await tx.tenants.create({ id: 'held', display_name: 'held', created_at: 1 })
+          // Held between two queries while the server ends the connection.
+          const { rows } = await admin.query<{ ended: boolean }>(
+            `select pg_terminate_backend(pid) as ended from pg_stat_activity
+              where application_name = $1 and state = 'idle in transaction'`,
+            [applicationName],
+          )
+          assert.deepEqual(
+            rows.map((r) => r.ended),
+            [true],
+          )
+          await new Promise((r) => setTimeout(r, 200))
+          await tx.tenants.create({ id: 'held-2', display_name: 'held', created_at: 1 })
+        })
+        await assert.rejects(outcome)
+        // Nothing of the ended transaction stayed, and the store serves on a new connection.
+        assert.equal(await store.tenants.fetch('held'), undefined)
+        await store.tenants.create({ id: 'after', display_name: 'after', created_at: 1 })
+        assert.equal((await store.tenants.fetch('after'))?.id, 'after')
+      } finally {
+        await admin.end()
+        await store.close()
+      }
+    })
+
     it('rejects a schema name that is not a plain identifier with TypeError', async () => {
       await assert.rejects(openPostgresStore(url, { schema: 'x; drop table y' }), {
         name: 'TypeError',

@@ -11,7 +11,12 @@ export interface PostgresStoreOptions {
   schema?: string
   /** Pool size. */
   maxConnections?: number
+  /** How the pool's connections name themselves in pg_stat_activity. */
+  applicationName?: string
 }
+
+/** The pool's connections' name in pg_stat_activity, for operators (the watch has its own). */
+export const STORE_APPLICATION = 'keyless'
 
 const schemaName = /^[a-z_][a-z0-9_]{0,62}$/
 
@@ -37,7 +42,7 @@ export async function openPostgresStore(
   url: string,
   options: PostgresStoreOptions = {},
 ): Promise<Store> {
-  const { schema, maxConnections = 10 } = options
+  const { schema, maxConnections = 10, applicationName = STORE_APPLICATION } = options
   if (schema !== undefined && !schemaName.test(schema)) {
     throw new TypeError('schema must be a lower-case PostgreSQL identifier')
   }
@@ -48,6 +53,7 @@ export async function openPostgresStore(
     // While the database restarts a new connection is refused at once; one that cannot be
     // made within this time fails the request (503) instead of holding it.
     connectionTimeoutMillis: 3000,
+    application_name: applicationName,
     // A startup parameter applies to every connection the pool opens, before its first query.
     ...(schema !== undefined && { options: `-c search_path=${schema}` }),
   })
@@ -55,6 +61,12 @@ export async function openPostgresStore(
   // without a listener the pool's 'error' event would end the process. The pool discards the
   // connection and opens a new one when next needed.
   pool.on('error', () => undefined)
+  // A connection that is checked out (inside a transaction, between two of its queries) has no
+  // pool listener; a restart or an administrator ending it then emitted an unhandled 'error'
+  // and ended the process (seen in the PostgreSQL-restart fault test). Every connection gets
+  // one for its whole life: the query in flight still fails with the error, pg marks the
+  // connection unusable, and the pool discards it when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   let name: string | undefined
   try {

@@ -12,6 +12,7 @@ import { createEventStore } from './event-store.js'
 import { createFederatedCredentialStore } from './federated-credential-store.js'
 import { createHostStore } from './host-store.js'
 import { createJoinTokenStore } from './join-token-store.js'
+import { createPortalSessionStore } from './portal-session-store.js'
 import { createPrincipalStore } from './principal-store.js'
 import { createQueueStore } from './queue-store.js'
 import { createResourceGroupStore } from './resource-group-store.js'
@@ -52,6 +53,7 @@ export function createRepositories(
     denyAssignments: withTranslatedErrors(createDenyAssignmentStore(db)),
     hosts: withTranslatedErrors(createHostStore(db)),
     joinTokens: withTranslatedErrors(createJoinTokenStore(db)),
+    portalSessions: withTranslatedErrors(createPortalSessionStore(db)),
     assertionIds: withTranslatedErrors(createAssertionIdStore(db)),
     federatedCredentials: withTranslatedErrors(createFederatedCredentialStore(db)),
     vaultSecrets: withTranslatedErrors(createVaultSecretStore(db)),

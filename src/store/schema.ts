@@ -133,6 +133,9 @@ export interface HostTable {
   is_local: number
   /** Serial of the host's current certificate. */
   cert_serial: string
+  /** Subject of the CA that signed it (`CN=Keyless Local CA 2`); null: issued before this was
+   * recorded. */
+  cert_issuer: string | null
   cert_not_after: number
   created_at: number
   renewed_at: number | null
@@ -151,6 +154,23 @@ export interface JoinTokenTable {
   /** Resource group id of the host's Microsoft.HybridCompute/machines resource; null: none. */
   machine_group_id: string | null
   machine_location: string | null
+}
+
+/** A portal sign-in link, and once redeemed the session it became (portal/sessions.ts). */
+export interface PortalSessionTable {
+  id: string
+  /** SHA-256 of the link's one-time code, hex. */
+  link_hash: string
+  /** SHA-256 of the session cookie, hex; null until the link is redeemed. */
+  session_hash: string | null
+  /** Object id of the service principal the portal acts as. */
+  principal_id: string
+  /** Object id of the principal that asked for the link. */
+  created_by: string
+  created_at: number
+  redeemed_at: number | null
+  /** The link's expiry until redeemed, then the session's. */
+  expires_at: number
 }
 
 /** The `jti` of each client assertion accepted, until the assertion expires (replay guard). */
@@ -448,6 +468,7 @@ export interface Database {
   cluster_state: ClusterStateTable
   sign_ins: SignInTable
   activity_log: ActivityLogTable
+  portal_sessions: PortalSessionTable
 }
 
 export type Tenant = Selectable<TenantTable>
@@ -466,6 +487,7 @@ export type EventRow = Selectable<EventTable>
 export type NewEventRow = Insertable<EventTable>
 export type HostRow = Selectable<HostTable>
 export type JoinTokenRow = Selectable<JoinTokenTable>
+export type PortalSessionRow = Selectable<PortalSessionTable>
 export type VaultSecretRow = Selectable<VaultSecretTable>
 export type VaultEndpointRow = Selectable<VaultEndpointTable>
 export type ClusterStateRow = Selectable<ClusterStateTable>

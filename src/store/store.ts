@@ -8,6 +8,7 @@ import type {
   FederatedCredentialRow,
   HostRow,
   JoinTokenRow,
+  PortalSessionRow,
   IdentityAttachmentRow,
   NewEventRow,
   NewResourceGroupRow,
@@ -158,6 +159,21 @@ export interface JoinTokenStore {
   fetchByHash(hash: string): Promise<JoinTokenRow | undefined>
   /** Marks the token used by `hostId`; false when it was already used. */
   consume(id: string, usedAt: number, hostId: string): Promise<boolean>
+  prune(now: number): Promise<number>
+}
+
+/** Portal sign-in links and sessions, found by the hash of their secret. */
+export interface PortalSessionStore {
+  create(row: PortalSessionRow): Promise<void>
+  /** Turns an unexpired, unredeemed link into a session in one statement (single use: of two
+   * concurrent redemptions one wins); undefined when the link is unknown, used or expired. */
+  redeem(
+    linkHash: string,
+    session: { sessionHash: string; now: number; expiresAt: number },
+  ): Promise<PortalSessionRow | undefined>
+  /** A redeemed, unexpired session. */
+  fetchBySessionHash(hash: string, now: number): Promise<PortalSessionRow | undefined>
+  delete(id: string): Promise<void>
   prune(now: number): Promise<number>
 }
 
@@ -338,6 +354,7 @@ export interface Repositories {
   denyAssignments: DenyAssignmentStore
   hosts: HostStore
   joinTokens: JoinTokenStore
+  portalSessions: PortalSessionStore
   assertionIds: AssertionIdStore
   federatedCredentials: FederatedCredentialStore
   vaultSecrets: VaultSecretStore

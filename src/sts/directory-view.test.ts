@@ -16,6 +16,7 @@ const host = (id: string): HostRow => ({
   state: 'active',
   is_local: 0,
   cert_serial: '01',
+  cert_issuer: null,
   cert_not_after: 2_000_000_000_000,
   created_at: 1,
   renewed_at: null,

@@ -50,6 +50,7 @@ async function hostWithAssertion() {
     state: 'active',
     is_local: 0,
     cert_serial: '01',
+    cert_issuer: null,
     cert_not_after: now + 86_400_000,
     created_at: now,
     renewed_at: null,

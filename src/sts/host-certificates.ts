@@ -1,5 +1,5 @@
 // Host certificates as client assertions present them (`x5c`), parsed and chained to the Keyless
-// CA once per certificate instead of once per request: an agent sends the same certificate with
+// CA set once per certificate instead of once per request: an agent sends the same certificate with
 // every token request until it renews. Only a certificate that parsed and chained is remembered,
 // keyed by its exact base64 DER; what depends on time (the validity window) is checked on every
 // use, and what depends on state (the host's revocation) is left to the caller, per request.
@@ -8,7 +8,7 @@
 // must carry the clientAuth extended key usage and a subject that is exactly `CN=<host id>`
 // (a lower-case UUID, as hosts.ts mints them); any other certificate from the CA is refused.
 import { X509Certificate, type KeyObject } from 'node:crypto'
-import { isIssuedBy } from '../common/pki.js'
+import { isIssuedByAny } from '../common/pki.js'
 
 export interface HostCertificate {
   /** The certificate's CN: the host id. */
@@ -24,6 +24,8 @@ export type CertificateCheck =
   | { ok: false; reason: 'unreadable' | 'untrusted' | 'not-a-host-certificate' }
 
 export interface HostCertificateOptions {
+  /** The CA bundle: a certificate from any CA of it passes (after a rotation, hosts that have
+   * not renewed yet hold one from the previous CA; once it is retired, it leaves the bundle). */
   caCertPem: string
   /** How many certificates to remember (least recently used leave first). Default 10,000. */
   max?: number
@@ -46,7 +48,7 @@ function parse(der: Buffer, caCertPem: string, now: number): CertificateCheck {
   } catch {
     return { ok: false, reason: 'unreadable' }
   }
-  if (!isIssuedBy(cert.toString(), caCertPem, now)) return { ok: false, reason: 'untrusted' }
+  if (!isIssuedByAny(cert.toString(), caCertPem, now)) return { ok: false, reason: 'untrusted' }
   const hostId = hostIdOf(cert)
   if (hostId === undefined) return { ok: false, reason: 'not-a-host-certificate' }
   return {

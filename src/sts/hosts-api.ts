@@ -3,6 +3,7 @@
 // control plane's envelope.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import {
+  CA_PATH,
   ENROLL_PATH,
   EVENTS_PATH,
   HOSTS_PATH,
@@ -10,6 +11,7 @@ import {
   PLACEMENTS_PATH,
   RENEW_PATH,
   tokenEndpointPath,
+  type CaResponse,
   type EnrollRequest,
   type HostCredentialResponse,
   type JoinTokenRequest,
@@ -40,6 +42,7 @@ export interface HostsApiOptions {
   authenticateHost: HostAuthenticator
   /** Throws unless the bearer token belongs to a caller allowed to manage hosts. */
   authorizeOperator: (request: FastifyRequest, action: string, scope?: string) => Promise<void>
+  /** The CA bundle, active CA first. */
   caCertPem: string
   tenantId: string
   authority: () => string
@@ -106,6 +109,15 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
       throw new Unauthenticated('AuthenticationFailed', 'a host assertion is required')
     const host = await o.authenticateHost(assertion, `${o.authority()}${PLACEMENTS_PATH}`)
     return { value: await o.hosts.placements(host.id) }
+  })
+
+  // Public certificates, but only to hosts: an agent follows a CA rotation from here.
+  app.get(CA_PATH, async (req): Promise<CaResponse> => {
+    const assertion = bearerToken(req.headers.authorization)
+    if (!assertion)
+      throw new Unauthenticated('AuthenticationFailed', 'a host assertion is required')
+    await o.authenticateHost(assertion, `${o.authority()}${CA_PATH}`)
+    return { caCertificate: o.caCertPem }
   })
 
   app.get(HOSTS_PATH, async (req) => {

@@ -14,6 +14,7 @@ interface Host {
   state: string
   isLocal: boolean
   certificateNotAfter: number
+  certificateIssuer?: string
   renewedAt: number | null
   revokedAt: number | null
   machineId?: string
@@ -27,6 +28,8 @@ const hostColumns: Column<Host>[] = [
   { header: 'State', value: (h) => h.state },
   { header: 'Local', value: (h) => (h.isLocal ? 'yes' : '') },
   { header: 'CertificateNotAfter', value: (h) => time(h.certificateNotAfter) },
+  // After a CA rotation, which hosts have moved over (docs/deploy.md "Rotating the CA").
+  { header: 'CertificateIssuer', value: (h) => h.certificateIssuer?.replace(/^CN=/, '') ?? '' },
   { header: 'RevokedAt', value: (h) => time(h.revokedAt) },
   { header: 'Machine', value: (h) => h.machineId ?? '' },
 ]

@@ -12,6 +12,7 @@ import {
   resourcePath,
 } from '../arm-paths.js'
 import { userAssignedIdentityColumns, type ArmResource } from '../columns.js'
+import { registerIdentityFederation } from './identity-federation.js'
 
 const apiVersion = MANAGED_IDENTITY_API_VERSION
 const columns = userAssignedIdentityColumns
@@ -101,4 +102,5 @@ export function registerIdentity(program: Command): void {
       )
     },
   )
+  registerIdentityFederation(identity)
 }

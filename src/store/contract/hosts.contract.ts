@@ -12,6 +12,7 @@ function hostRow(isLocal = 0): HostRow {
     state: 'active',
     is_local: isLocal,
     cert_serial: randomUUID(),
+    cert_issuer: null,
     cert_not_after: T0 + 1000,
     created_at: T0,
     renewed_at: null,

@@ -11,6 +11,7 @@ import { describeEvents, describeSigningKeys } from './keys-events.contract.js'
 import { describeLogs, type ExecSql } from './logs.contract.js'
 import { describeLifecycle } from './lifecycle.contract.js'
 import { describePaging } from './paging.contract.js'
+import { describePortalSessions } from './portal-sessions.contract.js'
 import { describePrincipals } from './principals.contract.js'
 import { describeRbac } from './rbac.contract.js'
 import { describeQueues } from './queue.contract.js'
@@ -42,6 +43,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>, exec?
     describeRbac(store)
     describeTransactions(store)
     describeHosts(store)
+    describePortalSessions(store)
     describeBlobs(store)
     describeQueues(store)
     describeVault(store)

@@ -15,6 +15,8 @@ import * as joinTokenMachines from './2026-12-07T200-join-token-machines.js'
 import * as federatedCredentials from './2026-12-07T210-federated-credentials.js'
 import * as clusterState from './2026-12-08T100-cluster-state.js'
 import * as queues from './2026-12-08T110-queues.js'
+import * as hostCertificateIssuer from './2026-12-09T200-host-certificate-issuer.js'
+import * as portalSessions from './2026-12-09T700-portal-sessions.js'
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T00-initial': initial,
@@ -30,6 +32,9 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-12-07T210-federated-credentials': federatedCredentials,
   '2026-12-08T100-cluster-state': clusterState,
   '2026-12-08T110-queues': queues,
+  '2026-12-09T200-host-certificate-issuer': hostCertificateIssuer,
+  // T700, not T0700: names sort as strings, and this must come after T200 above.
+  '2026-12-09T700-portal-sessions': portalSessions,
 })
 
 export const migrationProvider: MigrationProvider = {

@@ -17,6 +17,7 @@ describe('help', () => {
       'Hosts:',
       'Data:',
       'Logs:',
+      'Portal:',
       'Shell:',
       // commander's own `help [command]`, in its default group
       'Commands:',

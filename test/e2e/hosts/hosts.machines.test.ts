@@ -85,6 +85,23 @@ describe('hosts as Azure Arc machines', () => {
     return { res, ...keys }
   }
 
+  /** A new application (no roles yet) and an ARM caller holding its token. */
+  const appCaller = async () => {
+    const app = await addApplication(
+      () => openStore({ sqliteFile: join(k.dataDir, 'keyless.db') }),
+      k.endpoints.tenantId,
+    )
+    const asApp = arm(
+      k,
+      await clientToken(
+        k,
+        { clientId: app.appId, clientSecret: app.secret },
+        k.endpoints.managementEndpoint,
+      ),
+    )
+    return { app, asApp }
+  }
+
   before(async () => {
     k = await startKeyless()
     call = arm(k, await operatorToken(k))
@@ -117,18 +134,7 @@ describe('hosts as Azure Arc machines', () => {
   })
 
   it('lets RBAC decide who may onboard machines: Microsoft.HybridCompute/machines/write at the group', async () => {
-    const app = await addApplication(
-      () => openStore({ sqliteFile: join(k.dataDir, 'keyless.db') }),
-      k.endpoints.tenantId,
-    )
-    const asApp = arm(
-      k,
-      await clientToken(
-        k,
-        { clientId: app.appId, clientSecret: app.secret },
-        k.endpoints.managementEndpoint,
-      ),
-    )
+    const { app, asApp } = await appCaller()
     const before = await joinToken({ resourceGroupId: rg }, asApp)
     assert.equal(before.status, 403)
     assert.equal(before.json().error.code, 'AuthorizationFailed')
@@ -200,18 +206,7 @@ describe('hosts as Azure Arc machines', () => {
   })
 
   it("needs write on the host's machine to place a resource on the host (a linked check, as for identities)", async () => {
-    const app = await addApplication(
-      () => openStore({ sqliteFile: join(k.dataDir, 'keyless.db') }),
-      k.endpoints.tenantId,
-    )
-    const asApp = arm(
-      k,
-      await clientToken(
-        k,
-        { clientId: app.appId, clientSecret: app.secret },
-        k.endpoints.managementEndpoint,
-      ),
-    )
+    const { app, asApp } = await appCaller()
     const CONTRIBUTOR = 'b24988ac-6180-42a0-ab88-20f7382dd24c'
     await assignRole(call, k.endpoints.subscriptionId, {
       scope: otherRg,
