@@ -24,6 +24,7 @@ import { registerStorage } from './commands/storage.js'
 import { registerCompletion } from './completion.js'
 import { registerLogs } from './commands/logs.js'
 import { addMissingExamples } from './help-examples.js'
+import { registerAzCloud } from './az-cloud.js'
 import { registerIssuer } from './issuer.js'
 import { registerOidc } from './commands/oidc.js'
 import { registerPortal } from './commands/portal.js'
@@ -60,6 +61,7 @@ registerRun(program)
 registerEnv(program)
 registerRuns(program)
 registerStatus(program)
+registerAzCloud(program)
 registerIssuer(program)
 program.commandsGroup('Resources:')
 registerGroup(program)

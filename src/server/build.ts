@@ -360,6 +360,7 @@ export async function build(options: BuildOptions): Promise<Built> {
       authz,
       activity: o.store.activity,
       machineIdOf: (hostId) => hosts.machineIdOf(hostId),
+      ...(o.config.vaultHostSuffix !== undefined && { vaultHostSuffix: o.config.vaultHostSuffix }),
       dataPlanes: {
         async propertiesOf(r) {
           const type = r.type.toLowerCase()

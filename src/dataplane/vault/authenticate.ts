@@ -29,9 +29,10 @@ export function challengeHeader(authority: string, tenantId: string, resource: s
 }
 
 /** Audiences a vault accepts: Azure's (any trailing slash), its app id, the challenge resource
- * and the vault's own URL. */
+ * (with and without its port: clients that build the resource from the suffix, as
+ * `az rest --resource https://<suffix>` does, leave the port out) and the vault's own URL. */
 export function vaultAudiences(resource: string, vaultUri: string | undefined): string[] {
-  const out = [KEY_VAULT_RESOURCE, KEY_VAULT_APP_ID, resource]
+  const out = [KEY_VAULT_RESOURCE, KEY_VAULT_APP_ID, resource, resource.replace(/:\d+$/, '')]
   if (vaultUri !== undefined) out.push(vaultUri)
   return [...new Set(out)]
 }
