@@ -16,6 +16,7 @@ import { IMDS_ADDRESS, IMDS_PORT, startNetnsRelay } from './netns.js'
 import { PROTOCOLS } from './identity-request.js'
 import { createIdentityHeaders } from './identity-headers.js'
 import { createPeerLookup } from './peer-process.js'
+import { createProcessFacts } from './process-facts.js'
 import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limiter.js'
 import type { Logger } from './respond.js'
 import { createRuns, type RunListener, type Runs } from './runs.js'
@@ -119,6 +120,7 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     isRevoked: o.isRevoked,
     log: o.log,
     peers,
+    processFacts: createProcessFacts({ procRoot: o.procRoot }),
   }
   const headers = createIdentityHeaders()
   // `runs` is created below; a plan for a run is checked against it only when set.

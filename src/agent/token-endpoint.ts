@@ -1,7 +1,9 @@
 // One request handler for every identity protocol, as a visible pipeline:
 //   guard (proxy, Host, method, body) → route → headers → query → host state → caller
-//   (protocol-specific) → peer bound to the run → proof (Arc) → operator's faults → rate limit → cache → body. A cached token costs the checks and two map lookups, synchronously: queries already
-//   seen are not parsed again, and bodies are rendered at most once a second (token-body.ts).
+//   (protocol-specific) → peer bound to the run → proof (Arc) → operator's faults → rate limit →
+//   cache → process selectors of the token's identity (process-selection.ts) → body. A cached
+//   token costs the checks and a few map lookups, synchronously: queries already seen are not
+//   parsed again, and bodies are rendered at most once a second (token-body.ts).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { Clock } from '../domain/clock.js'
 import { EndpointErrors } from './endpoint-errors.js'
@@ -13,6 +15,8 @@ import {
   type ProtocolRules,
 } from './identity-request.js'
 import type { Peer, PeerLookup } from './peer-process.js'
+import { createProcessFacts, type ProcessFactsReader } from './process-facts.js'
+import { createProcessSelection } from './process-selection.js'
 import type { RateLimiter } from './rate-limiter.js'
 import { guardRequest } from './request-guard.js'
 import { createPeerAdmission, type RunBinding } from './run-binding.js'
@@ -56,6 +60,8 @@ export interface TokenEndpointDeps {
   peers: PeerLookup
   /** Faults an operator set (faults.ts); absent or empty: none. */
   faults?: Pick<Faults, 'decide'>
+  /** Reads local processes for selectors; one per agent, so executables are hashed once. */
+  processFacts?: ProcessFactsReader
 }
 
 /** Clients lower-case the path and add a slash (AZURE_POD_IDENTITY_AUTHORITY_HOST): both match. */
@@ -78,6 +84,11 @@ export function createTokenHandler(
   const render = rules.name === 'servicefabric' ? renderServiceFabricError : undefined
   const fail = (res: ServerResponse, err: unknown) => sendError(res, err, deps.log, render)
   const admitPeer = createPeerAdmission({ ...deps, protocol: rules.name })
+  const admitProcess = createProcessSelection({
+    peers: deps.peers,
+    facts: deps.processFacts ?? createProcessFacts(),
+    log: deps.log,
+  })
 
   /** From the peer on: proof, then an operator's fault if one fires, else the token. */
   function answer(
@@ -94,21 +105,26 @@ export function createTokenHandler(
       return fail(res, err)
     }
     const fault = deps.faults?.decide(caller)
-    if (!fault) return serve(res, query, caller)
+    if (!fault) return serve(req, res, query, caller)
     deps.log.debug(
       { resourceId: caller.resourceId, runId: caller.runId, ...fault },
       'fault injected',
     )
     const act = () =>
       fault.status === undefined
-        ? serve(res, query, caller)
+        ? serve(req, res, query, caller)
         : fail(res, EndpointErrors.injected(fault.status))
     if (fault.delayMs === undefined) return act()
     setTimeout(act, fault.delayMs)
   }
 
   /** Rate limit, cache, token service. */
-  function serve(res: ServerResponse, query: IdentityQuery, caller: Caller): void {
+  function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: IdentityQuery,
+    caller: Caller,
+  ): void {
     let admitted: (() => void) | undefined
     try {
       const admission = deps.limiter.admit(caller.key)
@@ -119,14 +135,25 @@ export function createTokenHandler(
         selector: query.selector,
         resource: query.resource,
       }
-      const send = (token: IssuedToken) =>
+      const render = (token: IssuedToken) =>
         sendJsonText(
           res,
           200,
           renderTokenBody(rules, token, query, Math.floor(deps.clock.now() / 1000)),
         )
+      // Throws (or rejects with) "Identity not found" for a process the selectors exclude.
+      const send = (token: IssuedToken): void | Promise<void> => {
+        if (!token.selectors) return render(token)
+        const admitted = admitProcess(req.socket, token.selectors, caller.resourceId)
+        if (!admitted) return render(token)
+        return admitted.then(() => render(token))
+      }
       const cached = query.refresh ? undefined : deps.tokens.peek(request)
-      if (cached) return send(cached)
+      if (cached) {
+        const sent = send(cached)
+        if (sent) sent.catch((err: unknown) => fail(res, err))
+        return
+      }
       // The slot stays taken until the token service answers.
       const release = admitted
       admitted = undefined
@@ -136,7 +163,7 @@ export function createTokenHandler(
       )
         .then((token) => {
           if (deps.isRevoked()) throw EndpointErrors.revoked()
-          send(token)
+          return send(token)
         })
         .catch((err: unknown) => fail(res, err))
         .finally(release)

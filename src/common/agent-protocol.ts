@@ -94,6 +94,12 @@ export const SELECTOR_PARAMS = {
 export type SelectorKind = keyof typeof SELECTOR_PARAMS
 
 export const IDENTITY_RESPONSE_FIELDS = ['client_id', 'object_id', 'msi_res_id'] as const
+/**
+ * In a managed-identity token response when the chosen identity's attachment has process
+ * selectors (domain/process-selectors.ts): their canonical JSON. The agent hands the token only
+ * to local processes that match; absent, to any process its run admits.
+ */
+export const PROCESS_SELECTORS_FIELD = 'keyless_selectors'
 
 export interface EnrollRequest {
   joinToken: string
