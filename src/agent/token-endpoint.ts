@@ -20,6 +20,7 @@ import { sendError, sendJsonText, type Logger } from './respond.js'
 import { renderServiceFabricError } from './servicefabric-endpoint.js'
 import { renderTokenBody } from './token-body.js'
 import type { IssuedToken, TokenRequest } from './token-source.js'
+import type { AnsweredRequest } from './sign-in-recorder.js'
 
 export const IMDS_TOKEN_PATH = '/metadata/identity/oauth2/token'
 export const APPSERVICE_TOKEN_PATH = '/msi/token'
@@ -56,6 +57,8 @@ export interface TokenEndpointDeps {
   peers: PeerLookup
   /** Faults an operator set (faults.ts); absent or empty: none. */
   faults?: Pick<Faults, 'decide'>
+  /** Told of every answered request, issued or refused (sign-in-recorder.ts); synchronous. */
+  record?: (answered: AnsweredRequest) => void
 }
 
 /** Clients lower-case the path and add a slash (AZURE_POD_IDENTITY_AUTHORITY_HOST): both match. */
@@ -76,7 +79,15 @@ export function createTokenHandler(
 ): RequestListener {
   const readQuery = createQueryReader(rules)
   const render = rules.name === 'servicefabric' ? renderServiceFabricError : undefined
-  const fail = (res: ServerResponse, err: unknown) => sendError(res, err, deps.log, render)
+  const record = deps.record
+  // The one hook of the sign-in record: every answer goes through `fail` or `send`.
+  const fail = (res: ServerResponse, err: unknown, t?: AnsweredRequest) => {
+    if (record && t) {
+      t.error = err
+      record(t)
+    }
+    sendError(res, err, deps.log, render)
+  }
   const admitPeer = createPeerAdmission({ ...deps, protocol: rules.name })
 
   /** From the peer on: proof, then an operator's fault if one fires, else the token. */
@@ -87,28 +98,34 @@ export function createTokenHandler(
     rawQuery: string,
     caller: Caller,
     peer: Peer | undefined,
+    t: AnsweredRequest | undefined,
   ): void {
     try {
       prove?.(req, rawQuery, peer)
     } catch (err) {
-      return fail(res, err)
+      return fail(res, err, t)
     }
     const fault = deps.faults?.decide(caller)
-    if (!fault) return serve(res, query, caller)
+    if (!fault) return serve(res, query, caller, t)
     deps.log.debug(
       { resourceId: caller.resourceId, runId: caller.runId, ...fault },
       'fault injected',
     )
     const act = () =>
       fault.status === undefined
-        ? serve(res, query, caller)
-        : fail(res, EndpointErrors.injected(fault.status))
+        ? serve(res, query, caller, t)
+        : fail(res, EndpointErrors.injected(fault.status), t)
     if (fault.delayMs === undefined) return act()
     setTimeout(act, fault.delayMs)
   }
 
   /** Rate limit, cache, token service. */
-  function serve(res: ServerResponse, query: IdentityQuery, caller: Caller): void {
+  function serve(
+    res: ServerResponse,
+    query: IdentityQuery,
+    caller: Caller,
+    t: AnsweredRequest | undefined,
+  ): void {
     let admitted: (() => void) | undefined
     try {
       const admission = deps.limiter.admit(caller.key)
@@ -119,14 +136,20 @@ export function createTokenHandler(
         selector: query.selector,
         resource: query.resource,
       }
-      const send = (token: IssuedToken) =>
+      const send = (token: IssuedToken, isCacheHit: boolean) => {
+        if (t) {
+          t.token = token
+          t.isCacheHit = isCacheHit
+          record?.(t)
+        }
         sendJsonText(
           res,
           200,
           renderTokenBody(rules, token, query, Math.floor(deps.clock.now() / 1000)),
         )
+      }
       const cached = query.refresh ? undefined : deps.tokens.peek(request)
-      if (cached) return send(cached)
+      if (cached) return send(cached, true)
       // The slot stays taken until the token service answers.
       const release = admitted
       admitted = undefined
@@ -136,18 +159,23 @@ export function createTokenHandler(
       )
         .then((token) => {
           if (deps.isRevoked()) throw EndpointErrors.revoked()
-          send(token)
+          send(token, false)
         })
-        .catch((err: unknown) => fail(res, err))
+        .catch((err: unknown) => fail(res, err, t))
         .finally(release)
     } catch (err) {
-      fail(res, err)
+      fail(res, err, t)
     } finally {
       admitted?.()
     }
   }
 
   return (req, res) => {
+    const t: AnsweredRequest | undefined = record && {
+      socket: req.socket,
+      protocol: rules.name,
+      startedAt: performance.now(),
+    }
     try {
       guardRequest(req, stands)
       const url = req.url ?? '/'
@@ -156,16 +184,18 @@ export function createTokenHandler(
       checkHeaders(req.headers, rules)
       const rawQuery = q < 0 ? '' : url.slice(q + 1)
       const query = readQuery(rawQuery)
+      if (t) t.resource = query.resource
       if (deps.isRevoked()) throw EndpointErrors.revoked()
       const caller = authenticate(req, query, rawQuery)
+      if (t) t.callerResourceId = caller.resourceId
       const peer = admitPeer(req.socket, caller)
       // The first request of a connection waits for the process lookup; later ones do not.
-      if (!(peer instanceof Promise)) return answer(req, res, query, rawQuery, caller, peer)
+      if (!(peer instanceof Promise)) return answer(req, res, query, rawQuery, caller, peer, t)
       peer
-        .then((p) => answer(req, res, query, rawQuery, caller, p))
-        .catch((err: unknown) => fail(res, err))
+        .then((p) => answer(req, res, query, rawQuery, caller, p, t))
+        .catch((err: unknown) => fail(res, err, t))
     } catch (err) {
-      fail(res, err)
+      fail(res, err, t)
     }
   }
 }

@@ -1,0 +1,204 @@
+// The agent's sign-in records: one for every token request an identity endpoint answers
+// (issued from the cache or the server, or refused), shipped in batches to the server's
+// AGENT_SIGNINS_PATH as this host. Recording must not slow the cached path nor stop it: a
+// request only pushes what it knows onto a bounded queue (no I/O, no allocation beyond one
+// object); the record is built and the caller's process looked up when the batch is sent.
+// Unlike the token service, the agent does NOT fail closed: a token it already holds keeps
+// being served while the server is unreachable (that is what the cache is for), and when the
+// queue is full the oldest records are dropped and counted (`dropped`, a metric).
+import { randomUUID } from 'node:crypto'
+import type { Socket } from 'node:net'
+import type { AgentSignIn } from '../common/agent-protocol.js'
+import { AGENT_SIGNINS_MAX } from '../common/agent-protocol.js'
+import { KeylessError } from '../domain/errors.js'
+import type { SignInStatus } from '../domain/log-records.js'
+import type { Peer, PeerLookup } from './peer-process.js'
+import type { Logger } from './respond.js'
+import { TokenRequestError, type IssuedToken } from './token-source.js'
+
+/** What an answered request is known to be, as the endpoint hands it over. */
+export interface AnsweredRequest {
+  socket: Socket
+  protocol: string
+  /** performance.now() when the request arrived. */
+  startedAt: number
+  callerResourceId?: string
+  /** The audience asked for. */
+  resource?: string
+  token?: IssuedToken
+  isCacheHit?: boolean
+  error?: unknown
+}
+
+interface Pending {
+  a: AnsweredRequest
+  at: number
+  latencyMs: number
+  peer: Peer | null | Promise<Peer | null>
+}
+
+export interface SignInRecorderOptions {
+  /** POSTs one batch; throws on failure, with `status` (0: unreachable) when it has one. */
+  send: (records: AgentSignIn[]) => Promise<void>
+  peers: Pick<PeerLookup, 'isSupported' | 'of' | 'holderOf'>
+  now: () => number
+  log: Logger
+  /** Default 1000 ms. */
+  flushMs?: number
+  /** Default AGENT_SIGNINS_MAX. */
+  batchSize?: number
+  /** Records held while the server does not take them (default 10,000); then drop-oldest. */
+  maxQueued?: number
+}
+
+export type SignInRecorder = ReturnType<typeof createSignInRecorder>
+
+function statusOf(err: unknown): SignInStatus {
+  if (err === undefined) return { errorCode: 0 }
+  if (err instanceof TokenRequestError) {
+    return {
+      errorCode: err.codes[0] ?? (err.status || 503),
+      failureReason: err.description || 'the token service refused',
+      additionalDetails: err.error,
+    }
+  }
+  if (err instanceof KeylessError) {
+    const aadsts = err.extra?.aadsts
+    return {
+      errorCode: typeof aadsts === 'number' ? aadsts : err.status,
+      failureReason: err.expose ? err.message : 'internal error',
+      additionalDetails: err.code,
+    }
+  }
+  return { errorCode: 500, failureReason: 'internal error', additionalDetails: 'server_error' }
+}
+
+export function createSignInRecorder(o: SignInRecorderOptions) {
+  const batchSize = Math.min(o.batchSize ?? AGENT_SIGNINS_MAX, AGENT_SIGNINS_MAX)
+  const maxQueued = o.maxQueued ?? 10_000
+  let queue: Pending[] = []
+  let sending: Promise<void> | undefined
+  let soon = false
+  const stats = { recorded: 0, sent: 0, dropped: 0, sendFailures: 0 }
+  // The process of a connection, by its socket inode: looked up once per connection.
+  const holders = new Map<number, Promise<{ pid: number; exe?: string } | undefined>>()
+
+  function holder(peer: Peer) {
+    let h = holders.get(peer.inode)
+    if (!h) {
+      h = o.peers.holderOf(peer.inode, peer.uid)
+      holders.set(peer.inode, h)
+      if (holders.size > 4096) holders.delete(holders.keys().next().value!)
+    }
+    return h
+  }
+
+  async function build(p: Pending): Promise<AgentSignIn> {
+    const peer = await p.peer
+    const proc = peer ? await holder(peer) : undefined
+    const { a } = p
+    const t = a.token
+    return {
+      createdDateTime: new Date(p.at).toISOString(),
+      correlationId: randomUUID(),
+      protocol: a.protocol,
+      ...(t && {
+        appId: t.clientId,
+        servicePrincipalId: t.objectId,
+        managedServiceIdentity: {
+          msiType:
+            a.callerResourceId !== undefined &&
+            t.msiResId.toLowerCase() === a.callerResourceId.toLowerCase()
+              ? 'systemAssigned'
+              : 'userAssigned',
+          associatedResourceId: t.msiResId,
+        },
+      }),
+      ...(a.callerResourceId !== undefined && { callerResourceId: a.callerResourceId }),
+      ...(a.resource !== undefined && { resourceId: a.resource, resourceDisplayName: a.resource }),
+      latencyMs: p.latencyMs,
+      status: statusOf(a.error),
+      ...(peer && { process: { uid: peer.uid, ...proc } }),
+      ...(a.isCacheHit !== undefined && { isCacheHit: a.isCacheHit }),
+    }
+  }
+
+  /** Drops the oldest beyond the bound, counting them. */
+  function bound(): void {
+    const over = queue.length - maxQueued
+    if (over > 0) {
+      queue = queue.slice(over)
+      stats.dropped += over
+    }
+  }
+
+  async function flushOnce(): Promise<void> {
+    const batch = queue.slice(0, batchSize)
+    if (!batch.length) return
+    queue = queue.slice(batch.length)
+    const records = await Promise.all(batch.map(build))
+    try {
+      await o.send(records)
+      stats.sent += records.length
+    } catch (err) {
+      stats.sendFailures++
+      const status = (err as { status?: number }).status ?? 0
+      // A refusal of the batch itself (400, 403) would be refused again: drop it, loudly.
+      if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+        stats.dropped += batch.length
+        o.log.warn({ status, err: (err as Error).message }, 'sign-in records refused; dropped')
+        return
+      }
+      queue = batch.concat(queue)
+      bound()
+      throw err
+    }
+  }
+
+  function flush(): Promise<void> {
+    sending ??= (async () => {
+      try {
+        while (queue.length) await flushOnce()
+      } catch (err) {
+        o.log.debug({ err: (err as Error).message }, 'sign-in records kept for the next try')
+      } finally {
+        sending = undefined
+      }
+    })()
+    return sending
+  }
+
+  const timer = setInterval(() => void flush(), o.flushMs ?? 1000)
+  timer.unref()
+
+  return {
+    stats,
+    get queued(): number {
+      return queue.length
+    },
+    /** The hot path: remember the answered request (synchronous, no I/O). */
+    record(a: AnsweredRequest): void {
+      stats.recorded++
+      queue.push({
+        a,
+        at: o.now(),
+        latencyMs: Math.round((performance.now() - a.startedAt) * 1000) / 1000,
+        peer: o.peers.isSupported ? o.peers.of(a.socket) : null,
+      })
+      bound()
+      if (queue.length >= batchSize && !soon && !sending) {
+        soon = true
+        setImmediate(() => {
+          soon = false
+          void flush()
+        })
+      }
+    },
+    /** Sends what is queued now (tests, shutdown). */
+    flush,
+    async close(): Promise<void> {
+      clearInterval(timer)
+      await flush()
+    },
+  }
+}
