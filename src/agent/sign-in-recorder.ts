@@ -155,17 +155,23 @@ export function createSignInRecorder(o: SignInRecorderOptions) {
     }
   }
 
+  async function drain(): Promise<void> {
+    try {
+      while (queue.length) await flushOnce()
+    } catch (err) {
+      o.log.debug({ err: (err as Error).message }, 'sign-in records kept for the next try')
+    }
+  }
+
   function flush(): Promise<void> {
-    sending ??= (async () => {
-      try {
-        while (queue.length) await flushOnce()
-      } catch (err) {
-        o.log.debug({ err: (err as Error).message }, 'sign-in records kept for the next try')
-      } finally {
-        sending = undefined
-      }
-    })()
-    return sending
+    if (sending) return sending
+    if (!queue.length) return Promise.resolve()
+    // Cleared when it settles, never before it is assigned (drain awaits before it ends).
+    const current = drain().finally(() => {
+      if (sending === current) sending = undefined
+    })
+    sending = current
+    return current
   }
 
   const timer = setInterval(() => void flush(), o.flushMs ?? 1000)
@@ -179,11 +185,19 @@ export function createSignInRecorder(o: SignInRecorderOptions) {
     /** The hot path: remember the answered request (synchronous, no I/O). */
     record(a: AnsweredRequest): void {
       stats.recorded++
+      let peer = o.peers.isSupported ? o.peers.of(a.socket) : null
+      // The process is looked for while it still holds the connection (once per connection).
+      if (peer instanceof Promise) {
+        peer = peer.then((p) => {
+          if (p) void holder(p)
+          return p
+        })
+      }
       queue.push({
         a,
         at: o.now(),
         latencyMs: Math.round((performance.now() - a.startedAt) * 1000) / 1000,
-        peer: o.peers.isSupported ? o.peers.of(a.socket) : null,
+        peer,
       })
       bound()
       if (queue.length >= batchSize && !soon && !sending) {

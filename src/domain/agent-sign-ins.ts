@@ -2,7 +2,6 @@
 // appends them: a batch is taken whole or refused whole, and what the server stamps (`id`,
 // `source`, `hostId`) is never taken from the agent. Which resources a record may name is the
 // caller's check (hosts-api.ts), against the directory.
-import type { AgentSignIn } from '../common/agent-protocol.js'
 import { BadRequest } from './errors.js'
 import type { SignInRecord } from './log-records.js'
 import { parseResourceId } from './resource-id.js'
@@ -10,6 +9,8 @@ import { parseResourceId } from './resource-id.js'
 /** The protocols an agent answers (agent/identity-request.ts names them so). */
 export const AGENT_PROTOCOLS = ['imds', 'appservice', 'appservice2017', 'servicefabric', 'arc']
 
+const ISO_UTC =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const FIELDS = new Set([
   'createdDateTime',
@@ -132,8 +133,9 @@ function readOne(v: unknown, at: string, stamp: { id: string; hostId: string }):
     if (!FIELDS.has(k)) throw invalid(`${at} has an unknown property '${k}'`, at)
   }
   const created = text(v, 'createdDateTime', at, 64)
-  if (created === undefined || Number.isNaN(Date.parse(created))) {
-    throw invalid(`${at}.createdDateTime must be an ISO date-time`, at)
+  // UTC as toISOString writes it, so that records sort and filter as text.
+  if (created === undefined || !ISO_UTC.test(created)) {
+    throw invalid(`${at}.createdDateTime must be a UTC date-time (YYYY-MM-DDThh:mm:ss.sssZ)`, at)
   }
   const correlationId = guid(v, 'correlationId', at)
   if (correlationId === undefined) throw invalid(`${at}.correlationId is required`, at)
@@ -146,7 +148,7 @@ function readOne(v: unknown, at: string, stamp: { id: string; hostId: string }):
   }
   const record: SignInRecord = {
     id: stamp.id,
-    createdDateTime: new Date(created).toISOString(),
+    createdDateTime: created,
     correlationId,
     source: 'agent',
     protocol,
