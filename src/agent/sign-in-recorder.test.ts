@@ -86,6 +86,25 @@ describe('agent sign-in recorder', () => {
     )
   })
 
+  it('drops only the records the server refuses, halving the batch to find them', async () => {
+    const sent: AgentSignIn[] = []
+    const r = createSignInRecorder({
+      send: async (b) => {
+        if (b.some((x) => x.callerResourceId?.endsWith('vm3')))
+          throw Object.assign(new Error('403'), { status: 403 })
+        sent.push(...b)
+      },
+      peers,
+      now: () => 0,
+      log: silentLogger,
+      flushMs: 60_000,
+    })
+    for (let i = 0; i < 8; i++) r.record(answered(i))
+    await r.close()
+    assert.equal(sent.length, 7)
+    assert.equal(r.stats.dropped, 1)
+  })
+
   it('drops a batch the server refuses as bad (it would be refused again)', async () => {
     const r = createSignInRecorder({
       send: async () => {

@@ -35,6 +35,8 @@ interface Pending {
   at: number
   latencyMs: number
   peer: Peer | null | Promise<Peer | null>
+  /** Once built, the record is kept as it is across retries (same correlation id). */
+  built?: AgentSignIn
 }
 
 export interface SignInRecorderOptions {
@@ -94,6 +96,11 @@ export function createSignInRecorder(o: SignInRecorderOptions) {
   }
 
   async function build(p: Pending): Promise<AgentSignIn> {
+    p.built ??= await buildFresh(p)
+    return p.built
+  }
+
+  async function buildFresh(p: Pending): Promise<AgentSignIn> {
     const peer = await p.peer
     const proc = peer ? await holder(peer) : undefined
     const { a } = p
@@ -123,12 +130,14 @@ export function createSignInRecorder(o: SignInRecorderOptions) {
     }
   }
 
-  /** Drops the oldest beyond the bound, counting them. */
+  /** Drops the oldest beyond the bound, counting them; a tenth of the bound at a time, so that
+   * a full queue does not copy itself on every request of an outage. */
   function bound(): void {
     const over = queue.length - maxQueued
     if (over > 0) {
-      queue = queue.slice(over)
-      stats.dropped += over
+      const n = Math.max(over, Math.ceil(maxQueued / 10))
+      queue = queue.slice(n)
+      stats.dropped += n
     }
   }
 
@@ -138,21 +147,40 @@ export function createSignInRecorder(o: SignInRecorderOptions) {
     queue = queue.slice(batch.length)
     const records = await Promise.all(batch.map(build))
     try {
-      await o.send(records)
-      stats.sent += records.length
+      await sendSplitting(records)
     } catch (err) {
-      stats.sendFailures++
-      const status = (err as { status?: number }).status ?? 0
-      // A refusal of the batch itself (400, 403) would be refused again: drop it, loudly.
-      if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
-        stats.dropped += batch.length
-        o.log.warn({ status, err: (err as Error).message }, 'sign-in records refused; dropped')
-        return
-      }
       queue = batch.concat(queue)
       bound()
       throw err
     }
+  }
+
+  const isRefusal = (status: number) =>
+    status >= 400 && status < 500 && status !== 408 && status !== 429
+
+  /**
+   * Sends records; when the server refuses a batch as such (400, 403: say, one names a resource
+   * deleted meanwhile), halves it until the refused records alone are dropped (loudly), since
+   * they would be refused again. Throws when the server cannot be reached (kept for a retry).
+   */
+  async function sendSplitting(records: AgentSignIn[]): Promise<void> {
+    try {
+      await o.send(records)
+      stats.sent += records.length
+      return
+    } catch (err) {
+      stats.sendFailures++
+      const status = (err as { status?: number }).status ?? 0
+      if (!isRefusal(status)) throw err
+      if (records.length === 1) {
+        stats.dropped++
+        o.log.warn({ status, err: (err as Error).message }, 'sign-in record refused; dropped')
+        return
+      }
+    }
+    const half = Math.ceil(records.length / 2)
+    await sendSplitting(records.slice(0, half))
+    await sendSplitting(records.slice(half))
   }
 
   async function drain(): Promise<void> {
