@@ -16,6 +16,7 @@ import type { Context, Section } from './lib/section.js'
 import { accessChecks } from './sections/access-checks.js'
 import { agent } from './sections/agent.js'
 import { controlPlane } from './sections/control-plane.js'
+import { federation } from './sections/federation.js'
 import { issuance } from './sections/issuance.js'
 import { memory } from './sections/memory.js'
 import { propagation } from './sections/propagation.js'
@@ -36,6 +37,7 @@ const SECTIONS: Section[] = [
   vaultKeys,
   replicaPropagation,
   queues,
+  federation,
 ]
 /** Memory first: it measures an idle server, before the others load it. */
 const RUN_ORDER = [
@@ -48,6 +50,7 @@ const RUN_ORDER = [
   'propagation',
   'vault-keys',
   'queues',
+  'federation',
   'replica-propagation',
 ]
 

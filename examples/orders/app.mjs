@@ -1,6 +1,7 @@
 // The orders workload: an ordinary Azure SDK program with no secret in its code or config. It
-// reads a secret from Key Vault, writes an order to Blob storage and reads it back, and calls the
-// orders service with a token for `api://orders`. Run it as a web app with a managed identity:
+// reads a secret from Key Vault, writes an order to Blob storage and reads it back, puts the order
+// on the `orders` queue for worker.mjs (another identity) to fulfil, and calls the orders service
+// with a token for `api://orders`. Run it as a web app with a managed identity:
 //
 //   keyless run --as <web app resource id> -- node examples/orders/app.mjs
 //
@@ -10,6 +11,7 @@
 //
 //   ORDERS_VAULT_URL    the vault's `properties.vaultUri` (ARM), e.g. https://127.0.0.1:41234/
 //   ORDERS_BLOB_URL     the account's `properties.primaryEndpoints.blob`, i.e. <blobEndpoint>/<account>
+//   ORDERS_QUEUE_URL    the account's `properties.primaryEndpoints.queue`, i.e. <queueEndpoint>/<account>
 //   ORDERS_SERVICE_URL  the orders service (service.mjs), e.g. http://127.0.0.1:8080
 //
 // Each pass prints one JSON line, one entry per step: {"ok":true,"vault":{"ok":true,...},...}, or
@@ -23,6 +25,7 @@ import { parseArgs } from 'node:util'
 import { DefaultAzureCredential } from '@azure/identity'
 import { SecretClient } from '@azure/keyvault-secrets'
 import { BlobServiceClient } from '@azure/storage-blob'
+import { QueueServiceClient } from '@azure/storage-queue'
 
 const { values: flags } = parseArgs({ options: { every: { type: 'string' } } })
 const env = (name) => {
@@ -32,6 +35,7 @@ const env = (name) => {
 }
 const vaultUrl = env('ORDERS_VAULT_URL')
 const blobUrl = env('ORDERS_BLOB_URL')
+const queueUrl = env('ORDERS_QUEUE_URL')
 const serviceUrl = env('ORDERS_SERVICE_URL').replace(/\/+$/, '')
 
 // Finds the web app's managed identity through IDENTITY_ENDPOINT, as on App Service.
@@ -47,9 +51,11 @@ const secrets = new SecretClient(vaultUrl, credential, {
   retryOptions: { maxRetries: 0 },
 })
 const blobs = new BlobServiceClient(blobUrl, credential, { retryOptions: { maxTries: 1 } })
+const queues = new QueueServiceClient(queueUrl, credential, { retryOptions: { maxTries: 1 } })
 
 const SECRET = 'orders-db-password'
 const CONTAINER = 'orders'
+const QUEUE = 'orders'
 
 /** Reads the database password; the first run, with nothing there yet, generates it. */
 async function readSecret() {
@@ -63,11 +69,10 @@ async function readSecret() {
   }
 }
 
-/** Writes an order as a blob and reads it back. */
-async function storeOrder() {
+/** Writes the order as a blob and reads it back. */
+async function storeOrder(order) {
   const container = blobs.getContainerClient(CONTAINER)
   await container.createIfNotExists()
-  const order = { id: randomUUID(), item: 'coffee', quantity: 2, at: new Date().toISOString() }
   const body = JSON.stringify(order)
   const blob = container.getBlockBlobClient(`${order.id}.json`)
   await blob.upload(body, Buffer.byteLength(body), {
@@ -76,6 +81,12 @@ async function storeOrder() {
   const back = (await blob.downloadToBuffer()).toString('utf8')
   if (back !== body) throw new Error('the blob read back differs from the one written')
   return { container: CONTAINER, blob: blob.name, bytes: Buffer.byteLength(body) }
+}
+
+/** Puts the order on the queue for the worker. The app may put (Message Sender), not take. */
+async function sendOrder(order) {
+  const sent = await queues.getQueueClient(QUEUE).sendMessage(JSON.stringify(order))
+  return { queue: QUEUE, order: order.id, messageId: sent.messageId }
 }
 
 /** Calls the orders service with a token for its audience. */
@@ -92,7 +103,7 @@ async function callService() {
   return { status: res.status, caller: body.caller, orders: body.value.length }
 }
 
-/** An SDK error in a line: Key Vault's inner code (ForbiddenByRbac) or Blob's error code. */
+/** An SDK error in a line: Key Vault's inner code (ForbiddenByRbac) or Storage's error code. */
 function failure(e) {
   const inner = e.details?.error?.innerError?.code
   return {
@@ -106,13 +117,15 @@ function failure(e) {
 /** One pass: every step runs, whatever the others did. */
 async function pass() {
   const result = { ok: true }
+  const order = { id: randomUUID(), item: 'coffee', quantity: 2, at: new Date().toISOString() }
   for (const [step, run] of [
     ['vault', readSecret],
     ['blob', storeOrder],
+    ['queue', sendOrder],
     ['service', callService],
   ]) {
     try {
-      result[step] = { ok: true, ...(await run()) }
+      result[step] = { ok: true, ...(await run(order)) }
     } catch (e) {
       result[step] = failure(e)
       result.ok = false

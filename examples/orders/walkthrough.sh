@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's walkthrough as a script: Keyless up, a web app with a managed identity, a vault and
-# a storage account, role assignments, the orders service, the workload succeeding under
-# `keyless run`, then refused once its assignments are deleted.
+# The README's walkthrough as a script: Keyless up, web apps with managed identities, a vault and
+# a storage account with a queue, role assignments, the orders service, the workload succeeding
+# under `keyless run`, the worker taking its order from the queue, then the workload refused once
+# its assignments are deleted.
 #
 #   examples/orders/walkthrough.sh            # in a fresh temporary data directory
 #   KEYLESS_HOME=/tmp/kl examples/orders/walkthrough.sh
@@ -38,7 +39,7 @@ done
 ENDPOINTS=$KEYLESS_HOME/endpoints.json
 cat "$ENDPOINTS"
 
-step "2. a resource group and two web apps with system-assigned identities"
+step "2. a resource group and three web apps with system-assigned identities"
 RG=$(keyless group create orders-rg -o json | json id)
 APP=$(keyless webapp create orders-app -g orders-rg --assign-identity system -o json)
 APP_ID=$(json id <<<"$APP")
@@ -46,25 +47,38 @@ APP_PRINCIPAL=$(json identity.principalId <<<"$APP")
 API=$(keyless webapp create orders-api -g orders-rg --assign-identity system -o json)
 API_ID=$(json id <<<"$API")
 API_PRINCIPAL=$(json identity.principalId <<<"$API")
-echo "orders-app  $APP_ID (principal $APP_PRINCIPAL)"
-echo "orders-api  $API_ID"
+WORKER=$(keyless webapp create orders-worker -g orders-rg --assign-identity system -o json)
+WORKER_ID=$(json id <<<"$WORKER")
+WORKER_PRINCIPAL=$(json identity.principalId <<<"$WORKER")
+echo "orders-app     $APP_ID (principal $APP_PRINCIPAL)"
+echo "orders-api     $API_ID"
+echo "orders-worker  $WORKER_ID"
 
-step "3. a vault and a storage account, served at the URLs they print"
+step "3. a vault and a storage account with an orders queue, served at the URLs they print"
 VAULT=$(keyless vault create orders-kv -g orders-rg -o json)
 VAULT_ID=$(json id <<<"$VAULT")
 ORDERS_VAULT_URL=$(json properties.vaultUri <<<"$VAULT")
 ACCOUNT=$(keyless storage account create ordersdata -g orders-rg -o json)
 ACCOUNT_ID=$(json id <<<"$ACCOUNT")
 ORDERS_BLOB_URL=$(json properties.primaryEndpoints.blob <<<"$ACCOUNT")
-export ORDERS_VAULT_URL ORDERS_BLOB_URL
+ORDERS_QUEUE_URL=$(json properties.primaryEndpoints.queue <<<"$ACCOUNT")
+export ORDERS_VAULT_URL ORDERS_BLOB_URL ORDERS_QUEUE_URL
 echo "vault    $ORDERS_VAULT_URL"
-echo "account  $ORDERS_BLOB_URL"
+echo "blobs    $ORDERS_BLOB_URL"
+echo "queues   $ORDERS_QUEUE_URL"
+# Creating a queue is an Action (queues/write), which the operator holds as Owner; the messages in
+# it are DataActions, which it does not.
+keyless storage queue create --account-name ordersdata -n orders -o table
 
-step "4. roles: the app may use secrets and blobs and read orders; the service may check access"
+step "4. roles: the app may use secrets and blobs, put orders and read them; the worker may take them"
 keyless role assignment create --assignee "$APP_PRINCIPAL" --role "Key Vault Secrets Officer" \
   --scope "$VAULT_ID" -o json >/dev/null
 keyless role assignment create --assignee "$APP_PRINCIPAL" --role "Storage Blob Data Contributor" \
   --scope "$ACCOUNT_ID" -o json >/dev/null
+keyless role assignment create --assignee "$APP_PRINCIPAL" \
+  --role "Storage Queue Data Message Sender" --scope "$ACCOUNT_ID" -o json >/dev/null
+keyless role assignment create --assignee "$WORKER_PRINCIPAL" \
+  --role "Storage Queue Data Message Processor" --scope "$ACCOUNT_ID" -o json >/dev/null
 keyless role definition create -o json --file - >/dev/null <<EOF
 {"Name": "Orders Reader", "Description": "reads orders from the orders service",
  "Actions": ["Contoso.Orders/orders/read"], "AssignableScopes": ["$RG"]}
@@ -92,7 +106,13 @@ echo "service  $ORDERS_SERVICE_URL"
 step "6. the workload, as orders-app: no secret anywhere"
 keyless run --as "$APP_ID" -- node examples/orders/app.mjs
 
-step "7. a token for another audience is refused by the service"
+step "7. the worker, as orders-worker, takes the order from the queue (and may not put one)"
+keyless run --as "$WORKER_ID" -- node examples/orders/worker.mjs --once
+keyless storage message put --account-name ordersdata -q orders --content forged \
+  --as "$WORKER_ID" 2>&1 && exit 1
+echo "the worker may not put, as expected"
+
+step "8. a token for another audience is refused by the service"
 (
   eval "$(keyless env --as "$APP_ID")"
   OTHER=$(curl -sS -H "X-IDENTITY-HEADER: $IDENTITY_HEADER" \
@@ -101,7 +121,7 @@ step "7. a token for another audience is refused by the service"
   echo
 )
 
-step "8. delete the app's vault and blob assignments: the next run is refused"
+step "9. delete the app's vault and blob assignments: the next run is refused"
 keyless role assignment delete --assignee "$APP_PRINCIPAL" --role "Key Vault Secrets Officer" \
   --scope "$VAULT_ID" -o json >/dev/null
 keyless role assignment delete --assignee "$APP_PRINCIPAL" --role "Storage Blob Data Contributor" \

@@ -63,7 +63,7 @@ function treeOf(proc: string, root: number): number[] {
 }
 
 /** Whether process `pid` has the socket `inode` open. */
-function holds(proc: string, pid: number, inode: number): boolean {
+export function holds(proc: string, pid: number, inode: number): boolean {
   const target = `socket:[${inode}]`
   let fds: string[]
   try {

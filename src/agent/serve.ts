@@ -16,6 +16,7 @@ import { IMDS_ADDRESS, IMDS_PORT, startNetnsRelay } from './netns.js'
 import { PROTOCOLS } from './identity-request.js'
 import { createIdentityHeaders } from './identity-headers.js'
 import { createPeerLookup, type PeerLookup } from './peer-process.js'
+import { createProcessFacts } from './process-facts.js'
 import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limiter.js'
 import type { Logger } from './respond.js'
 import { createRuns, type RunListener, type Runs } from './runs.js'
@@ -121,6 +122,7 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     isRevoked: o.isRevoked,
     log: o.log,
     peers,
+    processFacts: createProcessFacts({ procRoot: o.procRoot }),
     record: o.recordSignIns?.(peers),
   }
   const headers = createIdentityHeaders()

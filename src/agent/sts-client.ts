@@ -6,10 +6,16 @@ import { decodeJwt } from 'jose'
 import {
   ASSERTION_TYPE,
   CALLER_PARAM,
+  PROCESS_SELECTORS_FIELD,
   SELECTOR_PARAMS,
   tokenEndpointVersion,
 } from '../common/agent-protocol.js'
 import type { Clock } from '../domain/clock.js'
+import {
+  hasSelectors,
+  parseProcessSelectors,
+  type ProcessSelectors,
+} from '../domain/process-selectors.js'
 import { signAssertion } from './assertion.js'
 import type { HostCredential } from './credential.js'
 import type { HttpsClient, HttpsResponse } from './https-client.js'
@@ -90,6 +96,7 @@ function readToken(body: Record<string, unknown>, startedAtMs: number): IssuedTo
   if (!Number.isFinite(expiresOn)) {
     throw new TokenRequestError(502, 'server_error', 'the token service answered without an expiry')
   }
+  const selectors = readSelectors(body[PROCESS_SELECTORS_FIELD])
   return {
     accessToken,
     expiresOn,
@@ -97,7 +104,20 @@ function readToken(body: Record<string, unknown>, startedAtMs: number): IssuedTo
     clientId: str('client_id'),
     objectId: str('object_id'),
     msiResId: str('msi_res_id'),
+    ...(selectors ? { selectors } : {}),
   }
+}
+
+/** The selectors the server sent; ones the agent cannot read refuse the token, never widen it. */
+function readSelectors(raw: unknown): ProcessSelectors | undefined {
+  if (raw === undefined) return undefined
+  try {
+    const selectors = parseProcessSelectors(JSON.parse(String(raw)), PROCESS_SELECTORS_FIELD)
+    if (hasSelectors(selectors)) return selectors
+  } catch {
+    // below
+  }
+  throw new TokenRequestError(502, 'server_error', 'the token service sent unreadable selectors')
 }
 
 export function createStsClient(o: StsClientOptions): TokenSource {

@@ -10,6 +10,7 @@ import {
   type PemPair,
 } from '../common/pki.js'
 import type { Clock } from '../domain/clock.js'
+import type { ProcessSelectors } from '../domain/process-selectors.js'
 import { AgentErrorCodes } from '../common/agent-protocol.js'
 import {
   TokenRequestError,
@@ -45,6 +46,8 @@ export interface FakeSource extends TokenSource {
   refuse?: (request: TokenRequest) => TokenRequestError | undefined
   /** Resolved by tests to hold answers back. */
   gate?: Promise<void>
+  /** Per request: the process selectors the server would send with the token. */
+  selectors?: (request: TokenRequest) => ProcessSelectors | undefined
 }
 
 export function fakeSource(clock: Clock, lifetimeS = 3600): FakeSource {
@@ -61,7 +64,9 @@ export function fakeSource(clock: Clock, lifetimeS = 3600): FakeSource {
       if (refusal) throw refusal
       n++
       const now = Math.floor(clock.now() / 1000)
+      const selectors = source.selectors?.(request)
       return {
+        ...(selectors ? { selectors } : {}),
         accessToken: `token-${n}`,
         expiresOn: now + source.lifetimeS,
         notBefore: now,

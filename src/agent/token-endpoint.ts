@@ -1,7 +1,9 @@
 // One request handler for every identity protocol, as a visible pipeline:
 //   guard (proxy, Host, method, body) → route → headers → query → host state → caller
-//   (protocol-specific) → peer bound to the run → proof (Arc) → operator's faults → rate limit → cache → body. A cached token costs the checks and two map lookups, synchronously: queries already
-//   seen are not parsed again, and bodies are rendered at most once a second (token-body.ts).
+//   (protocol-specific) → peer bound to the run → proof (Arc) → operator's faults → rate limit →
+//   cache → process selectors of the token's identity (process-selection.ts) → body. A cached
+//   token costs the checks and a few map lookups, synchronously: queries already seen are not
+//   parsed again, and bodies are rendered at most once a second (token-body.ts).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { Clock } from '../domain/clock.js'
 import { EndpointErrors } from './endpoint-errors.js'
@@ -13,6 +15,8 @@ import {
   type ProtocolRules,
 } from './identity-request.js'
 import type { Peer, PeerLookup } from './peer-process.js'
+import { createProcessFacts, type ProcessFactsReader } from './process-facts.js'
+import { createProcessSelection } from './process-selection.js'
 import type { RateLimiter } from './rate-limiter.js'
 import { guardRequest } from './request-guard.js'
 import { createPeerAdmission, type RunBinding } from './run-binding.js'
@@ -57,6 +61,8 @@ export interface TokenEndpointDeps {
   peers: PeerLookup
   /** Faults an operator set (faults.ts); absent or empty: none. */
   faults?: Pick<Faults, 'decide'>
+  /** Reads local processes for selectors; one per agent, so executables are hashed once. */
+  processFacts?: ProcessFactsReader
   /** Told of every answered request, issued or refused (sign-in-recorder.ts); synchronous. */
   record?: (answered: AnsweredRequest) => void
 }
@@ -80,7 +86,7 @@ export function createTokenHandler(
   const readQuery = createQueryReader(rules)
   const render = rules.name === 'servicefabric' ? renderServiceFabricError : undefined
   const record = deps.record
-  // The one hook of the sign-in record: every answer goes through `fail` or `send`.
+  // The one hook of the sign-in record: every answer goes through `fail` or `render`.
   const fail = (res: ServerResponse, err: unknown, t?: AnsweredRequest) => {
     if (record && t) {
       t.error = err
@@ -89,6 +95,11 @@ export function createTokenHandler(
     sendError(res, err, deps.log, render)
   }
   const admitPeer = createPeerAdmission({ ...deps, protocol: rules.name })
+  const admitProcess = createProcessSelection({
+    peers: deps.peers,
+    facts: deps.processFacts ?? createProcessFacts(),
+    log: deps.log,
+  })
 
   /** From the peer on: proof, then an operator's fault if one fires, else the token. */
   function answer(
@@ -106,14 +117,14 @@ export function createTokenHandler(
       return fail(res, err, t)
     }
     const fault = deps.faults?.decide(caller)
-    if (!fault) return serve(res, query, caller, t)
+    if (!fault) return serve(req, res, query, caller, t)
     deps.log.debug(
       { resourceId: caller.resourceId, runId: caller.runId, ...fault },
       'fault injected',
     )
     const act = () =>
       fault.status === undefined
-        ? serve(res, query, caller, t)
+        ? serve(req, res, query, caller, t)
         : fail(res, EndpointErrors.injected(fault.status), t)
     if (fault.delayMs === undefined) return act()
     setTimeout(act, fault.delayMs)
@@ -121,6 +132,7 @@ export function createTokenHandler(
 
   /** Rate limit, cache, token service. */
   function serve(
+    req: IncomingMessage,
     res: ServerResponse,
     query: IdentityQuery,
     caller: Caller,
@@ -136,7 +148,8 @@ export function createTokenHandler(
         selector: query.selector,
         resource: query.resource,
       }
-      const send = (token: IssuedToken, isCacheHit: boolean) => {
+      let isCacheHit = false
+      const render = (token: IssuedToken) => {
         if (t) {
           t.token = token
           t.isCacheHit = isCacheHit
@@ -148,8 +161,20 @@ export function createTokenHandler(
           renderTokenBody(rules, token, query, Math.floor(deps.clock.now() / 1000)),
         )
       }
+      // Throws (or rejects with) "Identity not found" for a process the selectors exclude.
+      const send = (token: IssuedToken): void | Promise<void> => {
+        if (!token.selectors) return render(token)
+        const admitted = admitProcess(req.socket, token.selectors, caller.resourceId)
+        if (!admitted) return render(token)
+        return admitted.then(() => render(token))
+      }
       const cached = query.refresh ? undefined : deps.tokens.peek(request)
-      if (cached) return send(cached, true)
+      if (cached) {
+        isCacheHit = true
+        const sent = send(cached)
+        if (sent) sent.catch((err: unknown) => fail(res, err, t))
+        return
+      }
       // The slot stays taken until the token service answers.
       const release = admitted
       admitted = undefined
@@ -159,7 +184,7 @@ export function createTokenHandler(
       )
         .then((token) => {
           if (deps.isRevoked()) throw EndpointErrors.revoked()
-          send(token, false)
+          return send(token)
         })
         .catch((err: unknown) => fail(res, err, t))
         .finally(release)

@@ -1,6 +1,7 @@
 // What the agent asks the token service for, and what comes back. The endpoints and the cache
 // work against this interface; sts-client.ts implements it over HTTPS, tests with a fake.
 import { AgentErrorCodes, type SelectorKind } from '../common/agent-protocol.js'
+import type { ProcessSelectors } from '../domain/process-selectors.js'
 
 /** A user-assigned identity chosen by the caller (none: system-assigned, else the sole one). */
 export interface Selector {
@@ -27,6 +28,8 @@ export interface IssuedToken {
   clientId: string
   objectId: string
   msiResId: string
+  /** Which local processes may have it (the attachment's selectors); absent: any. */
+  selectors?: ProcessSelectors
 }
 
 export interface TokenSource {

@@ -17,6 +17,7 @@ import { setRequestIds } from './request-ids.js'
 import { registerActivityLog } from './activity-log.js'
 import { registerActivityLogs } from './insights/activity-logs.js'
 import { registerRoutes } from './router.js'
+import { metadataEndpoints } from './metadata-endpoints.js'
 
 export type { ArmPluginOptions } from './options.js'
 
@@ -83,6 +84,13 @@ export async function armPlugin(app: FastifyInstance, o: ArmPluginOptions): Prom
       checkAccess,
       callerOf,
     })
+  })
+
+  // Outside the authenticated scope: Azure serves the cloud's metadata to anyone.
+  await app.register(metadataEndpoints, {
+    publicUrl: o.publicUrl,
+    audiences: o.audiences,
+    ...(o.vaultHostSuffix !== undefined && { vaultHostSuffix: o.vaultHostSuffix }),
   })
 
   await app.register(graphPlugin, {

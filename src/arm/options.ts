@@ -26,6 +26,8 @@ export interface ArmPluginOptions {
   activity: Pick<ActivityStore, 'append' | 'list'>
   /** A host's machine id, which decides who may place resources on the host (host-placement.ts). */
   machineIdOf: MachineIdOf
+  /** Key Vault's host-name suffix, if vaults are served by name: the cloud metadata names it. */
+  vaultHostSuffix?: string
 }
 
 export interface DataPlaneLinks {

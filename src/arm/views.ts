@@ -6,6 +6,7 @@ import type {
   ResourceView,
   SubscriptionView,
 } from '../directory/views.js'
+import { SELECTORS_PROPERTY } from '../domain/process-selectors.js'
 import { includesSystemAssigned, includesUserAssigned } from '../domain/identity-spec.js'
 import { parseResourceId } from '../domain/resource-id.js'
 import {
@@ -45,11 +46,13 @@ export function identityJson(i: IdentityView) {
   if (includesSystemAssigned(i.type)) {
     out.principalId = i.principalId
     out.tenantId = i.tenantId
+    if (i.selectors) out[SELECTORS_PROPERTY] = i.selectors
   }
   if (includesUserAssigned(i.type)) {
-    const map: Record<string, { principalId: string; clientId: string }> = {}
+    const map: Record<string, Record<string, unknown>> = {}
     for (const [id, u] of Object.entries(i.userAssignedIdentities ?? {})) {
       map[id] = { principalId: u.principalId, clientId: u.clientId }
+      if (u.selectors) map[id][SELECTORS_PROPERTY] = u.selectors
     }
     out.userAssignedIdentities = map
   }

@@ -5,6 +5,7 @@
 // with it; and finding a vault or storage account by name (names are unique in an
 // installation, as vault and account names are across Azure).
 import { get as httpGet } from 'node:http'
+import type { Command } from 'commander'
 import { readResponse } from '../common/read-response.js'
 import { KEY_VAULTS, STORAGE_ACCOUNTS } from '../domain/resource-types.js'
 import { apiError } from './api-error.js'
@@ -103,14 +104,25 @@ export async function vaultUrl(ctx: Context, name: string): Promise<string> {
   return String(vault.properties?.vaultUri).replace(/\/*$/, '/')
 }
 
-export async function blobUrl(ctx: Context, account: string): Promise<string> {
+/** The account's `properties.primaryEndpoints.<service>`, ending in a slash. */
+async function storageUrl(ctx: Context, account: string, service: 'blob' | 'queue') {
   const found = await findByName(ctx, STORAGE_ACCOUNTS, '2023-05-01', account)
-  const endpoints = found.properties?.primaryEndpoints as { blob?: string } | undefined
-  return String(endpoints?.blob).replace(/\/*$/, '/')
+  const endpoints = found.properties?.primaryEndpoints as Record<string, string> | undefined
+  return String(endpoints?.[service]).replace(/\/*$/, '/')
 }
+
+export const blobUrl = (ctx: Context, account: string) => storageUrl(ctx, account, 'blob')
+export const queueUrl = (ctx: Context, account: string) => storageUrl(ctx, account, 'queue')
 
 /** `--as` and `--client-id` on a data-plane command. */
 export const asOptionHelp = {
   as: 'act as this compute resource (ARM id): its managed identity, through the local agent (default: the operator)',
   clientId: 'with --as: the client id of one of its user-assigned identities',
 }
+
+/** `--account-name`, `--as` and `--client-id`, on every storage data command. */
+export const accountOptions = (cmd: Command) =>
+  cmd
+    .requiredOption('--account-name <name>', 'the storage account')
+    .option('--as <resource-id>', asOptionHelp.as)
+    .option('--client-id <id>', asOptionHelp.clientId)

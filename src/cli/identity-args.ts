@@ -9,7 +9,10 @@ export interface ArmIdentity {
   principalId?: string
   tenantId?: string
   /** `{}` in requests, `{principalId, clientId}` in responses, `null` removes (PATCH). */
-  userAssignedIdentities?: Record<string, { principalId?: string; clientId?: string } | null>
+  userAssignedIdentities?: Record<
+    string,
+    { principalId?: string; clientId?: string; keylessSelectors?: unknown } | null
+  >
 }
 
 export interface IdentityRequest {

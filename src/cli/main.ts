@@ -23,6 +23,9 @@ import { registerVault } from './commands/vault.js'
 import { registerStorage } from './commands/storage.js'
 import { registerCompletion } from './completion.js'
 import { registerLogs } from './commands/logs.js'
+import { registerAzCloud } from './az-cloud.js'
+import { registerIssuer } from './issuer.js'
+import { registerOidc } from './commands/oidc.js'
 import { registerPortal } from './commands/portal.js'
 
 const program = new Command()
@@ -57,6 +60,8 @@ registerRun(program)
 registerEnv(program)
 registerRuns(program)
 registerStatus(program)
+registerAzCloud(program)
+registerIssuer(program)
 program.commandsGroup('Resources:')
 registerGroup(program)
 registerVm(program)
@@ -64,6 +69,7 @@ registerWebapp(program)
 program.commandsGroup('Identities:')
 registerIdentity(program)
 registerSp(program)
+registerOidc(program)
 program.commandsGroup('Access:')
 registerRole(program)
 registerAccess(program)

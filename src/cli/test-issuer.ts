@@ -47,18 +47,33 @@ export function flavorClaims(flavor: Flavor, subject?: string): Record<string, u
   if (flavor === 'github-actions') {
     const sub = subject ?? 'repo:octo-org/octo-repo:ref:refs/heads/main'
     const repository = /^repo:([^:]+)/.exec(sub)?.[1] ?? 'octo-org/octo-repo'
+    const ref = /:ref:(.+)$/.exec(sub)?.[1] ?? 'refs/heads/main'
+    const workflowRef = `${repository}/.github/workflows/ci.yml@${ref}`
+    // As GitHub's token has them (every value a string, ids included).
     return {
       sub,
       repository,
+      repository_id: '123456789',
       repository_owner: repository.split('/')[0],
-      ref: 'refs/heads/main',
-      ref_type: 'branch',
+      repository_owner_id: '987654',
+      repository_visibility: 'private',
+      ref,
+      ref_type: ref.startsWith('refs/tags/') ? 'tag' : 'branch',
+      ref_protected: 'false',
+      head_ref: '',
+      base_ref: '',
       sha: 'a'.repeat(40),
       event_name: 'push',
       workflow: 'ci',
-      job_workflow_ref: `${repository}/.github/workflows/ci.yml@refs/heads/main`,
+      workflow_ref: workflowRef,
+      workflow_sha: 'a'.repeat(40),
+      job_workflow_ref: workflowRef,
+      job_workflow_sha: 'a'.repeat(40),
       actor: 'octocat',
+      actor_id: '583231',
       run_id: '1',
+      run_number: '1',
+      run_attempt: '1',
       runner_environment: 'github-hosted',
     }
   }
@@ -71,6 +86,7 @@ export function flavorClaims(flavor: Flavor, subject?: string): Record<string, u
         namespace,
         serviceaccount: { name, uid: randomUUID() },
         pod: { name: `${name}-0`, uid: randomUUID() },
+        node: { name: 'node-0', uid: randomUUID() },
       },
     }
   }

@@ -25,6 +25,10 @@ export const API_PREFIX = '/keyless/v1'
 export const ENROLL_PATH = `${API_PREFIX}/hosts/enroll`
 export const RENEW_PATH = `${API_PREFIX}/hosts/renew`
 export const JOIN_TOKENS_PATH = `${API_PREFIX}/joinTokens`
+/** The federation dry run (sts/federation-test-api.ts). */
+export const FEDERATION_TEST_PATH = `${API_PREFIX}/federation/test`
+/** The issuer document and keys to publish (`keyless oidc export`). */
+export const FEDERATION_ISSUER_PATH = `${API_PREFIX}/federation/issuer`
 export const HOSTS_PATH = `${API_PREFIX}/hosts`
 export const EVENTS_PATH = `${API_PREFIX}/events`
 /** GET, as a host (assertion addressed to this URL): the resources placed on it that name a
@@ -92,6 +96,12 @@ export const SELECTOR_PARAMS = {
 export type SelectorKind = keyof typeof SELECTOR_PARAMS
 
 export const IDENTITY_RESPONSE_FIELDS = ['client_id', 'object_id', 'msi_res_id'] as const
+/**
+ * In a managed-identity token response when the chosen identity's attachment has process
+ * selectors (domain/process-selectors.ts): their canonical JSON. The agent hands the token only
+ * to local processes that match; absent, to any process its run admits.
+ */
+export const PROCESS_SELECTORS_FIELD = 'keyless_selectors'
 
 export interface EnrollRequest {
   joinToken: string

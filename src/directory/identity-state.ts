@@ -1,5 +1,6 @@
 // A compute resource's identity, read from the store: the principal it owns (system-assigned)
 // and its attachments (user-assigned). The type is derived, never stored, so it cannot drift.
+import { deserializeSelectors } from '../domain/process-selectors.js'
 import { identityTypeOf, type IdentityState } from '../domain/identity-lifecycle.js'
 import type { ResourceRow } from '../store/schema.js'
 import type { Repositories } from '../store/store.js'
@@ -39,6 +40,8 @@ export async function identityView(
   if (system) {
     view.principalId = system.object_id
     view.tenantId = tenantId
+    const selectors = deserializeSelectors(row.identity_selectors)
+    if (selectors) view.selectors = selectors
   }
   if (attachments.length) {
     const entries = await Promise.all(
@@ -47,7 +50,9 @@ export async function identityView(
           tx.resources.fetch(a.identity_key),
           tx.principals.fetchByResource(a.identity_key),
         ])
-        return [identity!.id, { principalId: principal!.object_id, clientId: principal!.app_id }]
+        const selectors = deserializeSelectors(a.selectors)
+        const view = { principalId: principal!.object_id, clientId: principal!.app_id }
+        return [identity!.id, selectors ? { ...view, selectors } : view]
       }),
     )
     view.userAssignedIdentities = Object.fromEntries(entries)

@@ -8,6 +8,7 @@ import {
   type IdentityPlan,
 } from '../domain/identity-lifecycle.js'
 import { parseIdentitySpec } from '../domain/identity-spec.js'
+import { planSelectorChanges, type SelectorChanges } from '../domain/attachment-selectors.js'
 import { isMachineType, machineHostAfterWrite } from '../domain/machines.js'
 import { assertNamespaceName, NETWORK_NAMESPACE_PROPERTY } from '../domain/network-namespace.js'
 import { BadRequest, Conflict, NotFound } from '../domain/errors.js'
@@ -155,6 +156,7 @@ async function applyIdentityPlan(
   resource: ResourceId,
   plan: IdentityPlan,
   hostIds: string[],
+  selectors: SelectorChanges,
 ) {
   const { tx, now } = ctx
   if (plan.deleteSystem) await deleteOwnedPrincipal(ctx, resource.key, hostIds)
@@ -171,8 +173,14 @@ async function applyIdentityPlan(
       resource_key: resource.key,
       identity_key: id.key,
       created_at: now,
+      selectors: selectors.userAssigned.get(id.key) ?? null,
     })
     await recordChange(tx, now, 'identity.attached', resource.key, { identityKey: id.key })
+  }
+  // Attachments that stay: the resource.updated event recorded with this change tells agents.
+  for (const [key, text] of selectors.userAssigned) {
+    if (!plan.attach.some((id) => id.key === key))
+      await tx.attachments.updateSelectors(resource.key, key, text)
   }
 }
 
@@ -218,6 +226,7 @@ export async function putResource(
   const current = existing ? await loadIdentityState(tx, id.key) : NO_IDENTITY
   const plan = isCompute ? planIdentityChange(current, spec, 'put') : undefined
   if (plan) await assertIdentitiesExist(tx, plan)
+  const selectors = plan && planSelectorChanges(spec, plan, 'put')
 
   const { hostId, properties } = await splitHost(
     tx,
@@ -230,6 +239,7 @@ export async function putResource(
     tags: JSON.stringify(input.tags ?? {}),
     properties: JSON.stringify(properties),
     host_id: hostId,
+    ...(selectors?.system !== undefined ? { identity_selectors: selectors.system } : {}),
     updated_at: now,
   }
   if (existing) {
@@ -256,7 +266,7 @@ export async function putResource(
     type: id.type,
     [HOST_IDS]: hostIds,
   })
-  if (plan) await applyIdentityPlan(ctx, id, plan, hostIds)
+  if (plan) await applyIdentityPlan(ctx, id, plan, hostIds, selectors!)
   return { row: (await tx.resources.fetch(id.key))!, created: !existing }
 }
 
@@ -274,6 +284,7 @@ export async function patchResource(
     ? planIdentityChange(await loadIdentityState(tx, id.key), spec, 'patch')
     : undefined
   if (plan) await assertIdentitiesExist(tx, plan)
+  const selectors = plan && planSelectorChanges(spec, plan, 'patch')
   const patched = machineProperties(existing.type, existing, patch.properties, plan)
   // PATCH merges properties; the host stays unless the patch names another (or null).
   const merged =
@@ -291,6 +302,7 @@ export async function patchResource(
   await tx.resources.update(id.key, {
     ...(patch.tags !== undefined ? { tags: JSON.stringify(patch.tags) } : {}),
     ...(merged ? { properties: JSON.stringify(merged.properties), host_id: merged.hostId } : {}),
+    ...(selectors?.system !== undefined ? { identity_selectors: selectors.system } : {}),
     updated_at: now,
   })
   const hostIds = hostIdsOf(existing.host_id, merged ? merged.hostId : existing.host_id)
@@ -298,7 +310,7 @@ export async function patchResource(
     type: existing.type,
     [HOST_IDS]: hostIds,
   })
-  if (plan) await applyIdentityPlan(ctx, parseResourceId(existing.id), plan, hostIds)
+  if (plan) await applyIdentityPlan(ctx, parseResourceId(existing.id), plan, hostIds, selectors!)
   return (await tx.resources.fetch(id.key))!
 }
 

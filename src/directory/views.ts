@@ -1,6 +1,7 @@
 // What the directory returns: ARM-neutral views of its objects. The arm/ plugin shapes them into
 // Azure's JSON; the CLI and other services read the same views through the API.
 import type { IdentityType } from '../domain/identity-spec.js'
+import type { ProcessSelectors } from '../domain/process-selectors.js'
 
 export type Tags = Record<string, string>
 
@@ -24,6 +25,8 @@ export interface ResourceGroupView {
 export interface UserAssignedView {
   principalId: string
   clientId: string
+  /** Process selectors of the attachment (a Keyless extension); absent: none. */
+  selectors?: ProcessSelectors
 }
 
 export interface IdentityView {
@@ -31,6 +34,8 @@ export interface IdentityView {
   /** Present with a system-assigned identity. */
   principalId?: string
   tenantId?: string
+  /** The system identity's process selectors; absent: none. */
+  selectors?: ProcessSelectors
   /** Keyed by identity resource id, in the casing of the identity's creation. */
   userAssignedIdentities?: Record<string, UserAssignedView>
 }

@@ -32,6 +32,16 @@ describe('isEventForHost', () => {
   for (const [what, e, want] of cases) {
     it(`${want ? 'sends' : 'withholds'} ${what}`, () => assert.equal(isEventForHost(e, A), want))
   }
+  it('sends the local host the events of resources that name no host, and only it', () => {
+    const local = event('resource.updated', '/r', { hostIds: [] })
+    assert.equal(isEventForHost(local, A, true), true)
+    assert.equal(isEventForHost(local, A), false)
+    assert.equal(
+      isEventForHost(event('resource.updated', '/r', { hostIds: ['host-b'] }), A, true),
+      false,
+    )
+    assert.equal(isEventForHost(event('resource.updated', '/r'), A, true), false)
+  })
 })
 
 describe('hostIdsOf and hostView', () => {

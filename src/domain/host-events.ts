@@ -29,12 +29,18 @@ export function hostIdsOf(...hostIds: (string | null | undefined)[]): string[] {
   return [...new Set(hostIds.filter((h): h is string => !!h).map((h) => h.toLowerCase()))]
 }
 
-export function isEventForHost(event: HostEventFacts, hostId: string): boolean {
+/**
+ * `isLocal`: the host of `keyless up`'s own agent, which runs the resources that name no host;
+ * their events carry an empty `hostIds` (found when a selector change of a local VM never
+ * reached that agent's token cache).
+ */
+export function isEventForHost(event: HostEventFacts, hostId: string, isLocal = false): boolean {
   const host = hostId.toLowerCase()
   if (OWN.has(event.kind)) return event.subject.toLowerCase() === host
   if (!PER_RESOURCE.has(event.kind)) return false
   const concerned = event.data[HOST_IDS]
-  return Array.isArray(concerned) && concerned.includes(host)
+  if (!Array.isArray(concerned)) return false
+  return concerned.includes(host) || (isLocal && concerned.length === 0)
 }
 
 /** The event's data as a host sees it: without the other hosts' ids. */

@@ -2,6 +2,11 @@
 // https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/qs-configure-rest-vm).
 // This only checks the shape; what a request does to current state is identity-lifecycle.ts.
 import { BadRequest } from './errors.js'
+import {
+  parseProcessSelectors,
+  SELECTORS_PROPERTY,
+  type ProcessSelectors,
+} from './process-selectors.js'
 import { parseResourceId, type ResourceId } from './resource-id.js'
 import { USER_ASSIGNED_IDENTITIES } from './resource-types.js'
 
@@ -13,6 +18,11 @@ export interface UserAssignedChange {
   id: ResourceId
   /** `null` in a PATCH: detach it. */
   remove: boolean
+  /**
+   * `keylessSelectors` of the value (a Keyless extension, process-selectors.ts): `{}` for none.
+   * Absent when the value leaves it out: a PUT then means none, a PATCH keeps what is stored.
+   */
+  selectors?: ProcessSelectors
 }
 
 export interface IdentitySpec {
@@ -20,6 +30,8 @@ export interface IdentitySpec {
   type?: IdentityType
   /** Absent when the request has no `userAssignedIdentities`. */
   userAssignedIdentities?: UserAssignedChange[]
+  /** `identity.keylessSelectors`, for the system-assigned identity; absent as for a value's. */
+  systemSelectors?: ProcessSelectors
 }
 
 // Keyless's own code: no public source shows which code ARM returns for an unknown identity
@@ -34,8 +46,9 @@ const INVALID_LINK = 'LinkedInvalidPropertyId'
 
 const TYPE_NAMES = "'None', 'SystemAssigned', 'UserAssigned' or 'SystemAssigned, UserAssigned'"
 const READ_ONLY = new Set(['principalid', 'tenantid'])
-const MEMBERS = new Set(['type', 'userassignedidentities', ...READ_ONLY])
-const VALUE_MEMBERS = new Set(['principalid', 'clientid'])
+const SELECTORS_MEMBER = SELECTORS_PROPERTY.toLowerCase()
+const MEMBERS = new Set(['type', 'userassignedidentities', SELECTORS_MEMBER, ...READ_ONLY])
+const VALUE_MEMBERS = new Set(['principalid', 'clientid', SELECTORS_MEMBER])
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -61,6 +74,9 @@ export function parseIdentityType(raw: unknown): IdentityType {
 function content(message: string, target: string): never {
   throw new BadRequest(INVALID_CONTENT, message, { target })
 }
+
+const memberOf = (o: Record<string, unknown>, name: string): unknown =>
+  Object.entries(o).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1]
 
 function parseUserAssignedKey(key: string): ResourceId {
   let id: ResourceId | undefined
@@ -100,7 +116,13 @@ function parseUserAssigned(raw: unknown, mode: 'put' | 'patch'): UserAssignedCha
     if (!isObject(value) || Object.keys(value).some((k) => !VALUE_MEMBERS.has(k.toLowerCase()))) {
       content(`user-assigned identity '${key}' must map to {} or null`, target)
     }
-    return { id, remove: false }
+    const raw = memberOf(value, SELECTORS_PROPERTY)
+    if (raw === undefined) return { id, remove: false }
+    return {
+      id,
+      remove: false,
+      selectors: parseProcessSelectors(raw, `${target}.${SELECTORS_PROPERTY}`),
+    }
   })
 }
 
@@ -125,8 +147,7 @@ export function parseIdentitySpec(
       content(`could not find member '${k}' on object of type 'identity'`, 'identity')
     }
   }
-  const member = (name: string): unknown =>
-    Object.entries(identity).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1]
+  const member = (name: string): unknown => memberOf(identity, name)
   const rawType = member('type')
   const spec: IdentitySpec = {}
   if (rawType !== undefined && rawType !== null) {
@@ -138,6 +159,10 @@ export function parseIdentitySpec(
   const rawUser = member('userAssignedIdentities')
   if (rawUser !== undefined && rawUser !== null) {
     spec.userAssignedIdentities = parseUserAssigned(rawUser, mode)
+  }
+  const rawSelectors = member(SELECTORS_PROPERTY)
+  if (rawSelectors !== undefined) {
+    spec.systemSelectors = parseProcessSelectors(rawSelectors, `identity.${SELECTORS_PROPERTY}`)
   }
   const listed = spec.userAssignedIdentities?.length ?? 0
   // An empty map alongside a type without UserAssigned is harmless, so it is accepted (Azure

@@ -114,6 +114,7 @@ function federationOptions(config: Config) {
     keysRefetchMs: f.keysRefetchSeconds * 1000,
     clockSkewS: f.clockSkewSeconds,
     maxAssertionLifetimeS: f.maxAssertionLifetimeSeconds,
+    issuer: { publicIssuer: f.publicIssuer, audiences: f.issuerAudiences },
   }
 }
 
@@ -359,6 +360,7 @@ export async function build(options: BuildOptions): Promise<Built> {
       authz,
       activity: o.store.activity,
       machineIdOf: (hostId) => hosts.machineIdOf(hostId),
+      ...(o.config.vaultHostSuffix !== undefined && { vaultHostSuffix: o.config.vaultHostSuffix }),
       dataPlanes: {
         async propertiesOf(r) {
           const type = r.type.toLowerCase()

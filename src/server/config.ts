@@ -44,6 +44,8 @@ export interface FederationConfig {
   readonly keysRefetchSeconds: number
   readonly clockSkewSeconds: number
   readonly maxAssertionLifetimeSeconds: number
+  readonly publicIssuer: string | null
+  readonly issuerAudiences: readonly string[]
 }
 
 export type ConfigInput = Partial<Omit<Config, 'keyRotation' | 'federation'>> & {
@@ -171,6 +173,7 @@ export function resolveConfig(...layers: ConfigInput[]): Config {
     federation: Object.freeze({
       ...c.federation,
       privateIssuers: Object.freeze([...c.federation.privateIssuers]),
+      issuerAudiences: Object.freeze([...c.federation.issuerAudiences]),
     }),
     dataDir: resolve(c.dataDir),
     ...(c.logFile !== undefined && c.logFile !== '-' && { logFile: resolve(c.logFile) }),
@@ -197,6 +200,25 @@ function checkFederation(f: FederationConfig): void {
   }
   if (typeof f.clockSkewSeconds !== 'number' || !(f.clockSkewSeconds >= 0)) {
     fail('federation.clockSkewSeconds must be a number of seconds')
+  }
+  if (f.publicIssuer !== null && !isPublicIssuerUrl(f.publicIssuer)) {
+    fail('federation.publicIssuer must be an https URL without query or fragment, or null')
+  }
+  if (
+    !Array.isArray(f.issuerAudiences) ||
+    f.issuerAudiences.some((a) => typeof a !== 'string' || a === '')
+  ) {
+    fail('federation.issuerAudiences must be a list of audiences')
+  }
+}
+
+function isPublicIssuerUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false
+  try {
+    const u = new URL(value)
+    return u.protocol === 'https:' && !u.search && !u.hash && !u.username && !u.password
+  } catch {
+    return false
   }
 }
 

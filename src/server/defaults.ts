@@ -59,5 +59,10 @@ export const DEFAULTS = {
     clockSkewSeconds: 60,
     /** Longest assertion accepted (exp − iat): Kubernetes service-account tokens live up to a day. */
     maxAssertionLifetimeSeconds: 86_400,
+    /** The issuer URL that tokens for `issuerAudiences` carry, where `keyless oidc export`'s
+     * files are published; null: the v1 issuer `<authority>/<tenantId>/`, served live. */
+    publicIssuer: null as string | null,
+    /** Audiences whose tokens are meant for another cloud's federation (docs/federation.md). */
+    issuerAudiences: ['api://AzureADTokenExchange'] as readonly string[],
   },
 } as const

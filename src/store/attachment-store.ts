@@ -42,6 +42,15 @@ export function createAttachmentStore(db: Kysely<Database>): AttachmentStore {
         .where('identity_key', '=', identityKey.toLowerCase())
         .orderBy('resource_key')
         .execute(),
+    async updateSelectors(resourceKey, identityKey, selectors) {
+      const result = await db
+        .updateTable('identity_attachments')
+        .set({ selectors })
+        .where('resource_key', '=', resourceKey.toLowerCase())
+        .where('identity_key', '=', identityKey.toLowerCase())
+        .executeTakeFirst()
+      return affectedRows(result.numUpdatedRows) > 0
+    },
     delete: async (resourceKey, identityKey) => (await remove(resourceKey, identityKey)) > 0,
     deleteByResource: (resourceKey) => remove(resourceKey, undefined),
     deleteByIdentity: (identityKey) => remove(undefined, identityKey),

@@ -56,6 +56,8 @@ export interface ResourceTable {
   properties: string
   /** The agent host this compute resource runs on; null = the local agent. */
   host_id: string | null
+  /** Process selectors of its system-assigned identity, canonical JSON; null: none. */
+  identity_selectors: string | null
   created_at: number
   updated_at: number
 }
@@ -85,6 +87,8 @@ export interface IdentityAttachmentTable {
   /** The user-assigned identity resource. */
   identity_key: string
   created_at: number
+  /** Process selectors of this attachment, canonical JSON (domain/process-selectors.ts); null: none. */
+  selectors: string | null
 }
 
 export interface ClientSecretTable {

@@ -110,7 +110,15 @@ export interface PrincipalStore {
 }
 
 export interface AttachmentStore {
-  create(row: IdentityAttachmentRow): Promise<void>
+  create(
+    row: Omit<IdentityAttachmentRow, 'selectors'> & { selectors?: string | null },
+  ): Promise<void>
+  /** Replaces an attachment's process selectors (null: none); false if it is not attached. */
+  updateSelectors(
+    resourceKey: string,
+    identityKey: string,
+    selectors: string | null,
+  ): Promise<boolean>
   /** User-assigned identities attached to a compute resource. */
   listByResource(resourceKey: string): Promise<IdentityAttachmentRow[]>
   /** Compute resources an identity is attached to. */

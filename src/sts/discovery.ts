@@ -50,6 +50,13 @@ export function registerDiscovery(app: FastifyInstance, o: DiscoveryOptions): vo
     async (req, reply) =>
       reply.headers(cache).send(doc(o.tenant.resolve(req.params.tenant), false)),
   )
+  // The AD FS authority (`<base>/adfs`, domain/cloud-metadata.ts). MSAL fetches this document
+  // without asking the public cloud's instance discovery about the host (msal authority.py:
+  // tenant `adfs` is "known to the developer"), reads its authorization and token endpoints and
+  // takes the tenant from the token endpoint's path: the installation's v2 document serves.
+  app.get('/adfs/.well-known/openid-configuration', async (_req, reply) =>
+    reply.headers(cache).send(doc(o.tenant.tenantId, true)),
+  )
   for (const path of ['/:tenant/discovery/v2.0/keys', '/:tenant/discovery/keys']) {
     app.get<{ Params: { tenant: string } }>(path, async (req, reply) => {
       o.tenant.resolve(req.params.tenant)

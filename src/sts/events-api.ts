@@ -37,8 +37,11 @@ export function registerEventsApi(app: FastifyInstance, o: EventsApiOptions): vo
       )
     // Hosts present an assertion addressed to this URL; anything else must be an operator token.
     let hostId: string | undefined
+    let isLocal = false
     try {
-      hostId = (await o.authenticateHost(credential, `${o.authority()}${EVENTS_PATH}`)).id
+      const host = await o.authenticateHost(credential, `${o.authority()}${EVENTS_PATH}`)
+      hostId = host.id
+      isLocal = host.is_local === 1
     } catch {
       await o.authorizeOperator(req, 'Keyless/events/read')
     }
@@ -62,7 +65,7 @@ export function registerEventsApi(app: FastifyInstance, o: EventsApiOptions): vo
       // Ids are the log's: a host that reconnects after its last delivered event replays the
       // events it was not sent and is again not sent them.
       if (hostId === undefined) res.write(frame(e, e.data))
-      else if (isEventForHost(e, hostId)) res.write(frame(e, hostView(e.data)))
+      else if (isEventForHost(e, hostId, isLocal)) res.write(frame(e, hostView(e.data)))
       if (e.kind === 'host.revoked' && e.subject === hostId) close()
     }
     const buffered: ChangeEvent[] = []

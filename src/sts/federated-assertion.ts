@@ -56,6 +56,13 @@ export interface Examination {
   replay?: { key: string; forgetAt: number }
 }
 
+export interface Explanation extends Examination {
+  /** Whether `claims` passed signature and time checks (else they are as the token says). */
+  claimsVerified: boolean
+  /** The assertion passed every check but was already used for this resource. */
+  replayed: boolean
+}
+
 export function credentialRule(row: FederatedCredentialRow): FederatedCredentialRule {
   return {
     name: row.name,
@@ -193,8 +200,46 @@ export function createFederatedAssertions(o: FederatedAssertionOptions) {
     }
   }
 
+  /**
+   * The dry run: `examine`, and the replay check without taking the single use. When the
+   * refusal came before the signature was checked, the credentials are matched against the
+   * unverified claims, so the answer still says which credential the token was meant for.
+   */
+  async function explain(
+    assertion: string,
+    identity: FederatedIdentity,
+    resource: string,
+  ): Promise<Explanation> {
+    const ex = await examine(assertion, identity, resource)
+    const replayed =
+      ex.error === undefined && ex.replay !== undefined
+        ? await o.store.assertionIds.isClaimed(ex.replay.key, o.clock.now())
+        : false
+    if (replayed) ex.error = FederationErrors.replayed()
+    if (ex.claims) return { ...ex, claimsVerified: true, replayed }
+    let unverified: JWTPayload | undefined
+    try {
+      unverified = decodeJwt(assertion)
+    } catch {
+      return { ...ex, claimsVerified: false, replayed }
+    }
+    const claims = presented(unverified)
+    const all = (await o.store.federatedCredentials.list(identity.resource.key)).map(credentialRule)
+    return {
+      ...ex,
+      claims,
+      claimsVerified: false,
+      replayed,
+      perCredential: all.map((c) => ({
+        name: c.name,
+        match: matchFederatedCredential(claims, [c]),
+      })),
+    }
+  }
+
   return {
     examine,
+    explain,
     /** The credential `assertion` satisfies for `identity`, taking its single use; else throws. */
     async authenticate(
       assertion: string,
@@ -208,11 +253,6 @@ export function createFederatedAssertions(o: FederatedAssertionOptions) {
       }
       return ex.credential!
     },
-    /** Whether the single use of an examined assertion is already taken (the dry run). */
-    isReplay: (ex: Examination) =>
-      ex.replay
-        ? o.store.assertionIds.isClaimed(ex.replay.key, o.clock.now())
-        : Promise.resolve(false),
   }
 }
 

@@ -19,11 +19,13 @@ import { createHostAuthenticator } from './host-assertion.js'
 import { createHostCertificates } from './host-certificates.js'
 import { createTlsHostAuthenticator } from './host-tls.js'
 import { hostsApi } from './hosts-api.js'
+import { federationTestApi } from './federation-test-api.js'
 import { createManagedIdentityGrant } from './managed-identity-grant.js'
 import { registerDiscovery, v1Issuer } from './discovery.js'
 import { registerRevocationFeed } from './revocation-feed.js'
 import type { KeyRing } from './key-ring.js'
 import { createTenantGuard } from './tenant.js'
+import { federationIssuer, issuerForAudience, type IssuerSettings } from '../domain/oidc-issuer.js'
 import { registerTokenEndpoint } from './token-endpoint.js'
 import { createSignInLog } from './sign-in-log.js'
 
@@ -60,6 +62,8 @@ export interface FederationOptions {
   keysRefetchMs: number
   clockSkewS: number
   maxAssertionLifetimeS: number
+  /** Which tokens carry the public issuer (domain/oidc-issuer.ts). */
+  issuer: IssuerSettings
 }
 
 export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Promise<void> {
@@ -115,6 +119,8 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
     acceptForms(scope, o.bodyLimit ?? 65_536)
     registerTokenEndpoint(scope, {
       authority: o.authority,
+      issuerFor: (tenantId, audience) =>
+        issuerForAudience(o.federation.issuer, v1Issuer(o.authority(), tenantId), audience),
       tenant,
       keyRing: o.keyRing,
       clock: o.clock,
@@ -137,6 +143,17 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
         managedIdentity: createManagedIdentityGrant({ lifetimeMs: o.identityTokenLifetimeMs }),
       }),
     })
+  })
+  await app.register(federationTestApi, {
+    store: o.store,
+    keyRing: o.keyRing,
+    policy: o.policy,
+    algorithm: o.algorithm,
+    clock: o.clock,
+    issuer: (tenantId) => federationIssuer(o.federation.issuer, v1Issuer(o.authority(), tenantId)),
+    federated,
+    tenantId: o.tenantId,
+    authorizeOperator: o.authorizeOperator,
   })
   await app.register(hostsApi, {
     hosts: o.hosts,

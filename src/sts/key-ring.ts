@@ -138,6 +138,19 @@ export function createKeyRing({
       return { keys: publishedKeys(keys, clock.now()).map((k) => k.publicJwk) }
     },
 
+    /** The published keys' schedule (when to export the JWKS again: domain/oidc-issuer.ts). */
+    publishedTimes(): KeyTimes[] {
+      return publishedKeys(keys, clock.now()).map(
+        ({ kid, createdAt, activateAt, retireAt, expireAt }) => ({
+          kid,
+          createdAt,
+          activateAt,
+          retireAt,
+          expireAt,
+        }),
+      )
+    },
+
     /** Rotates on a timer; the first run happens before this resolves. */
     async start(everyMs = 60_000): Promise<void> {
       await rotate()

@@ -58,12 +58,42 @@ const principals = [
   principal(5, 'UserAssigned', UAI('unattached')),
 ]
 const attachments: IdentityAttachmentRow[] = [
-  { resource_key: VM.toLowerCase(), identity_key: UAI('a').toLowerCase(), created_at: 0 },
-  { resource_key: VM.toLowerCase(), identity_key: UAI('b').toLowerCase(), created_at: 0 },
-  { resource_key: BARE_VM.toLowerCase(), identity_key: UAI('lone').toLowerCase(), created_at: 0 },
-  { resource_key: TWO_VM.toLowerCase(), identity_key: UAI('a').toLowerCase(), created_at: 0 },
-  { resource_key: LOCAL_VM.toLowerCase(), identity_key: UAI('a').toLowerCase(), created_at: 0 },
-  { resource_key: TWO_VM.toLowerCase(), identity_key: UAI('b').toLowerCase(), created_at: 0 },
+  {
+    resource_key: VM.toLowerCase(),
+    identity_key: UAI('a').toLowerCase(),
+    created_at: 0,
+    selectors: null,
+  },
+  {
+    resource_key: VM.toLowerCase(),
+    identity_key: UAI('b').toLowerCase(),
+    created_at: 0,
+    selectors: null,
+  },
+  {
+    resource_key: BARE_VM.toLowerCase(),
+    identity_key: UAI('lone').toLowerCase(),
+    created_at: 0,
+    selectors: null,
+  },
+  {
+    resource_key: TWO_VM.toLowerCase(),
+    identity_key: UAI('a').toLowerCase(),
+    created_at: 0,
+    selectors: null,
+  },
+  {
+    resource_key: LOCAL_VM.toLowerCase(),
+    identity_key: UAI('a').toLowerCase(),
+    created_at: 0,
+    selectors: null,
+  },
+  {
+    resource_key: TWO_VM.toLowerCase(),
+    identity_key: UAI('b').toLowerCase(),
+    created_at: 0,
+    selectors: '{"uid":[1000]}',
+  },
 ]
 
 function reads(localHost?: string): DirectoryReads {
@@ -123,6 +153,13 @@ describe('managed-identity grant: which identity is issued', () => {
       assert.equal(g.subject.mirid, msiResId.replace('/resourceGroups/', '/resourcegroups/'))
     })
   }
+
+  it("sends the chosen attachment's process selectors, and none for one without", async () => {
+    const b = await run({ xms_az_rid: TWO_VM, mi_res_id: UAI('b') })
+    assert.equal(b.response?.keyless_selectors, '{"uid":[1000]}')
+    const a = await run({ xms_az_rid: TWO_VM, mi_res_id: UAI('a') })
+    assert.equal(a.response?.keyless_selectors, undefined)
+  })
 
   it('picks the only user-assigned identity of a resource without a system one', async () => {
     const g = await run({ xms_az_rid: BARE_VM })

@@ -5,6 +5,7 @@
 import {
   AgentErrorCodes,
   CALLER_PARAM,
+  PROCESS_SELECTORS_FIELD,
   SELECTOR_PARAMS,
   type SelectorKind,
 } from '../common/agent-protocol.js'
@@ -18,7 +19,7 @@ import {
   selectIdentity,
   type IdentitySelector,
 } from '../domain/identity-selection.js'
-import type { HostRow, ServicePrincipalRow } from '../store/schema.js'
+import type { HostRow, ResourceRow, ServicePrincipalRow } from '../store/schema.js'
 import type { DirectoryReads } from './directory-view.js'
 import type { Grant } from './grants.js'
 import { single, type TokenRequest } from './token-request.js'
@@ -77,18 +78,27 @@ interface Candidate {
   resourceKey?: string
   principal: ServicePrincipalRow
   resourceId?: string
+  /** The attachment's process selectors, stored form (null: none). */
+  selectors: string | null
 }
 
-const candidate = (principal: ServicePrincipalRow, resource?: { key: string; id: string }) => ({
+const candidate = (
+  principal: ServicePrincipalRow,
+  selectors: string | null,
+  resource?: { key: string; id: string },
+): Candidate => ({
   objectId: principal.object_id,
   appId: principal.app_id,
   principal,
+  selectors,
   ...(resource ? { resourceKey: resource.key, resourceId: resource.id } : {}),
 })
 
-async function systemIdentityOf(reads: DirectoryReads, resourceKey: string) {
-  const system = await reads.principalOf(resourceKey)
-  return system?.identity_kind === 'SystemAssigned' ? candidate(system) : undefined
+async function systemIdentityOf(reads: DirectoryReads, caller: ResourceRow) {
+  const system = await reads.principalOf(caller.key)
+  return system?.identity_kind === 'SystemAssigned'
+    ? candidate(system, caller.identity_selectors)
+    : undefined
 }
 
 async function userIdentitiesOf(reads: DirectoryReads, resourceKey: string): Promise<Candidate[]> {
@@ -97,6 +107,7 @@ async function userIdentitiesOf(reads: DirectoryReads, resourceKey: string): Pro
     attached.map(async (a) =>
       candidate(
         (await reads.principalOf(a.identity_key))!,
+        a.selectors,
         (await reads.resource(a.identity_key))!,
       ),
     ),
@@ -133,13 +144,13 @@ export function createManagedIdentityGrant(o: ManagedIdentityGrantOptions) {
     }
 
     const selector = selectorOf(request)
-    const system = await systemIdentityOf(reads, caller.key)
+    const system = await systemIdentityOf(reads, caller)
     const users = needsUserIdentities(selector, system)
       ? await userIdentitiesOf(reads, caller.key)
       : []
     const chosen = selectIdentity(selector, system, users)
     if (!chosen) throw identityNotFound(`No matching identity is attached to '${caller.id}'.`)
-    const { principal, resourceId: identityResourceId } = chosen
+    const { principal, resourceId: identityResourceId, selectors } = chosen as Candidate
 
     const mirid = miridOf(identityResourceId ?? caller.id)
     return {
@@ -155,6 +166,8 @@ export function createManagedIdentityGrant(o: ManagedIdentityGrantOptions) {
         client_id: principal.app_id,
         object_id: principal.object_id,
         msi_res_id: identityResourceId ?? caller.id,
+        // The agent enforces them (agent/process-selection.ts); the canonical text as stored.
+        ...(selectors ? { [PROCESS_SELECTORS_FIELD]: selectors } : {}),
       },
     }
   }

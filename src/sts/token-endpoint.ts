@@ -13,7 +13,6 @@ import type { KeyRing } from './key-ring.js'
 import { signAccessToken } from './mint.js'
 import { readTokenRequest, type TokenVersion } from './token-request.js'
 import type { TenantGuard } from './tenant.js'
-import { v1Issuer } from './discovery.js'
 import type { ClientAuthenticator } from './authenticate-client.js'
 import type { DirectoryView } from './directory-view.js'
 import type { RunGrant } from './grants.js'
@@ -21,6 +20,8 @@ import { signInRecord, type RecordSignIn, type SignInFacts } from './sign-in-log
 
 export interface TokenEndpointOptions {
   authority: () => string
+  /** The `iss` of a token for `audience`: the v1 issuer, or the public one (oidc-issuer.ts). */
+  issuerFor: (tenantId: string, audience: string) => string
   tenant: TenantGuard
   keyRing: KeyRing
   clock: Clock
@@ -78,7 +79,7 @@ export function registerTokenEndpoint(app: FastifyInstance, o: TokenEndpointOpti
     const key = await o.keyRing.signingKey()
     const claimsAt = (now: number): AccessTokenClaims =>
       buildAccessTokenClaims({
-        issuer: v1Issuer(o.authority(), tenantId),
+        issuer: o.issuerFor(tenantId, request.resource),
         audience: request.resource,
         tenantId,
         subject: grant.subject,

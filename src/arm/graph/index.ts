@@ -18,6 +18,7 @@ import { authorize, type CheckAccess } from '../authorize.js'
 import { setRequestIds } from '../request-ids.js'
 import { createGraphErrorRenderer } from './envelope.js'
 import { servicePrincipalHandlers } from './service-principals.js'
+import { directoryObjectHandlers } from './directory-objects.js'
 
 export interface GraphPluginOptions {
   directory: Directory
@@ -50,5 +51,9 @@ export async function graphPlugin(app: FastifyInstance, o: GraphPluginOptions): 
   for (const name of ['servicePrincipals', 'serviceprincipals']) {
     app.get(`/v1.0/${name}`, sp.list)
     app.get(`/v1.0/${name}/:id`, sp.get)
+  }
+  const objects = directoryObjectHandlers(o)
+  for (const name of ['directoryObjects', 'directoryobjects']) {
+    app.post(`/v1.0/${name}/getByIds`, objects.getByIds)
   }
 }

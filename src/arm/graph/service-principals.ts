@@ -8,8 +8,16 @@ import type { PrincipalView } from '../../directory/views.js'
 import { queryParam } from '../paging.js'
 import { graphError } from './envelope.js'
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const APP_ID_FILTER = /^\s*appId\s+eq\s+'([^']*)'\s*$/i
+// az resolves `--assignee <appId>` with this lambda filter (role/custom.py
+// `_resolve_object_id_and_type`); a principal's only service principal name is its appId.
+const SPN_FILTER = /^\s*servicePrincipalNames\/any\((\w+)\s*:\s*\1\s+eq\s+'([^']*)'\)\s*$/i
+
+/** The appId a supported `$filter` asks for, or undefined when Keyless does not take it. */
+function appIdOfFilter(filter: string): string | undefined {
+  return APP_ID_FILTER.exec(filter)?.[1] ?? SPN_FILTER.exec(filter)?.[2]
+}
 
 export function servicePrincipalJson(p: PrincipalView) {
   return {
@@ -50,15 +58,15 @@ export function servicePrincipalHandlers(o: ServicePrincipalRoutes) {
     },
     async list(request: FastifyRequest, reply: FastifyReply) {
       const filter = queryParam(request.query, '$filter')
-      const m = typeof filter === 'string' ? APP_ID_FILTER.exec(filter) : null
-      if (!m) {
+      const appId = typeof filter === 'string' ? appIdOfFilter(filter) : undefined
+      if (appId === undefined) {
         throw graphError(
           400,
           'Request_UnsupportedQuery',
-          "Unsupported query: Keyless lists service principals only with $filter=appId eq '{appId}'.",
+          "Unsupported query: Keyless lists service principals only with $filter=appId eq '{appId}' or servicePrincipalNames/any(c:c eq '{appId}').",
         )
       }
-      const p = GUID.test(m[1]!) ? await o.directory.findPrincipalByAppId(m[1]!) : undefined
+      const p = GUID.test(appId) ? await o.directory.findPrincipalByAppId(appId) : undefined
       return reply.send({
         '@odata.context': context(''),
         value: p ? [servicePrincipalJson(p)] : [],

@@ -7,6 +7,12 @@ import { identityRowColumns, identityRows, type ArmResource } from '../columns.j
 import { identityToAssign, identityToRemove, type ArmIdentity } from '../identity-args.js'
 import { CliError, EXIT } from '../errors.js'
 import {
+  addSelectorOptions,
+  selectorsOf,
+  withSelectors,
+  type SelectorOptions,
+} from '../selector-options.js'
+import {
   apiVersion,
   identityRequest,
   path,
@@ -55,26 +61,37 @@ export function registerComputeIdentity(parent: Command, kind: ComputeKind): voi
       )
       .addOption(groupOption())
       .addOption(identitiesOption())
+    if (verb === 'assign') addSelectorOptions(cmd)
     examples(cmd, [
       `${words(kind)} identity ${verb} ${sample} -g rg1`,
       `${words(kind)} identity ${verb} ${sample} -g rg1 --identities system id1`,
+      ...(verb === 'assign'
+        ? [`${words(kind)} identity assign ${sample} -g rg1 --identities id1 --allow-uid 1000`]
+        : []),
     ])
-    apiCommand<Located & { identities: string[] }>(cmd, async (ctx, names, opts) => {
-      const target = path(ctx, kind, opts.resourceGroup, names)
-      const request = identityRequest(ctx, opts.resourceGroup, opts.identities)
-      const current = await ctx.client.request<ArmResource>('GET', target, {
-        apiVersion: apiVersion(kind),
-      })
-      const body: ArmIdentity =
-        verb === 'assign'
-          ? identityToAssign(current.identity, request)
-          : identityToRemove(current.identity, request, current.name)
-      const updated = await ctx.client.request<ArmResource>('PATCH', target, {
-        apiVersion: apiVersion(kind),
-        body: { identity: body },
-      })
-      await printIdentity(ctx, updated)
-    })
+    apiCommand<Located & SelectorOptions & { identities: string[] }>(
+      cmd,
+      async (ctx, names, opts) => {
+        const target = path(ctx, kind, opts.resourceGroup, names)
+        const request = identityRequest(ctx, opts.resourceGroup, opts.identities)
+        const current = await ctx.client.request<ArmResource>('GET', target, {
+          apiVersion: apiVersion(kind),
+        })
+        const body: ArmIdentity =
+          verb === 'assign'
+            ? withSelectors(
+                identityToAssign(current.identity, request),
+                request.system,
+                selectorsOf(opts),
+              )
+            : identityToRemove(current.identity, request, current.name)
+        const updated = await ctx.client.request<ArmResource>('PATCH', target, {
+          apiVersion: apiVersion(kind),
+          body: { identity: body },
+        })
+        await printIdentity(ctx, updated)
+      },
+    )
   }
   change('assign')
   change('remove')

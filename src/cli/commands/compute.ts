@@ -4,6 +4,12 @@ import { Option, type Command } from 'commander'
 import { apiCommand, examples, groupOption, tagsOption, type Context } from '../command.js'
 import { computeColumns, type ArmResource } from '../columns.js'
 import { identityForCreate } from '../identity-args.js'
+import {
+  addSelectorOptions,
+  selectorsOf,
+  withSelectors,
+  type SelectorOptions,
+} from '../selector-options.js'
 import { CliError, EXIT } from '../errors.js'
 import {
   apiVersion,
@@ -63,10 +69,10 @@ function registerCrud(parent: Command, kind: ComputeKind): void {
       ),
     )
     .addOption(tagsOption())
-    .option(
-      '--host <hostId>',
-      'the host it runs on, whose agent serves its tokens (`keyless host list`; default: the local agent)',
-    )
+  addSelectorOptions(create).option(
+    '--host <hostId>',
+    'the host it runs on, whose agent serves its tokens (`keyless host list`; default: the local agent)',
+  )
   kind.createOptions?.(create)
   examples(
     create,
@@ -74,20 +80,24 @@ function registerCrud(parent: Command, kind: ComputeKind): void {
       `${words(kind)} create ${sample} -g rg1 --assign-identity`,
       `${words(kind)} create ${sample} -g rg1 --assign-identity system id1`,
       `${words(kind)} create ${sample} -g rg1 --assign-identity /subscriptions/…/userAssignedIdentities/id1`,
+      `${words(kind)} create ${sample} -g rg1 --allow-uid 1000 --allow-unit app.service --assign-identity`,
     ],
     '--assign-identity takes every word after it: put it after the names.',
   )
   apiCommand<
-    Located & {
-      location?: string
-      assignIdentity?: true | string[]
-      tags?: Record<string, string>
-      host?: string
-    }
+    Located &
+      SelectorOptions & {
+        location?: string
+        assignIdentity?: true | string[]
+        tags?: Record<string, string>
+        host?: string
+      }
   >(create, async (ctx, names, opts) => {
     const group = opts.resourceGroup
     const values = opts.assignIdentity === true ? ['system'] : (opts.assignIdentity ?? [])
-    const identity = identityForCreate(identityRequest(ctx, group, values))
+    const request = identityRequest(ctx, group, values)
+    const created = identityForCreate(request)
+    const identity = created && withSelectors(created, request.system, selectorsOf(opts))
     const defaults = kind.createDefaults
       ? await kind.createDefaults(ctx, group, names)
       : opts.location === undefined

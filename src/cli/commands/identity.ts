@@ -11,6 +11,7 @@ import {
   resourcePath,
 } from '../arm-paths.js'
 import { userAssignedIdentityColumns, type ArmResource } from '../columns.js'
+import { registerIdentityFederation } from './identity-federation.js'
 
 const apiVersion = MANAGED_IDENTITY_API_VERSION
 const columns = userAssignedIdentityColumns
@@ -94,4 +95,5 @@ export function registerIdentity(program: Command): void {
       )
     },
   )
+  registerIdentityFederation(identity)
 }

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { apiCommand, examples, type Context } from '../command.js'
 import {
-  asOptionHelp,
+  accountOptions,
   blobUrl,
   dataClient,
   STORAGE_API_VERSION,
@@ -14,6 +14,7 @@ import {
   type DataFlags,
 } from '../data-plane.js'
 import type { Column } from '../output.js'
+import { element, elements, unescapeXml } from '../storage-xml.js'
 
 type Flags = DataFlags & {
   accountName: string
@@ -31,21 +32,9 @@ interface Listed {
   contentType?: string
 }
 
-const XML_ENTITIES: Record<string, string> = {
-  '&amp;': '&',
-  '&lt;': '<',
-  '&gt;': '>',
-  '&quot;': '"',
-  '&apos;': "'",
-}
-const unescapeXml = (s: string) => s.replace(/&(amp|lt|gt|quot|apos);/g, (e) => XML_ENTITIES[e]!)
-const element = (xml: string, name: string) =>
-  new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1]
-
 /** The items of a List Containers or List Blobs page, and its NextMarker. */
 function listPage(xml: string, item: 'Container' | 'Blob'): { items: Listed[]; next?: string } {
-  const items = [...xml.matchAll(new RegExp(`<${item}>([\\s\\S]*?)</${item}>`, 'g'))].map((m) => {
-    const body = m[1]!
+  const items = elements(xml, item).map((body) => {
     const length = element(body, 'Content-Length')
     return {
       name: unescapeXml(element(body, 'Name') ?? ''),
@@ -67,12 +56,6 @@ const listedColumns: Column<Listed>[] = [
 
 const VERSION = { 'x-ms-version': STORAGE_API_VERSION }
 const seg = (s: string) => encodeURIComponent(s)
-
-const account = (cmd: Command) =>
-  cmd
-    .requiredOption('--account-name <name>', 'the storage account')
-    .option('--as <resource-id>', asOptionHelp.as)
-    .option('--client-id <id>', asOptionHelp.clientId)
 
 async function listAll(ctx: Context, flags: Flags, base: string, item: 'Container' | 'Blob') {
   const send = dataClient(ctx, flags, STORAGE_RESOURCE)
@@ -98,7 +81,7 @@ export function registerStorageData(storage: Command): void {
   const container = storage.command('container').description('manage blob containers')
   examples(
     apiCommand<Flags>(
-      account(container.command('create').description('create a container')).requiredOption(
+      accountOptions(container.command('create').description('create a container')).requiredOption(
         '-n, --name <name>',
         'container name',
       ),
@@ -115,7 +98,7 @@ export function registerStorageData(storage: Command): void {
   )
   examples(
     apiCommand<Flags>(
-      account(container.command('list').description('list the containers')).option(
+      accountOptions(container.command('list').description('list the containers')).option(
         '--prefix <prefix>',
         'only names that start with it',
       ),
@@ -130,7 +113,7 @@ export function registerStorageData(storage: Command): void {
 
   const blob = storage.command('blob').description('upload, download, list and delete blobs')
   const inContainer = (cmd: Command) =>
-    account(cmd).requiredOption('-c, --container-name <name>', 'the container')
+    accountOptions(cmd).requiredOption('-c, --container-name <name>', 'the container')
   const blobAt = async (ctx: Context, flags: Flags) =>
     `${await blobUrl(ctx, flags.accountName)}${seg(flags.containerName!)}/${flags
       .name!.split('/')

@@ -1,12 +1,13 @@
 // `keyless storage account`, as in `az storage account`: storage accounts
 // (Microsoft.Storage/storageAccounts), each served by Keyless's Blob data plane at its
-// `properties.primaryEndpoints.blob`. Account names are unique across the installation (409
-// StorageAccountAlreadyTaken), as they are across Azure.
+// `properties.primaryEndpoints.blob` and its Queue data plane at `…queue`. Account names are
+// unique across the installation (409 StorageAccountAlreadyTaken), as they are across Azure.
 import type { Command } from 'commander'
 import { STORAGE_ACCOUNTS } from '../../domain/resource-types.js'
 import type { ArmResource } from '../columns.js'
 import { examples } from '../command.js'
 import { registerStorageData } from './storage-blob.js'
+import { registerStorageQueues } from './storage-queue.js'
 import {
   registerResourceCommands,
   resourceColumns,
@@ -32,7 +33,7 @@ const ACCOUNT: ResourceType = {
 }
 
 export function registerStorage(program: Command): void {
-  const storage = program.command('storage').description('manage storage (Blob)')
+  const storage = program.command('storage').description('manage storage (Blob, Queue)')
   const account = storage
     .command('account')
     .description('manage storage accounts, their blobs served at their blob endpoint')
@@ -56,4 +57,5 @@ export function registerStorage(program: Command): void {
     },
   })
   registerStorageData(storage)
+  registerStorageQueues(storage)
 }

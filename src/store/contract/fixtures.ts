@@ -72,6 +72,7 @@ export function resourceRow(
     tags: '{}',
     properties: '{"vmId":"1"}',
     host_id: null,
+    identity_selectors: null,
     created_at: T0,
     updated_at: T0,
   }

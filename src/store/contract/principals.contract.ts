@@ -102,8 +102,8 @@ export function describePrincipals(store: () => Store): void {
       const { vm1, vm2, id1, id2 } = await seedAttachable()
       const byResource = await store().attachments.listByResource(vm1.id.toUpperCase())
       assert.deepEqual(byResource, [
-        { resource_key: vm1.key, identity_key: id1.key, created_at: T0 },
-        { resource_key: vm1.key, identity_key: id2.key, created_at: T0 },
+        { resource_key: vm1.key, identity_key: id1.key, created_at: T0, selectors: null },
+        { resource_key: vm1.key, identity_key: id2.key, created_at: T0, selectors: null },
       ])
       const byIdentity = await store().attachments.listByIdentity(id1.id)
       assert.deepEqual(
@@ -111,6 +111,23 @@ export function describePrincipals(store: () => Store): void {
         [vm1.key, vm2.key],
       )
       assert.deepEqual(await store().attachments.listByIdentity(`${id1.key}-none`), [])
+    })
+
+    it("replaces an attachment's process selectors, and says when there is no attachment", async () => {
+      const { vm1, vm2, id1, id2 } = await seedAttachable()
+      const text = '{"uid":[1000],"exe":["/usr/bin/node"]}'
+      assert.equal(
+        await store().attachments.updateSelectors(vm1.id, id1.id.toUpperCase(), text),
+        true,
+      )
+      assert.equal(await store().attachments.updateSelectors(vm2.key, id2.key, text), false)
+      const rows = await store().attachments.listByResource(vm1.key)
+      assert.deepEqual(
+        rows.map((r) => r.selectors),
+        [text, null],
+      )
+      assert.equal(await store().attachments.updateSelectors(vm1.key, id1.key, null), true)
+      assert.equal((await store().attachments.listByResource(vm1.key))[0]!.selectors, null)
     })
 
     it('rejects attaching the same identity twice as Conflict', async () => {

@@ -17,7 +17,12 @@ export function describeResources(store: () => Store): void {
   describe('resources', () => {
     it('stores every column as given and fetches it by key in any casing', async () => {
       const h = await seedHierarchy(store())
-      const vm = { ...resourceRow(h, VM, 'Web-01'), host_id: 'host-1', kind: 'linux' }
+      const vm = {
+        ...resourceRow(h, VM, 'Web-01'),
+        host_id: 'host-1',
+        kind: 'linux',
+        identity_selectors: '{"uid":[0]}',
+      }
       await store().resources.create(vm)
       const fetched = await store().resources.fetch(vm.id.toUpperCase())
       assert.deepEqual(fetched, vm)
@@ -103,7 +108,13 @@ export function describeResources(store: () => Store): void {
       const h = await seedHierarchy(store())
       const vm = resourceRow(h, VM, 'vm')
       await store().resources.create(vm)
-      const changes = { tags: '{"a":"1"}', properties: '{}', host_id: 'h2', updated_at: T0 + 5 }
+      const changes = {
+        tags: '{"a":"1"}',
+        properties: '{}',
+        host_id: 'h2',
+        identity_selectors: '{"gid":[5]}',
+        updated_at: T0 + 5,
+      }
       await store().resources.update(vm.id.toUpperCase(), changes)
       assert.deepEqual(await store().resources.fetch(vm.key), { ...vm, ...changes })
     })

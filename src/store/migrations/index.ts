@@ -17,6 +17,7 @@ import * as clusterState from './2026-12-08T100-cluster-state.js'
 import * as queues from './2026-12-08T110-queues.js'
 import * as hostCertificateIssuer from './2026-12-09T200-host-certificate-issuer.js'
 import * as portalSessions from './2026-12-09T700-portal-sessions.js'
+import * as attachmentSelectors from './2026-12-09T750-attachment-selectors.js'
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T00-initial': initial,
@@ -35,6 +36,9 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-12-09T200-host-certificate-issuer': hostCertificateIssuer,
   // T700, not T0700: names sort as strings, and this must come after T200 above.
   '2026-12-09T700-portal-sessions': portalSessions,
+  // T750, not T0500 (the name first planned): it must sort after T700 above, which databases
+  // migrated by earlier builds have already applied.
+  '2026-12-09T750-attachment-selectors': attachmentSelectors,
 })
 
 export const migrationProvider: MigrationProvider = {

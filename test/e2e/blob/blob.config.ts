@@ -56,17 +56,18 @@ export interface BlobEnv {
   dispose(): Promise<void>
 }
 
-/** Runs `node <args>` as `vm` under `keyless run`, in its own process group (`-pid` kills it
- * with the program it started). */
+/** Runs `node <args>` (or `program <args>`) as `vm` under `keyless run`, in its own process
+ * group (`-pid` kills it with the program it started). */
 export function runAs(
   k: KeylessProcess,
   vm: string,
   args: readonly string[],
   onLine?: (line: string) => void,
+  program: string = process.execPath,
 ): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
   const child = spawn(
     process.execPath,
-    [BIN, 'run', '--as', vm, '--data-dir', k.dataDir, '--', process.execPath, ...args],
+    [BIN, 'run', '--as', vm, '--data-dir', k.dataDir, '--', program, ...args],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...trustInstance(k.dataDir) },

@@ -92,8 +92,9 @@ describe('blob durability across a crash', () => {
       JSON.stringify(seeded),
     )
 
-    // Two uploaders: one Put Blob whose body trickles in for ~3 s, and staged uploads of a block
-    // every 150 ms, each committed after ~1.2 s.
+    // Two uploaders: one Put Blob whose body trickles in for ~20 s (far longer than the wait
+    // for the first staged commit, even on a loaded machine: at ~3 s it once finished before
+    // the kill), and staged uploads of a block every 150 ms, each committed after ~1.2 s.
     const chunk = 64 * 1024
     const single = startUploader(k, vm.id, url, [
       ...[0, 1].map((i) => ({
@@ -103,7 +104,7 @@ describe('blob durability across a crash', () => {
         seed: `single-${i}`,
         chunks: 48,
         chunk,
-        delayMs: 60,
+        delayMs: 420,
         print: true,
       })),
     ])

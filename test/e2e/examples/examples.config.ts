@@ -12,11 +12,14 @@ import type { HttpResult } from '../../helpers/https.js'
 export const EXAMPLE = join(ROOT, 'examples/orders')
 export const APP = join(EXAMPLE, 'app.mjs')
 export const SERVICE = join(EXAMPLE, 'service.mjs')
+export const WORKER = join(EXAMPLE, 'worker.mjs')
 export const WALKTHROUGH = join(EXAMPLE, 'walkthrough.sh')
 
 export const ROLES = {
   secretsOfficer: 'Key Vault Secrets Officer',
   blobContributor: 'Storage Blob Data Contributor',
+  queueSender: 'Storage Queue Data Message Sender',
+  queueProcessor: 'Storage Queue Data Message Processor',
   reader: 'Reader',
 } as const
 
@@ -134,12 +137,26 @@ export interface Pass {
   ok: boolean
   vault: StepResult
   blob: StepResult
+  queue: StepResult
   service: StepResult
 }
 
 export function parsePass(line: string): Pass | undefined {
   if (!line.startsWith('{"ok":')) return undefined
   return JSON.parse(line) as Pass
+}
+
+/** An order worker.mjs took, from one of its lines; undefined for other lines. */
+export interface Taken {
+  id: string
+  item: string
+  quantity: number
+  dequeueCount: number
+}
+
+export function parseTaken(line: string): Taken | undefined {
+  if (!line.startsWith('{"taken":')) return undefined
+  return (JSON.parse(line) as { taken: Taken }).taken
 }
 
 /** The variables `keyless env` prints (`export K='v'` lines). */

@@ -1,6 +1,7 @@
 // The orders example for real: examples/orders/walkthrough.sh end to end, then the same steps
 // driven from here to time what the script only shows — the real `keyless up`, the real binary,
-// the Azure SDKs in app.mjs and `keyless/verify` in service.mjs.
+// the Azure SDKs in app.mjs and worker.mjs (which hand orders over a queue, each under its own
+// identity) and `keyless/verify` in service.mjs.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
@@ -16,10 +17,12 @@ import {
   cleanEnv,
   parseExports,
   parsePass,
+  parseTaken,
   ROLES,
   SERVICE,
   startProgram,
   WALKTHROUGH,
+  WORKER,
   type Pass,
   type Program,
 } from './examples.config.js'
@@ -49,6 +52,14 @@ describe('examples/orders/walkthrough.sh', () => {
       const [granted, refused] = passes as [Pass, Pass]
       assert.equal(granted.ok, true, out)
       assert.equal(granted.vault.created, true)
+      // Step 7: the worker took the very order the app put, once.
+      const taken = out.split('\n').flatMap((l) => parseTaken(l) ?? [])
+      assert.deepEqual(
+        taken.map((t) => [t.id, t.dequeueCount]),
+        [[granted.queue.order, 1]],
+        out,
+      )
+      assert.match(out, /AuthorizationPermissionMismatch[\s\S]*the worker may not put, as expected/)
       assert.match(
         String(granted.service.caller),
         /\/providers\/Microsoft\.Web\/sites\/orders-app$/i,
@@ -58,7 +69,7 @@ describe('examples/orders/walkthrough.sh', () => {
         [refused.vault.status, refused.vault.code, refused.blob.status, refused.blob.code],
         [403, 'ForbiddenByRbac', 403, 'AuthorizationPermissionMismatch'],
       )
-      // Step 7: a token of the app for another audience, sent to the service.
+      // Step 8: a token of the app for another audience, sent to the service.
       assert.match(out, /"code":"ERR_KEYLESS_TOKEN_AUDIENCE"/)
       assert.match(out, /refused, as expected/)
     } finally {
@@ -72,12 +83,15 @@ describe('the orders example, step by step', () => {
   let cli: ReturnType<typeof cliFor>
   let endpoints: Record<string, string>
   let service: Program | undefined
+  let worker: Program | undefined
   let looping: Program | undefined
   const s = {} as {
     app: { id: string; principalId: string }
     api: { id: string; principalId: string }
+    worker: { id: string; principalId: string }
     vaultUrl: string
     blobUrl: string
+    queueUrl: string
     serviceUrl: string
     assignments: Record<'vault' | 'blob' | 'orders', string>
   }
@@ -110,6 +124,7 @@ describe('the orders example, step by step', () => {
       cleanEnv({
         ORDERS_VAULT_URL: s.vaultUrl,
         ORDERS_BLOB_URL: s.blobUrl,
+        ORDERS_QUEUE_URL: s.queueUrl,
         ORDERS_SERVICE_URL: s.serviceUrl,
       }),
     )
@@ -123,6 +138,7 @@ describe('the orders example, step by step', () => {
     const rg = `/subscriptions/${k.endpoints.subscriptionId}/resourceGroups/orders-rg`
     s.app = await webapp('orders-app')
     s.api = await webapp('orders-api')
+    s.worker = await webapp('orders-worker')
     const vault = (
       await arm(
         'PUT',
@@ -147,6 +163,9 @@ describe('the orders example, step by step', () => {
     s.vaultUrl = vault.properties.vaultUri
     s.blobUrl = account.properties.primaryEndpoints.blob
     assert.equal(s.blobUrl, `${endpoints.blobEndpoint}/ordersdata/`)
+    s.queueUrl = account.properties.primaryEndpoints.queue
+    assert.equal(s.queueUrl, `${endpoints.queueEndpoint}/ordersdata/`)
+    ok(await cli('storage', 'queue', 'create', '--account-name', 'ordersdata', '-n', 'orders'))
 
     const roleFile = join(k.dataDir, 'orders-reader.json')
     writeFileSync(
@@ -163,6 +182,8 @@ describe('the orders example, step by step', () => {
       blob: await assign(s.app.principalId, ROLES.blobContributor, account.id),
       orders: await assign(s.app.principalId, 'Orders Reader', s.api.id),
     }
+    await assign(s.app.principalId, ROLES.queueSender, account.id)
+    await assign(s.worker.principalId, ROLES.queueProcessor, account.id)
     await assign(s.api.principalId, ROLES.reader, s.api.id)
 
     service = startProgram(
@@ -171,10 +192,15 @@ describe('the orders example, step by step', () => {
     )
     const listening = await service.waitFor((l) => l.startsWith('listening '))
     s.serviceUrl = listening.text.slice('listening '.length)
+    worker = startProgram(
+      ['run', '--data-dir', k.dataDir, '--as', s.worker.id, '--', process.execPath, WORKER],
+      cleanEnv({ ORDERS_QUEUE_URL: s.queueUrl, KEYLESS_HOME: k.dataDir }),
+    )
   })
 
   after(async () => {
     await looping?.stop()
+    await worker?.stop()
     await service?.stop()
     await k?.dispose()
   })
@@ -190,10 +216,49 @@ describe('the orders example, step by step', () => {
     assert.ok(Number(pass.blob.bytes) > 0)
     assert.ok(same(pass.service.caller, s.app.id), String(pass.service.caller))
     assert.equal(pass.service.orders, 2)
+    assert.equal(pass.queue.queue, 'orders')
 
     const again = runApp()
     assert.equal(await again.exited, 0, again.output())
     assert.equal(parsePass(again.lines.at(-1)!.text)!.vault.created, false)
+  })
+
+  it('hands each order to the worker through the queue, each identity doing its own part only', async () => {
+    const run = runApp()
+    assert.equal(await run.exited, 0, run.output())
+    const pass = parsePass(run.lines.at(-1)!.text)!
+    const line = await worker!.waitFor((l) => parseTaken(l)?.id === pass.queue.order)
+    assert.deepEqual(parseTaken(line.text), {
+      id: pass.queue.order,
+      item: 'coffee',
+      quantity: 2,
+      dequeueCount: 1,
+    })
+    // The worker took every order there was: none is left for another taker.
+    const left = ok(
+      await cli(
+        'storage',
+        'message',
+        'get',
+        '--account-name',
+        'ordersdata',
+        '-q',
+        'orders',
+        '--as',
+        s.worker.id,
+      ),
+    ).json()
+    assert.deepEqual(left, [])
+    // The app may put but not take; the worker may take but not put.
+    const denied = /AuthorizationPermissionMismatch/
+    const as = (id: string, ...args: string[]) =>
+      cli('storage', 'message', ...args, '--account-name', 'ordersdata', '-q', 'orders', '--as', id)
+    const take = await as(s.app.id, 'get')
+    assert.equal(take.code, 1)
+    assert.match(take.stderr, denied)
+    const put = await as(s.worker.id, 'put', '--content', 'forged')
+    assert.equal(put.code, 1)
+    assert.match(put.stderr, denied)
   })
 
   it("accepts the app's token for api://orders and refuses one for another audience", async () => {

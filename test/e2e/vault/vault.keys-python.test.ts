@@ -1,52 +1,42 @@
-// The stock Python `azure-keyvault-keys` client (Debian's python3-azure) against a Keyless vault:
-// create, sign/verify, encrypt/decrypt, wrap/unwrap, list, rotate, backup/restore. Its
+// The stock Python `azure-keyvault-keys` client (Debian's python3-azure) against a Keyless vault,
+// in a program started by `keyless run --as <web app>` that finds its identity with
+// azure-identity's DefaultAzureCredential: create, sign/verify, encrypt/decrypt, wrap/unwrap,
+// list, rotate, backup/restore. Its
 // signatures are cross-checked here with node's crypto and the public JWKs it printed. Skips,
 // saying so, where the Python packages are not installed.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { constants, createPublicKey, verify } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { runAs } from '../blob/blob.config.js'
 import { ROLES, startVaultEnv, type VaultEnv } from './vault.config.js'
 
 const PYTHON = '/usr/bin/python3'
 const SCRIPT = join(import.meta.dirname, '../../../../test/e2e/vault/fixtures/keys_client.py')
-const probe = spawnSync(PYTHON, ['-c', 'import azure.keyvault.keys, azure.core'], {
+const probe = spawnSync(PYTHON, ['-c', 'import azure.keyvault.keys, azure.identity'], {
   encoding: 'utf8',
 })
 const missing =
   probe.status === 0
     ? false
-    : 'the Python azure-keyvault-keys client is not installed (apt-get install python3-azure)'
+    : 'the Python azure-keyvault-keys and azure-identity clients are not installed (apt-get install python3-azure)'
 
 describe('vault keys with the Python client', { skip: missing }, () => {
   let env: VaultEnv
-  let dir: string
 
   before(async () => {
     env = await startVaultEnv()
-    dir = mkdtempSync(join(tmpdir(), 'keyless-py-'))
   })
-  after(async () => {
-    rmSync(dir, { recursive: true, force: true })
-    await env?.dispose()
-  })
+  after(async () => env?.dispose())
 
-  it('creates, signs, encrypts, wraps, rotates and restores; node verifies its signatures', async () => {
+  it('creates, signs, encrypts, wraps, rotates and restores under keyless run; node verifies its signatures', async () => {
     const vault = await env.createVault('kv-keys-py')
-    const w = await env.createWorkload('keys-py')
+    const w = await env.createWorkload('keys-py', { local: true })
     await env.assign(vault.id, ROLES.cryptoOfficer, w.principalId)
-    const ca = join(dir, 'ca.pem')
-    writeFileSync(ca, env.k.ca)
-    const run = spawnSync(PYTHON, [SCRIPT, vault.url, ca], {
-      input: await env.token(w),
-      encoding: 'utf8',
-      timeout: 120_000,
-    })
-    assert.equal(run.status, 0, run.stderr)
-    const out = JSON.parse(run.stdout)
+    const run = await runAs(env.k, w.id, [SCRIPT, vault.url], undefined, PYTHON).done
+    assert.equal(run.code, 0, run.stderr)
+    const out = JSON.parse(run.stdout.trim().split('\n').pop()!)
     assert.equal(out.decrypted, 'python secret')
     assert.equal(out.unwrapped, '0123456789abcdef')
     assert.deepEqual(out.listed, ['py-ec', 'py-rsa'])
