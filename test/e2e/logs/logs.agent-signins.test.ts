@@ -211,6 +211,44 @@ describe("agents' sign-in records", () => {
     assert.equal(stamped[0].source, 'agent')
   })
 
+  it('keeps serving cached tokens while the server is down, and delivers the records after', async () => {
+    const api = management(k, await operatorToken(k))
+    const dir = mkdtempSync(join(tmpdir(), 'keyless-agentlog-'))
+    const recording = await startAgent({
+      serverUrl: k.endpoints.authorityHost,
+      caCertPem: k.ca,
+      stateDir: dir,
+      joinToken: await api.joinToken(),
+      signIns: { flushMs: 100 },
+    })
+    try {
+      const rg = api.group(vm.id.split('/')[4]!)
+      const placed = await api.putVm(rg, 'vm-outage', { hostId: recording.hostId, system: true })
+      const run = await recording.createRun(placed.id, 'imds')
+      const url = `${run.env!.AZURE_POD_IDENTITY_AUTHORITY_HOST}${TOKEN_PATH}?api-version=2018-02-01&resource=${encodeURIComponent(VAULT)}`
+      assert.equal((await get(url, { Metadata: 'true' })).status, 200)
+      await eventually(5000, () => recording.signIns!.stats.sent === 1, 50)
+      const port = new URL(k.endpoints.authorityHost).port
+      await k.stop()
+      // Not fail closed: the cached token is served; its record waits.
+      const hit = await get(url, { Metadata: 'true' })
+      assert.equal(hit.status, 200, hit.text)
+      await eventually(5000, () => recording.signIns!.stats.sendFailures > 0, 50)
+      assert.equal(recording.signIns!.queued, 1)
+      k = await startKeyless({ dataDir: k.dataDir, args: ['--port', port] })
+      cli = cliFor(k.dataDir)
+      const [delivered] = await agentRecords(
+        (r) => r.hostId === recording.hostId && r.isCacheHit === true,
+        1,
+      )
+      assert.equal(delivered.callerResourceId, placed.id)
+      assert.equal(recording.signIns!.stats.dropped, 0)
+    } finally {
+      await recording.close()
+      removeDir(dir)
+    }
+  })
+
   it('keeps the chain verifiable', async () => {
     const v = ok(await cli('logs', 'verify')).json()
     assert.equal(v.signIns.ok, true)
