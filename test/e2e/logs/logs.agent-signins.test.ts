@@ -17,7 +17,14 @@ import { AGENT_SIGNINS_PATH, type AgentSignIn } from '../../../src/common/agent-
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
 import { https } from '../../helpers/https.js'
 import { operatorToken } from '../../helpers/tokens.js'
-import { eventually, management, removeDir, TOKEN_PATH, VAULT } from '../agent/agent.config.js'
+import {
+  eventually,
+  management,
+  removeDir,
+  startAgentProcess,
+  TOKEN_PATH,
+  VAULT,
+} from '../agent/agent.config.js'
 import { cliFor, ok } from '../cli/cli.config.js'
 
 describe("agents' sign-in records", () => {
@@ -246,6 +253,32 @@ describe("agents' sign-in records", () => {
     } finally {
       await recording.close()
       removeDir(dir)
+    }
+  })
+
+  it('records the same way from a standalone `keyless agent` process', async () => {
+    const api = management(k, await operatorToken(k))
+    const agent = await startAgentProcess(k, { joinToken: await api.joinToken() })
+    try {
+      const rg = api.group(vm.id.split('/')[4]!)
+      const placed = await api.putVm(rg, 'vm-standalone', { hostId: agent.hostId, system: true })
+      const created = await call('http://agent/runs', {
+        method: 'POST',
+        socketPath: agent.controlSocket,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ resourceId: placed.id, protocol: 'imds' }),
+      })
+      assert.equal(created.status, 201, created.text)
+      const base = created.json().env.AZURE_POD_IDENTITY_AUTHORITY_HOST as string
+      const url = `${base}${TOKEN_PATH}?api-version=2018-02-01&resource=${encodeURIComponent(VAULT)}`
+      assert.equal((await get(url, { Metadata: 'true' })).status, 200)
+      const [r] = await agentRecords((x) => x.hostId === agent.hostId, 1)
+      assert.equal(r.callerResourceId, placed.id)
+      assert.equal(r.isCacheHit, false)
+      assert.equal(r.process.pid, process.pid)
+    } finally {
+      await agent.stop()
+      removeDir(agent.stateDir)
     }
   })
 
