@@ -3,6 +3,8 @@
 // server on the same core answering a JSON body of the same size. A third row is IMDS for a VM
 // whose identity carries process selectors (uid and exe of the load generator, issue 15): the
 // per-connection process lookup and the match per request, on top of the same path.
+// A fourth row is what the agent's sign-in records cost: IMDS of that agent (recording, the
+// default) beside a second one started with `--no-sign-ins`, in alternating slices (issue 17).
 //
 // The agent is found, in this order: a standalone `keyless agent` (the CLI command) enrolled
 // with a join token and started with the per-caller rate limits lifted; else the agent inside
