@@ -40,8 +40,9 @@ const result = spawnSync(
     '--test',
     '--test-concurrency=2',
     // The full fault trials (scripts/fault-trials.sh) run far longer than any CI test. Per file:
-    // on a loaded machine the longest walkthroughs took over 3 min.
-    `--test-timeout=${process.env.KEYLESS_TEST_TIMEOUT_MS ?? 300000}`,
+    // on a loaded machine the longest walkthroughs took over 3 min, and the protocol matrix
+    // (42 stock-client runs, az among them) 4.5 min.
+    `--test-timeout=${process.env.KEYLESS_TEST_TIMEOUT_MS ?? 600000}`,
     ...files,
   ],
   { stdio: 'inherit' },

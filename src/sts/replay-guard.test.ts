@@ -3,7 +3,9 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { openPostgresStore } from '../store/postgres.js'
 import { openSqliteStore } from '../store/sqlite.js'
+import { postgresForTests, POSTGRES_SKIP } from '../store/test-postgres.js'
 import type { Store } from '../store/store.js'
 import { createReplayGuard } from './replay-guard.js'
 
@@ -45,3 +47,36 @@ describe('replay guard', () => {
     assert.equal(await store.assertionIds.prune(500_000), 0, 'the sweep already removed them')
   })
 })
+
+const pgTest = postgresForTests('keyless_replay')
+
+describe(
+  'replay guard across replicas on PostgreSQL',
+  { skip: pgTest ? false : POSTGRES_SKIP },
+  () => {
+    it('accepts a captured assertion id once, whichever replica sees it and however many at once', async () => {
+      // Three replicas, each its own pool on one schema, as `keyless server` runs them.
+      const schema = pgTest!.schema('replicas')
+      const first = await openPostgresStore(pgTest!.url, { schema, maxConnections: 4 })
+      const replicas = [
+        first,
+        ...(await Promise.all(
+          [1, 2].map(() => openPostgresStore(pgTest!.url, { schema, maxConnections: 4 })),
+        )),
+      ]
+      try {
+        const guards = replicas.map((store) => createReplayGuard({ store }))
+        for (let round = 0; round < 20; round++) {
+          const id = `captured-${round}`
+          // The same id presented to every replica at the same moment, four times each.
+          const answers = await Promise.all(
+            guards.flatMap((g) => [0, 1, 2, 3].map(() => g.firstUse(id, 60_000, 1_000))),
+          )
+          assert.equal(answers.filter(Boolean).length, 1, `${id}: ${answers}`)
+        }
+      } finally {
+        await Promise.all(replicas.map((s) => s.close()))
+      }
+    })
+  },
+)

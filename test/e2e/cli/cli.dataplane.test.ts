@@ -24,9 +24,12 @@ interface Kind {
   label: string
   type: string
   name: string
+  /** The table's own columns after Location: the data planes' URLs. */
   header: string
   /** The data plane's URL in the ARM view. */
   url: (resource: any) => string
+  /** Every data-plane URL the table shows, in the order of `header`. */
+  urls: (resource: any) => string[]
   /** A request the data plane refuses without a token. */
   probe: (url: string) => string
   conflict: string
@@ -40,6 +43,7 @@ const KINDS: Kind[] = [
     name: 'kv-cli',
     header: 'VaultUri',
     url: (r) => r.properties.vaultUri,
+    urls: (r) => [r.properties.vaultUri],
     probe: (url) => `${url}secrets?api-version=7.5`,
     conflict: 'VaultAlreadyExists',
   },
@@ -48,8 +52,9 @@ const KINDS: Kind[] = [
     label: 'storage account',
     type: 'Microsoft.Storage/storageAccounts',
     name: 'clidata1',
-    header: 'BlobEndpoint',
+    header: 'BlobEndpoint\\s+QueueEndpoint',
     url: (r) => r.properties.primaryEndpoints.blob,
+    urls: (r) => [r.properties.primaryEndpoints.blob, r.properties.primaryEndpoints.queue],
     probe: (url) => `${url}?comp=list`,
     conflict: 'StorageAccountAlreadyTaken',
   },
@@ -97,14 +102,14 @@ for (const kind of KINDS) {
       assert.deepEqual(ok(await run('list', '-g', 'rg-other')).json(), [])
     })
 
-    it('prints a table with its name, group, location and URL', async () => {
+    it('prints a table with its name, group, location and data-plane URLs', async () => {
       const table = ok(await run('show', kind.name, '-g', 'rg-data', '-o', 'table')).stdout
       const [header, dashes, row, ...rest] = table.trimEnd().split('\n')
       assert.match(header!, new RegExp(`^Name\\s+ResourceGroup\\s+Location\\s+${kind.header}$`))
       assert.match(dashes!, /^-+( +-+)+$/)
       assert.equal(
         row!.split(/\s+/).join(' '),
-        `${kind.name} rg-data westeurope ${kind.url(state.resource)}`,
+        `${kind.name} rg-data westeurope ${kind.urls(state.resource).join(' ')}`,
       )
       assert.deepEqual(rest, [])
     })
