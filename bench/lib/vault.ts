@@ -56,7 +56,9 @@ export async function createVault(arm: Arm, k: Keyless, rg: string, prefix: stri
     },
   )
   const body = vault.json()
-  return { id: body.id as string, vaultUri: body.properties?.vaultUri as string | undefined }
+  // By address: the bench is not under `keyless run`, where `<vault>.<suffix>` names resolve.
+  const uri = body.properties?.vaultUriByAddress ?? body.properties?.vaultUri
+  return { id: body.id as string, vaultUri: uri as string | undefined }
 }
 
 /** The object id (`oid`) a token was issued to (read unverified: the benchmark minted it). */

@@ -3,6 +3,8 @@
 // server on the same core answering a JSON body of the same size. A third row is IMDS for a VM
 // whose identity carries process selectors (uid and exe of the load generator, issue 15): the
 // per-connection process lookup and the match per request, on top of the same path.
+// A fourth row is what the agent's sign-in records cost: IMDS of that agent (recording, the
+// default) beside a second one started with `--no-sign-ins`, in alternating slices (issue 17).
 //
 // The agent is found, in this order: a standalone `keyless agent` (the CLI command) enrolled
 // with a join token and started with the per-caller rate limits lifted; else the agent inside
@@ -44,7 +46,11 @@ interface LocatedAgent {
   dispose(): Promise<void>
 }
 
-async function standaloneAgent(k: Keyless, operator: string): Promise<LocatedAgent> {
+async function standaloneAgent(
+  k: Keyless,
+  operator: string,
+  extraArgs: string[] = [],
+): Promise<LocatedAgent> {
   const c = client(k)
   const join_ = await c.send('POST', `${k.endpoints.managementEndpoint}/keyless/v1/joinTokens`, {
     authorization: `Bearer ${operator}`,
@@ -73,6 +79,7 @@ async function standaloneAgent(k: Keyless, operator: string): Promise<LocatedAge
       '100000',
       '--log-level',
       'error',
+      ...extraArgs,
     ],
     socket,
     { core: SERVER_CORE },
@@ -229,6 +236,105 @@ async function measure(ctx: Context, ps: Protocol[]) {
   }
 }
 
+export const SIGN_IN_RECORDING_TARGET = 0.9
+
+/** The VM of a bench agent's host, with a system-assigned identity. */
+async function placeVm(k: Keyless, operator: string, socket: string, name: string) {
+  const status = await controlRequest(socket, 'GET', '/status')
+  const hostId = status.json?.hostId as string | undefined
+  if (!hostId) throw new Error('the agent does not report its host id on /status')
+  const cc = client(k)
+  const arm = armClient(k, cc, operator)
+  const rg = `/subscriptions/${k.endpoints.subscriptionId}/resourceGroups/bench-agent`
+  await arm('PUT', `${rg}?api-version=2025-04-01`, { location: 'eastus' })
+  const vm = `${rg}/providers/Microsoft.Compute/virtualMachines/${name}`
+  await arm('PUT', `${vm}?api-version=2024-07-01`, {
+    location: 'eastus',
+    properties: { hostId },
+    identity: { type: 'SystemAssigned' },
+  })
+  cc.close()
+  return vm
+}
+
+/**
+ * What recording sign-ins costs the cached path: IMDS of the agent measured above (recording,
+ * the default) beside a second standalone agent started with `--no-sign-ins`, in alternating
+ * slices of the same run; both pinned to the server core, only the measured one busy.
+ */
+async function measureRecordingCost(
+  ctx: Context,
+  k: Keyless,
+  operator: string,
+  on: Protocol,
+): Promise<{ row: Row; data: unknown } | undefined> {
+  if (!existsSync(join(ROOT, 'dist/src/cli/agent.js'))) return undefined
+  const off = await standaloneAgent(k, operator, ['--no-sign-ins'])
+  const lg = await ctx.loadgen()
+  try {
+    // The control socket's file appears a moment before the agent answers on it.
+    for (let i = 0; i < 100; i++) {
+      const ok = await controlRequest(off.controlSocket, 'GET', '/status').then(
+        () => true,
+        () => false,
+      )
+      if (ok) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    const vm = await placeVm(k, operator, off.controlSocket, 'vm-agent-unrecorded')
+    const offImds = (await protocols(off.controlSocket, vm, vm))[0]!
+    const common = { connections: CONNECTIONS, reuse: true }
+    for (const [id, p] of [
+      ['recording on', on],
+      ['recording off', offImds],
+    ] as const) {
+      await lg.open(id, {
+        ...common,
+        host: p.url.hostname,
+        port: Number(p.url.port),
+        requests: [rawRequest('GET', p.url, p.headers)],
+      })
+    }
+    const statuses: Record<string, number> = {}
+    const r = await pairedSlices({
+      rounds: ctx.rounds,
+      slicesPerRound: ctx.quick ? 2 : 5,
+      warmupMs: 1000,
+      subject: async () => {
+        const s = await lg.run('recording on', 300)
+        for (const [code, n] of Object.entries(s.statuses))
+          statuses[code] = (statuses[code] ?? 0) + n
+        return { ops: s.completed, ms: s.elapsedMs, samplesMs: s.samplesMs }
+      },
+      baseline: async () => {
+        const s = await lg.run('recording off', 300)
+        return { ops: s.completed, ms: s.elapsedMs, samplesMs: s.samplesMs }
+      },
+    })
+    if (successShare({ statuses }) < 0.99)
+      throw new Error(`recording on: ${JSON.stringify(statuses)}`)
+    ctx.log(
+      `IMDS recording on: ${fmt(r.subject)}/s vs off ${fmt(r.baseline)}/s → ${fmt(r.ratio, 2)}`,
+    )
+    return {
+      row: {
+        measure: `IMDS, cached token, sign-in records on (${CONNECTIONS} connections)`,
+        value: `${fmt(r.subject)} req/s`,
+        latency: `${sig(r.latencyMs!.p50)} / ${sig(r.latencyMs!.p99)} ms`,
+        baseline: 'the same agent path with `--no-sign-ins`',
+        baselineValue: `${fmt(r.baseline)} req/s, p99 ${sig(r.baselineLatencyMs!.p99)} ms`,
+        ratio: r.ratio,
+        target: SIGN_IN_RECORDING_TARGET,
+      },
+      data: { ...r, statuses },
+    }
+  } finally {
+    await lg.drop('recording on').catch(() => {})
+    await lg.drop('recording off').catch(() => {})
+    await off.dispose()
+  }
+}
+
 export const agent: Section = {
   id: 'agent',
   title: '5. Agent: cached token',
@@ -271,6 +377,11 @@ export const agent: Section = {
       cc.close()
       const ps = await protocols(located.controlSocket, vm, bound)
       const { rows, data } = await measure(ctx, ps)
+      const recording = await measureRecordingCost(ctx, k, operator, ps[0]!)
+      if (recording) {
+        rows.push(recording.row)
+        data.recording = recording.data
+      }
       return {
         status: 'ok',
         summary:

@@ -9,7 +9,7 @@
 // DefaultAzureCredential and ManagedIdentityCredential detect) and NODE_EXTRA_CA_CERTS (Keyless's
 // CA). Where things are comes from the environment; none of it is secret:
 //
-//   ORDERS_VAULT_URL    the vault's `properties.vaultUri` (ARM), e.g. https://127.0.0.1:41234/
+//   ORDERS_VAULT_URL    the vault's `properties.vaultUri` (ARM), e.g. https://orders-kv.vault.keyless.localhost:41234/
 //   ORDERS_BLOB_URL     the account's `properties.primaryEndpoints.blob`, i.e. <blobEndpoint>/<account>
 //   ORDERS_QUEUE_URL    the account's `properties.primaryEndpoints.queue`, i.e. <queueEndpoint>/<account>
 //   ORDERS_SERVICE_URL  the orders service (service.mjs), e.g. http://127.0.0.1:8080
@@ -41,15 +41,11 @@ const serviceUrl = env('ORDERS_SERVICE_URL').replace(/\/+$/, '')
 // Finds the web app's managed identity through IDENTITY_ENDPOINT, as on App Service.
 const credential = new DefaultAzureCredential()
 
-// Keyless serves each vault at https://127.0.0.1:<port>/ and its challenge names
-// https://vault.azure.net. SecretClient checks that the vault's host is a subdomain of the
-// challenge's resource, which an IP address can never be; this option skips that check. With the
-// `vaultHostSuffix` config, vaults have names (https://<vault>.<suffix>:<port>/) and the option
-// is not needed where those names resolve.
-const secrets = new SecretClient(vaultUrl, credential, {
-  disableChallengeResourceVerification: true,
-  retryOptions: { maxRetries: 0 },
-})
+// `keyless up` serves vaults by name (https://<vault>.vault.keyless.localhost:<port>/) and
+// `keyless run` makes those names resolve, so SecretClient's challenge check passes as on Azure.
+// With a vault's by-address URL (properties.vaultUriByAddress) it would need
+// `disableChallengeResourceVerification: true` (docs/languages.md).
+const secrets = new SecretClient(vaultUrl, credential, { retryOptions: { maxRetries: 0 } })
 const blobs = new BlobServiceClient(blobUrl, credential, { retryOptions: { maxTries: 1 } })
 const queues = new QueueServiceClient(queueUrl, credential, { retryOptions: { maxTries: 1 } })
 

@@ -20,7 +20,13 @@ import { createTokenCache, type TokenCache, type TokenCacheOptions } from './tok
 import { isHostRevoked, type TokenSource } from './token-source.js'
 import { createPlacementSync, type PlacementSyncOptions } from './placements.js'
 import { systemClock } from '../common/clock.js'
-import { PLACEMENTS_PATH, type Placement } from '../common/agent-protocol.js'
+import {
+  AGENT_SIGNINS_PATH,
+  PLACEMENTS_PATH,
+  type AgentSignIn,
+  type Placement,
+} from '../common/agent-protocol.js'
+import { createSignInRecorder, type SignInRecorder } from './sign-in-recorder.js'
 import { createAgentMetrics } from '../common/metrics.js'
 import type { Registry } from 'prom-client'
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js'
@@ -64,6 +70,8 @@ export interface AgentOptions {
   caCheckIntervalMs?: number
   /** Serve /metrics on TCP at this address too (metrics-listener.ts); off by default. */
   metricsListen?: { host: string; port: number }
+  /** Record every answered token request and ship it to the server (default on). */
+  signIns?: false | { flushMs?: number; maxQueued?: number }
   cache?: Pick<
     TokenCacheOptions,
     'refreshRatio' | 'refreshMarginMs' | 'refreshRetryMs' | 'refreshRetryMaxMs' | 'maxEntries'
@@ -83,6 +91,8 @@ export interface RunningAgent {
   cache: TokenCache
   servers: ServerPool
   events: EventFollower
+  /** The sign-in records on their way to the server (absent when recording is off). */
+  signIns?: SignInRecorder
   /** This agent's metrics (a registry of its own), on the control socket's /metrics. */
   metrics: Registry
   /** `http://host:port/metrics` when `metricsListen` was given. */
@@ -158,6 +168,25 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     const value = (JSON.parse(res.text) as { value?: unknown }).value
     return Array.isArray(value) ? (value as Placement[]) : []
   }
+  async function sendSignIns(records: AgentSignIn[]): Promise<void> {
+    const c = credential.current()
+    const url = `${new URL(c.eventsUrl).origin}${AGENT_SIGNINS_PATH}`
+    const res = await http.send(url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await signAssertion(c, url, clock)}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ value: records }),
+    })
+    if (res.status !== 204) {
+      throw Object.assign(new Error(`sign-ins answered ${res.status}: ${res.text.slice(0, 200)}`), {
+        status: res.status,
+      })
+    }
+  }
+  let signIns: SignInRecorder | undefined
+
   // Assigned once serving has started; events and revocation may run before that.
   let placements: ReturnType<typeof createPlacementSync> | undefined = undefined
 
@@ -216,6 +245,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const metrics = createAgentMetrics({
     cache: () => cache.stats,
     cacheEntries: () => cache.size,
+    signIns: () => signIns?.stats,
     eventsConnected: () => events.connected,
   })
   let serving: Serving
@@ -248,6 +278,18 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         caBundleFile: credentialPaths(o.stateDir).caBundle,
       }),
       metrics: () => metrics.metrics(),
+      ...(o.signIns !== false && {
+        recordSignIns: (peers) => {
+          signIns = createSignInRecorder({
+            send: sendSignIns,
+            peers,
+            now: () => clock.now(),
+            log,
+            ...o.signIns,
+          })
+          return signIns.record
+        },
+      }),
     })
     if (o.metricsListen) {
       metricsListener = await startMetricsListener(metrics, o.metricsListen).catch(
@@ -288,6 +330,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     events,
     metrics,
     metricsUrl: metricsListener?.url,
+    signIns,
     createRun: (resourceId, protocol = 'appservice', owner) =>
       serving.runs.create(resourceId, protocol, owner),
     deleteRun: (id) => serving.runs.delete(id),
@@ -298,6 +341,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       await events.stop()
       await metricsListener?.close()
       await serving.close()
+      await signIns?.close()
       http.close()
     },
   }

@@ -3,7 +3,7 @@
 // process tree, tells whether that tree holds it. Looked up once per connection: keep-alive requests reuse it.
 // Reusable beyond run binding (issue 15: per-process selectors).
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile, readlink, stat } from 'node:fs/promises'
 import type { Socket } from 'node:net'
 import { endianness } from 'node:os'
 import { join } from 'node:path'
@@ -154,6 +154,22 @@ export function createPeerLookup(o: { procRoot?: string } = {}) {
       cache.set(socket, promise)
       void drain()
       return promise
+    },
+    /**
+     * A process that holds the socket `inode` (owned by `uid`) and its executable, searched
+     * among every process of that uid: for the record of a request (sign-in-recorder.ts),
+     * asynchronously and once per connection. Undefined when none is found (it exited).
+     */
+    async holderOf(inode: number, uid: number): Promise<{ pid: number; exe?: string } | undefined> {
+      const pids = (await readdir(proc).catch(() => [] as string[])).filter((d) => /^\d+$/.test(d))
+      for (const d of pids) {
+        const pid = Number(d)
+        const owner = await stat(join(proc, d)).catch(() => undefined)
+        if (owner?.uid !== uid || !holds(proc, pid, inode)) continue
+        const exe = await readlink(join(proc, d, 'exe')).catch(() => undefined)
+        return exe === undefined ? { pid } : { pid, exe }
+      }
+      return undefined
     },
     /** The start of a running process, to bind to it and its descendants. */
     processStart(pid: number): ProcessStart | undefined {

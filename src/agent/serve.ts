@@ -15,7 +15,7 @@ import { listenLocal, listenUnix, type LocalListener } from './http-listener.js'
 import { IMDS_ADDRESS, IMDS_PORT, startNetnsRelay } from './netns.js'
 import { PROTOCOLS } from './identity-request.js'
 import { createIdentityHeaders } from './identity-headers.js'
-import { createPeerLookup } from './peer-process.js'
+import { createPeerLookup, type PeerLookup } from './peer-process.js'
 import { createProcessFacts } from './process-facts.js'
 import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limiter.js'
 import type { Logger } from './respond.js'
@@ -54,6 +54,8 @@ export interface ServeOptions {
   /** The host's own machine resource, served over Arc to every local process that can read
    * the key files, as azcmagent's himds does; `port` default MACHINE_PORT. */
   machine?: { resourceId: string; port?: number }
+  /** Given the peer lookup, the hook told of every answered token request (sign-in records). */
+  recordSignIns?: (peers: PeerLookup) => TokenEndpointDeps['record']
 }
 
 /** The port of azcmagent's himds, where Arc clients look without IDENTITY_ENDPOINT. */
@@ -121,6 +123,7 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     log: o.log,
     peers,
     processFacts: createProcessFacts({ procRoot: o.procRoot }),
+    record: o.recordSignIns?.(peers),
   }
   const headers = createIdentityHeaders()
   // `runs` is created below; a plan for a run is checked against it only when set.

@@ -24,6 +24,7 @@ import { sendError, sendJsonText, type Logger } from './respond.js'
 import { renderServiceFabricError } from './servicefabric-endpoint.js'
 import { renderTokenBody } from './token-body.js'
 import type { IssuedToken, TokenRequest } from './token-source.js'
+import type { AnsweredRequest } from './sign-in-recorder.js'
 
 export const IMDS_TOKEN_PATH = '/metadata/identity/oauth2/token'
 export const APPSERVICE_TOKEN_PATH = '/msi/token'
@@ -62,6 +63,8 @@ export interface TokenEndpointDeps {
   faults?: Pick<Faults, 'decide'>
   /** Reads local processes for selectors; one per agent, so executables are hashed once. */
   processFacts?: ProcessFactsReader
+  /** Told of every answered request, issued or refused (sign-in-recorder.ts); synchronous. */
+  record?: (answered: AnsweredRequest) => void
 }
 
 /** Clients lower-case the path and add a slash (AZURE_POD_IDENTITY_AUTHORITY_HOST): both match. */
@@ -82,7 +85,15 @@ export function createTokenHandler(
 ): RequestListener {
   const readQuery = createQueryReader(rules)
   const render = rules.name === 'servicefabric' ? renderServiceFabricError : undefined
-  const fail = (res: ServerResponse, err: unknown) => sendError(res, err, deps.log, render)
+  const record = deps.record
+  // The one hook of the sign-in record: every answer goes through `fail` or `render`.
+  const fail = (res: ServerResponse, err: unknown, t?: AnsweredRequest) => {
+    if (record && t) {
+      t.error = err
+      record(t)
+    }
+    sendError(res, err, deps.log, render)
+  }
   const admitPeer = createPeerAdmission({ ...deps, protocol: rules.name })
   const admitProcess = createProcessSelection({
     peers: deps.peers,
@@ -98,22 +109,23 @@ export function createTokenHandler(
     rawQuery: string,
     caller: Caller,
     peer: Peer | undefined,
+    t: AnsweredRequest | undefined,
   ): void {
     try {
       prove?.(req, rawQuery, peer)
     } catch (err) {
-      return fail(res, err)
+      return fail(res, err, t)
     }
     const fault = deps.faults?.decide(caller)
-    if (!fault) return serve(req, res, query, caller)
+    if (!fault) return serve(req, res, query, caller, t)
     deps.log.debug(
       { resourceId: caller.resourceId, runId: caller.runId, ...fault },
       'fault injected',
     )
     const act = () =>
       fault.status === undefined
-        ? serve(req, res, query, caller)
-        : fail(res, EndpointErrors.injected(fault.status))
+        ? serve(req, res, query, caller, t)
+        : fail(res, EndpointErrors.injected(fault.status), t)
     if (fault.delayMs === undefined) return act()
     setTimeout(act, fault.delayMs)
   }
@@ -124,6 +136,7 @@ export function createTokenHandler(
     res: ServerResponse,
     query: IdentityQuery,
     caller: Caller,
+    t: AnsweredRequest | undefined,
   ): void {
     let admitted: (() => void) | undefined
     try {
@@ -135,12 +148,19 @@ export function createTokenHandler(
         selector: query.selector,
         resource: query.resource,
       }
-      const render = (token: IssuedToken) =>
+      let isCacheHit = false
+      const render = (token: IssuedToken) => {
+        if (t) {
+          t.token = token
+          t.isCacheHit = isCacheHit
+          record?.(t)
+        }
         sendJsonText(
           res,
           200,
           renderTokenBody(rules, token, query, Math.floor(deps.clock.now() / 1000)),
         )
+      }
       // Throws (or rejects with) "Identity not found" for a process the selectors exclude.
       const send = (token: IssuedToken): void | Promise<void> => {
         if (!token.selectors) return render(token)
@@ -150,8 +170,9 @@ export function createTokenHandler(
       }
       const cached = query.refresh ? undefined : deps.tokens.peek(request)
       if (cached) {
+        isCacheHit = true
         const sent = send(cached)
-        if (sent) sent.catch((err: unknown) => fail(res, err))
+        if (sent) sent.catch((err: unknown) => fail(res, err, t))
         return
       }
       // The slot stays taken until the token service answers.
@@ -165,16 +186,21 @@ export function createTokenHandler(
           if (deps.isRevoked()) throw EndpointErrors.revoked()
           return send(token)
         })
-        .catch((err: unknown) => fail(res, err))
+        .catch((err: unknown) => fail(res, err, t))
         .finally(release)
     } catch (err) {
-      fail(res, err)
+      fail(res, err, t)
     } finally {
       admitted?.()
     }
   }
 
   return (req, res) => {
+    const t: AnsweredRequest | undefined = record && {
+      socket: req.socket,
+      protocol: rules.name,
+      startedAt: performance.now(),
+    }
     try {
       guardRequest(req, stands)
       const url = req.url ?? '/'
@@ -183,16 +209,18 @@ export function createTokenHandler(
       checkHeaders(req.headers, rules)
       const rawQuery = q < 0 ? '' : url.slice(q + 1)
       const query = readQuery(rawQuery)
+      if (t) t.resource = query.resource
       if (deps.isRevoked()) throw EndpointErrors.revoked()
       const caller = authenticate(req, query, rawQuery)
+      if (t) t.callerResourceId = caller.resourceId
       const peer = admitPeer(req.socket, caller)
       // The first request of a connection waits for the process lookup; later ones do not.
-      if (!(peer instanceof Promise)) return answer(req, res, query, rawQuery, caller, peer)
+      if (!(peer instanceof Promise)) return answer(req, res, query, rawQuery, caller, peer, t)
       peer
-        .then((p) => answer(req, res, query, rawQuery, caller, p))
-        .catch((err: unknown) => fail(res, err))
+        .then((p) => answer(req, res, query, rawQuery, caller, p, t))
+        .catch((err: unknown) => fail(res, err, t))
     } catch (err) {
-      fail(res, err)
+      fail(res, err, t)
     }
   }
 }

@@ -25,6 +25,7 @@ interface AgentFlags {
   concurrent?: number
   metricsListen?: { host: string; port: number }
   caCheckInterval: number
+  signIns: boolean
   logLevel: string
 }
 
@@ -155,6 +156,10 @@ export function registerAgent(program: Command): void {
       positive,
       3600,
     )
+    .option(
+      '--no-sign-ins',
+      "do not record token requests in the installation's sign-in log (on by default)",
+    )
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'info')
     .action(async (flags: AgentFlags) => {
       let caCertPem: string | undefined
@@ -195,6 +200,7 @@ export function registerAgent(program: Command): void {
         rateLimits,
         metricsListen: flags.metricsListen,
         caCheckIntervalMs: flags.caCheckInterval * 1000,
+        ...(!flags.signIns && { signIns: false as const }),
       })
       console.log('Keyless agent is up.')
       console.log(`  hostId               ${agent.hostId}`)

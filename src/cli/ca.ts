@@ -3,6 +3,7 @@
 // `keyless server rotate-ca` / `retire-ca` (cli/server.ts).
 import type { Command } from 'commander'
 import { loadConfig } from '../server/config.js'
+import { UP_DEFAULTS } from '../server/defaults.js'
 import { CliError, EXIT } from './errors.js'
 
 interface CaFlags {
@@ -23,6 +24,8 @@ async function stopped(flags: CaFlags) {
       config: flags.config,
     },
     process.env,
+    // The names keyless up serves (its default vault host suffix included).
+    UP_DEFAULTS,
   )
   const { lockDataDir, DataDirLocked } = await import('../server/data-dir-lock.js')
   try {

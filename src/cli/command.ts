@@ -125,8 +125,14 @@ export const tagsOption = () =>
 export const groupOption = (description = 'resource group') =>
   new Option('-g, --resource-group <group>', description).makeOptionMandatory()
 
+const withExamples = new WeakSet<Command>()
+
+/** Whether `examples()` gave the command an Examples section (help-examples.ts fills the rest). */
+export const hasExamples = (cmd: Command): boolean => withExamples.has(cmd)
+
 /** Appends an "Examples:" section (and a note under it) to a command's help. */
 export function examples(cmd: Command, lines: readonly string[], note?: string): Command {
+  withExamples.add(cmd)
   const text = lines.map((l) => `  $ ${l}`).join('\n')
   return cmd.addHelpText('after', `\nExamples:\n${text}${note ? `\n\n${note}` : ''}`)
 }

@@ -2,6 +2,7 @@
 // it never drifts from the commands. For each command path it offers the subcommands and the
 // options; zsh runs the same function through bashcompinit, as az's completion does.
 import type { Command } from 'commander'
+import { examples } from './command.js'
 
 /** Every command path (`''`, `vault`, `vault secret`, …) with the words that may follow it. */
 export function completionTable(program: Command): Map<string, string[]> {
@@ -61,20 +62,17 @@ ${bashCompletion(program).split('\n').slice(1).join('\n')}`
 }
 
 export function registerCompletion(program: Command): void {
-  program
+  const cmd = program
     .command('completion')
     .description('print a shell completion script (bash or zsh)')
     .argument('<shell>', 'bash or zsh')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ eval "$(keyless completion bash)"     # in ~/.bashrc
-  $ eval "$(keyless completion zsh)"      # in ~/.zshrc`,
-    )
-    .action((shell: string) => {
-      if (shell !== 'bash' && shell !== 'zsh')
-        program.error(`error: unknown shell '${shell}': bash or zsh`)
-      process.stdout.write(shell === 'bash' ? bashCompletion(program) : zshCompletion(program))
-    })
+  examples(cmd, [
+    'eval "$(keyless completion bash)"     # in ~/.bashrc',
+    'eval "$(keyless completion zsh)"      # in ~/.zshrc',
+  ])
+  cmd.action((shell: string) => {
+    if (shell !== 'bash' && shell !== 'zsh')
+      program.error(`error: unknown shell '${shell}': bash or zsh`)
+    process.stdout.write(shell === 'bash' ? bashCompletion(program) : zshCompletion(program))
+  })
 }

@@ -101,7 +101,10 @@ async function findByName(ctx: Context, type: string, apiVersion: string, name: 
 
 export async function vaultUrl(ctx: Context, name: string): Promise<string> {
   const vault = await findByName(ctx, KEY_VAULTS, '2023-07-01', name)
-  return String(vault.properties?.vaultUri).replace(/\/*$/, '/')
+  // The CLI runs outside `keyless run`, where `<vault>.<suffix>` names may not resolve; the
+  // by-address URL reaches the same vault (the CLI asks for its token itself, no challenge).
+  const url = vault.properties?.vaultUriByAddress ?? vault.properties?.vaultUri
+  return String(url).replace(/\/*$/, '/')
 }
 
 /** The account's `properties.primaryEndpoints.<service>`, ending in a slash. */

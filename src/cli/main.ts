@@ -23,6 +23,7 @@ import { registerVault } from './commands/vault.js'
 import { registerStorage } from './commands/storage.js'
 import { registerCompletion } from './completion.js'
 import { registerLogs } from './commands/logs.js'
+import { addMissingExamples } from './help-examples.js'
 import { registerAzCloud } from './az-cloud.js'
 import { registerIssuer } from './issuer.js'
 import { registerOidc } from './commands/oidc.js'
@@ -84,6 +85,12 @@ program.commandsGroup('Portal:')
 registerPortal(program)
 program.commandsGroup('Shell:')
 registerCompletion(program)
+// KEYLESS_HELP_AUDIT=1: list the commands that still have no example (cli.help test), then exit.
+const noExample = addMissingExamples(program)
+if (process.env.KEYLESS_HELP_AUDIT === '1') {
+  process.stdout.write(JSON.stringify(noExample) + '\n')
+  process.exit(0)
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(describeError(err))

@@ -14,6 +14,7 @@ import { CliError, EXIT } from './errors.js'
 import { resolveDataDir } from './installation.js'
 import { faultOption } from './agent-faults.js'
 import { checkRunTarget } from './run-preflight.js'
+import { planHostsNamespace, vaultNamesHint } from './run-namespace.js'
 
 export interface RunFlags {
   as: string
@@ -23,6 +24,8 @@ export interface RunFlags {
   stateDir?: string
   /** `keyless run --fault`: faults for this run only (agent/faults.ts). */
   fault?: string[]
+  /** `keyless run --no-vault-hosts`: false leaves the program's /etc/hosts alone. */
+  vaultHosts?: boolean
 }
 
 /**
@@ -39,6 +42,8 @@ interface AgentLocation {
   socket: string
   /** The CA that signed the server's certificate, when endpoints.json names it. */
   caCertFile?: string
+  /** The installation's vault-hosts file (`keyless up` with a vault host suffix). */
+  vaultHostsFile?: string
 }
 
 /** `--state-dir`, else `agentSocket` of the installation's endpoints.json, else the default state. */
@@ -55,6 +60,7 @@ export function locateAgent(
       return {
         socket: e.agentSocket,
         caCertFile: typeof e.caCertFile === 'string' ? e.caCertFile : undefined,
+        vaultHostsFile: typeof e.vaultHostsFile === 'string' ? e.vaultHostsFile : undefined,
       }
     }
   }
@@ -119,7 +125,7 @@ export async function createRunEnvironment(
   flags: RunFlags,
   env: NodeJS.ProcessEnv,
   binding: RunBindingRequest,
-): Promise<{ run: Run; socket: string; vars: Record<string, string> }> {
+): Promise<{ run: Run; socket: string; vars: Record<string, string>; vaultHostsFile?: string }> {
   const where = locateAgent(flags, env)
   const status = await controlRequest<{ caCertFile?: string; caBundleFile?: string }>(
     where.socket,
@@ -144,7 +150,7 @@ export async function createRunEnvironment(
     vars.REQUESTS_CA_BUNDLE = resolve(bundle)
   }
   if (flags.clientId) vars.AZURE_CLIENT_ID = flags.clientId
-  return { run, socket: where.socket, vars }
+  return { run, socket: where.socket, vars, vaultHostsFile: where.vaultHostsFile }
 }
 
 /**
@@ -168,6 +174,20 @@ export function runOptions(cmd: Command, o: { asRequired?: boolean } = {}): Comm
     .option('--state-dir <dir>', 'state directory of a `keyless agent` (instead of --data-dir)')
 }
 
+/** The program, inside a mount namespace where vault names resolve when there is a hosts file;
+ * else as it is, with a one-line hint (run-namespace.ts). */
+function programArgv(command: string[], hostsFile: string | undefined): string[] {
+  if (hostsFile === undefined || !existsSync(hostsFile)) return command
+  const who = { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 }
+  const plan =
+    who.uid < 0
+      ? ({ ok: false, reason: 'no user ids on this platform' } as const)
+      : planHostsNamespace(hostsFile, command, who)
+  if (plan.ok) return plan.argv
+  console.error(vaultNamesHint(plan.reason))
+  return command
+}
+
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2']
 
 export function registerRun(program: Command): void {
@@ -181,10 +201,14 @@ export function registerRun(program: Command): void {
       .usage('--as <resource-id> [options] -- <command...>')
       // Options after the program's name are the program's: `keyless run --as X node -e …`.
       .passThroughOptions()
+      .option(
+        '--no-vault-hosts',
+        "leave the program's /etc/hosts as it is (vault names then do not resolve)",
+      )
       .addOption(faultOption()),
   ).action(async (command: string[], flags: RunFlags) => {
     await checkRunTarget(flags.as, flags, process.env)
-    const { run, socket, vars } = await createRunEnvironment(flags, process.env, {
+    const { run, socket, vars, vaultHostsFile } = await createRunEnvironment(flags, process.env, {
       uid: process.getuid?.(),
       pid: process.pid,
     })
@@ -196,7 +220,8 @@ export function registerRun(program: Command): void {
         },
       )
     }
-    const child = spawn(command[0]!, command.slice(1), {
+    const argv = programArgv(command, flags.vaultHosts === false ? undefined : vaultHostsFile)
+    const child = spawn(argv[0]!, argv.slice(1), {
       stdio: 'inherit',
       env: { ...process.env, ...vars },
     })

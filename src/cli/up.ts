@@ -1,6 +1,7 @@
 // `keyless up`: the whole of Keyless in one process on an embedded store.
 import type { Command } from 'commander'
 import { loadConfig, type ConfigInput } from '../server/config.js'
+import { UP_DEFAULTS } from '../server/defaults.js'
 import { CliError, EXIT } from './errors.js'
 import { handleShutdownSignals, ignoreBrokenStdio } from './shutdown.js'
 
@@ -12,6 +13,7 @@ interface UpFlags {
   logLevel?: string
   config?: string
   logFile?: string
+  vaultHostSuffix?: string
 }
 
 export function registerUp(program: Command): void {
@@ -27,6 +29,10 @@ export function registerUp(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--config <file>', 'JSON config file (default: <data-dir>/config.json)')
     .option(
+      '--vault-host-suffix <suffix>',
+      `vaults at https://<vault>.<suffix>:<port>/ (default ${UP_DEFAULTS.vaultHostSuffix}; '' for 127.0.0.1 URLs only)`,
+    )
+    .option(
       '--log-file <file>',
       'request log, JSON lines (default <data-dir>/keyless.log; - for stdout)',
     )
@@ -39,8 +45,9 @@ export function registerUp(program: Command): void {
         logLevel: flags.logLevel,
         logFile: flags.logFile,
         config: flags.config,
+        vaultHostSuffix: flags.vaultHostSuffix,
       }
-      const config = loadConfig(input, process.env)
+      const config = loadConfig(input, process.env, UP_DEFAULTS)
       ignoreBrokenStdio()
       // Loaded here, not at the top: every other command starts without the server's modules.
       const { startServer } = await import('../server/start.js')

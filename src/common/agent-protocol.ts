@@ -19,6 +19,8 @@
 // `event:` = kind, `data:` = JSON), authenticated like token requests with an assertion whose
 // aud is the events URL, sent as `Authorization: Bearer <assertion>`.
 
+import type { SignInRecord } from '../domain/log-records.js'
+
 export const API_PREFIX = '/keyless/v1'
 export const ENROLL_PATH = `${API_PREFIX}/hosts/enroll`
 export const RENEW_PATH = `${API_PREFIX}/hosts/renew`
@@ -147,3 +149,19 @@ export const AGENT_EVENT_KINDS = [
   'resource.updated',
   'host.revoked',
 ] as const
+
+/**
+ * POST, as a host (assertion addressed to this URL): the sign-ins its agent answered,
+ * `{value: AgentSignIn[]}` (at most AGENT_SIGNINS_MAX a request). The server checks every
+ * record, stamps `source: agent` and the host id, and appends all of them or none (400/403 in
+ * the hosts API's envelope); 204 when appended. agent/sign-in-recorder.ts batches them.
+ */
+export const AGENT_SIGNINS_PATH = `${API_PREFIX}/hosts/signins`
+export const AGENT_SIGNINS_MAX = 500
+
+/** A sign-in record as an agent reports it: SignInRecord without what the server stamps
+ * (`id`, `source`, `hostId`, `ipAddress`, `uniqueTokenIdentifier`). */
+export type AgentSignIn = Omit<
+  SignInRecord,
+  'id' | 'source' | 'hostId' | 'ipAddress' | 'uniqueTokenIdentifier'
+>

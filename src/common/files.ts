@@ -8,7 +8,10 @@ import {
   renameSync,
   writeSync,
   chmodSync,
+  fchmodSync,
+  ftruncateSync,
   rmSync,
+  constants,
 } from 'node:fs'
 import { dirname } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -39,4 +42,22 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
 
 export function writeSecretFile(path: string, data: string | Uint8Array): void {
   writeFileAtomic(path, data, 0o600)
+}
+
+/**
+ * Replaces a file's content keeping its inode, for a file that is bind-mounted elsewhere (a
+ * rename would leave the mount on the old inode). Readers may see it half-written for an
+ * instant, so only for content that is rebuilt in full on every change (`vault-hosts`).
+ */
+export function rewriteInPlace(path: string, data: string, mode = 0o644): void {
+  ensureDir(dirname(path))
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT, mode)
+  try {
+    fchmodSync(fd, mode)
+    ftruncateSync(fd, 0)
+    writeSync(fd, Buffer.from(data), 0, undefined, 0)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
 }

@@ -86,6 +86,8 @@ export interface AgentMetricSources {
   }
   cacheEntries: () => number
   eventsConnected: () => boolean
+  /** The sign-in recorder's counts (agent/sign-in-recorder.ts), when recording is on. */
+  signIns?: () => { recorded: number; sent: number; dropped: number } | undefined
 }
 
 export function createAgentMetrics(sources: AgentMetricSources): Registry {
@@ -144,5 +146,22 @@ export function createAgentMetrics(sources: AgentMetricSources): Registry {
       this.set(sources.eventsConnected() ? 1 : 0)
     },
   })
+  const signInCounter = (name: string, help: string, key: 'recorded' | 'sent' | 'dropped') =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset()
+        this.inc(sources.signIns?.()?.[key] ?? 0)
+      },
+    })
+  signInCounter('keyless_agent_signins_recorded_total', 'Sign-in records made', 'recorded')
+  signInCounter('keyless_agent_signins_sent_total', 'Sign-in records the server took', 'sent')
+  signInCounter(
+    'keyless_agent_signins_dropped_total',
+    'Sign-in records dropped: the queue overflowed while the server was unreachable, or it refused them',
+    'dropped',
+  )
   return registry
 }

@@ -366,7 +366,10 @@ export async function build(options: BuildOptions): Promise<Built> {
           const type = r.type.toLowerCase()
           if (type === KEY_VAULTS.toLowerCase()) {
             const vaultUri = await vault.resolveVaultUri(r.id)
-            return vaultUri ? { vaultUri } : undefined
+            // Not Azure's: the same vault by address, where `<vault>.<suffix>` does not resolve.
+            const vaultUriByAddress = vault.vaultUriByAddress(r.id)
+            if (!vaultUri) return undefined
+            return vaultUriByAddress ? { vaultUri, vaultUriByAddress } : { vaultUri }
           }
           if (type === STORAGE_ACCOUNTS.toLowerCase()) {
             return {

@@ -148,6 +148,8 @@ export function resolveConfig(...layers: ConfigInput[]): Config {
   if (c.vaultHostSuffix !== undefined && typeof c.vaultHostSuffix !== 'string') {
     fail('vaultHostSuffix must be a DNS name')
   }
+  // "" turns off a default suffix (keyless up's): each vault on its own 127.0.0.1 listener.
+  if (c.vaultHostSuffix === '') delete (c as { vaultHostSuffix?: string }).vaultHostSuffix
   if (typeof c.signInLog !== 'boolean') fail('signInLog must be true or false')
   positive('logRetentionDays', c.logRetentionDays)
   if (!Number.isSafeInteger(c.maxFederatedCredentials) || c.maxFederatedCredentials < 1) {
@@ -223,13 +225,15 @@ function isPublicIssuerUrl(value: unknown): boolean {
 }
 
 /** Flags beat the environment, which beats the file (`<dataDir>/config.json` or `--config`). */
+/** `base` sits between DEFAULTS and the file (keyless up's UP_DEFAULTS). */
 export function loadConfig(
   flags: ConfigInput & { config?: string },
   env: NodeJS.ProcessEnv,
+  base: ConfigInput = {},
 ): Config {
   const { config: file, ...flagLayer } = flags
   const envLayer = configFromEnv(env)
   const dataDir = flagLayer.dataDir ?? envLayer.dataDir ?? DEFAULTS.dataDir
   const fileLayer = configFromFile(file ?? join(dataDir, 'config.json'), file !== undefined)
-  return resolveConfig(fileLayer, envLayer, flagLayer)
+  return resolveConfig(base, fileLayer, envLayer, flagLayer)
 }

@@ -2,6 +2,14 @@
 // them; code converts once in config.ts.
 import { DEFAULT_MAX_FEDERATED_CREDENTIALS } from '../domain/federated-credential.js'
 
+/** What `keyless up` adds to DEFAULTS, below every other layer: on one machine Keyless serves
+ * vaults by name, and `keyless run` makes the names resolve (`""` in config turns it off). */
+export const UP_DEFAULTS = {
+  /** `*.localhost` is loopback by RFC 6761, but node's getaddrinfo on Debian does not resolve it
+   * (no nss-myhostname), so the names resolve only where `keyless run` mounts its hosts file. */
+  vaultHostSuffix: 'vault.keyless.localhost',
+} as const
+
 export const DEFAULTS = {
   dataDir: './.keyless',
   host: '127.0.0.1',

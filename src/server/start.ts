@@ -36,6 +36,9 @@ export interface Endpoints extends InstallationUrls {
   adminCredentialFile: string
   /** Key Vault: `https://127.0.0.1:{port}/` (one listener per vault) or the host-name scheme. */
   vaultEndpoint: string
+  /** With a vault host suffix: the hosts file `keyless run` mounts over its program's
+   * /etc/hosts, so that every `<vault>.<suffix>` resolves to Keyless. */
+  vaultHostsFile?: string
   /** Blob: `https://127.0.0.1:<port>`; an account's URL is `<blobEndpoint>/<account>`. */
   blobEndpoint: string
   /** Queue: `https://127.0.0.1:<port>`; an account's URL is `<queueEndpoint>/<account>`. */
@@ -185,6 +188,7 @@ async function startLocked(
       caCertFile: paths.caCert,
       adminCredentialFile: paths.admin,
       vaultEndpoint: vault.baseEndpoint,
+      ...(vault.hostsFile === undefined ? {} : { vaultHostsFile: vault.hostsFile }),
       blobEndpoint: blob.endpoint,
       queueEndpoint: queue.endpoint,
       pid: process.pid,

@@ -2,7 +2,11 @@
 // agents enroll with a join token and renew with their current credential. Errors use the
 // control plane's envelope.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { randomUUID } from 'node:crypto'
 import {
+  AGENT_SIGNINS_MAX,
+  AGENT_SIGNINS_PATH,
+  AgentErrorCodes,
   CA_PATH,
   ENROLL_PATH,
   EVENTS_PATH,
@@ -22,6 +26,7 @@ import { errorEnvelope } from '../common/error-envelope.js'
 import { classifyFrameworkError } from '../common/framework-errors.js'
 import {
   BadRequest,
+  Forbidden,
   KeylessError,
   PayloadTooLarge,
   Throttled,
@@ -33,6 +38,10 @@ import type { HostAuthenticator } from './host-assertion.js'
 import { registerEventsApi } from './events-api.js'
 import { createEnrollLimiter, type EnrollLimits } from './enroll-limiter.js'
 import type { Clock } from '../domain/clock.js'
+import { callersToCheck, readAgentSignIns } from '../domain/agent-sign-ins.js'
+import type { SignInStore } from '../store/store.js'
+import type { DirectoryView } from './directory-view.js'
+import { isHostedBy } from '../domain/identity-selection.js'
 import { ONBOARD_MACHINE_ACTION, parseMachineGroup } from '../domain/machines.js'
 
 export interface HostsApiOptions {
@@ -47,6 +56,8 @@ export interface HostsApiOptions {
   tenantId: string
   authority: () => string
   feed: ChangeFeed
+  /** Where agents' sign-ins go (absent: the sign-in log is off, and reports are dropped). */
+  signIns?: { store: Pick<SignInStore, 'append'>; directory: DirectoryView }
 }
 
 const publicKeySchema = { type: 'string', minLength: 64, maxLength: 4096 }
@@ -109,6 +120,32 @@ export async function hostsApi(app: FastifyInstance, o: HostsApiOptions): Promis
       throw new Unauthenticated('AuthenticationFailed', 'a host assertion is required')
     const host = await o.authenticateHost(assertion, `${o.authority()}${PLACEMENTS_PATH}`)
     return { value: await o.hosts.placements(host.id) }
+  })
+
+  // An agent's sign-ins: checked whole, placed on this host, appended whole (one transaction).
+  app.post<{ Body: unknown }>(AGENT_SIGNINS_PATH, async (req, reply) => {
+    const assertion = bearerToken(req.headers.authorization)
+    if (!assertion)
+      throw new Unauthenticated('AuthenticationFailed', 'a host assertion is required')
+    const host = await o.authenticateHost(assertion, `${o.authority()}${AGENT_SIGNINS_PATH}`)
+    const records = readAgentSignIns(req.body, host.id, AGENT_SIGNINS_MAX, randomUUID)
+    if (!o.signIns) return reply.code(204).send()
+    const reads = o.signIns.directory()
+    const notThere = [AgentErrorCodes.notHostedHere, AgentErrorCodes.callerNotFound]
+    for (const [key, id] of callersToCheck(records, notThere)) {
+      const resource = await reads.resource(key)
+      const local = resource?.host_id === null ? (await reads.localHost())?.id : undefined
+      if (!resource || !isHostedBy(resource.host_id, host.id, local)) {
+        throw new Forbidden(
+          'AuthorizationFailed',
+          `host '${host.id}' may not report sign-ins of '${id}': it is not placed on it`,
+        )
+      }
+    }
+    await o.signIns.store.append(
+      records.map((record) => ({ createdAt: Date.parse(record.createdDateTime), record })),
+    )
+    return reply.code(204).send()
   })
 
   // Public certificates, but only to hosts: an agent follows a CA rotation from here.

@@ -164,6 +164,9 @@ export async function stsPlugin(app: FastifyInstance, o: StsPluginOptions): Prom
     tenantId: o.tenantId,
     authority: o.authority,
     feed: o.feed,
+    ...(o.recordSignIns && {
+      signIns: { store: o.store.signIns, directory: createDirectoryView({ store: o.store }) },
+    }),
   })
 }
 

@@ -123,6 +123,9 @@ function registerCrud(parent: Command, kind: ComputeKind): void {
   registerList(parent, resourceType)
   registerDelete(parent, resourceType, {
     description: `delete a ${kind.label}; its system-assigned identity goes with it`,
+    // Its principal and that principal's role assignments go too: ask, as `group delete` does.
+    confirmAction: (names) =>
+      `delete ${kind.label} '${names.join('/')}' and its system-assigned identity`,
   })
 }
 

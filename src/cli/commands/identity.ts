@@ -3,6 +3,7 @@
 import type { Command } from 'commander'
 import { USER_ASSIGNED_IDENTITIES } from '../../domain/resource-types.js'
 import { apiCommand, examples, groupOption, tagsOption } from '../command.js'
+import { confirm } from '../confirm.js'
 import {
   collectionPath,
   groupPath,
@@ -81,13 +82,19 @@ export function registerIdentity(program: Command): void {
     },
   )
 
-  apiCommand<{ resourceGroup: string }>(
+  // Its principal, role assignments and federated credentials go with it: ask first.
+  apiCommand<{ resourceGroup: string; yes?: boolean }>(
     identity
       .command('delete')
       .description('delete a user-assigned identity; it is detached from every resource')
       .argument('<name>', 'identity name')
-      .addOption(groupOption()),
+      .addOption(groupOption())
+      .option('-y, --yes', 'do not ask for confirmation'),
     async (ctx, [name], opts) => {
+      await confirm(
+        `delete identity '${name}' with its role assignments and federated credentials`,
+        opts.yes,
+      )
       await ctx.client.request(
         'DELETE',
         resourcePath(ctx.subscriptionId, opts.resourceGroup, USER_ASSIGNED_IDENTITIES, [name!]),

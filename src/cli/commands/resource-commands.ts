@@ -14,7 +14,7 @@ import {
 import type { ArmResource } from '../columns.js'
 import { confirm } from '../confirm.js'
 import type { Column } from '../output.js'
-import { withNames, type Located, type NameArgument } from './compute-kind.js'
+import { samples, withNames, type Located, type NameArgument } from './compute-kind.js'
 
 export interface ResourceType {
   /** How the commands call it: `key vault`. */
@@ -43,6 +43,18 @@ export async function groupLocation(ctx: Context, group: string): Promise<string
     apiVersion: RESOURCE_GROUPS_API_VERSION,
   })
   return rg.location ?? ''
+}
+
+/** `keyless vault` for the command registered under `vault` (its parents' names). */
+function commandLine(cmd: Command): string {
+  const words: string[] = []
+  for (let c: Command | null = cmd; c; c = c.parent) words.unshift(c.name())
+  return words.join(' ')
+}
+
+/** The one example each generated command shows (`keyless vault show kv1 -g rg1`). */
+function sampleLine(cmd: Command, names: readonly NameArgument[], tail: string): string {
+  return [commandLine(cmd), samples(names), tail].filter((w) => w !== '').join(' ')
 }
 
 const pathOf = (ctx: Context, t: ResourceType, group: string, names: readonly string[]) =>
@@ -79,6 +91,7 @@ function registerCreate(parent: Command, t: ResourceType, spec: CreateSpec): Com
 
 export function registerShow(parent: Command, t: ResourceType): Command {
   const cmd = withNames(parent.command('show').description(`show a ${t.label}`), t.names)
+  examples(cmd, [sampleLine(cmd, t.names, '-g rg1 -o json')])
   return apiCommand<Located>(cmd.addOption(groupOption()), async (ctx, names, opts) => {
     const resource = await ctx.client.request<ArmResource>(
       'GET',
@@ -100,6 +113,11 @@ export function registerList(parent: Command, t: ResourceType): Command {
       .description(`list the ${t.label}s of a resource group, or of the subscription`)
       .option('-g, --resource-group <group>', 'resource group (default: every group)')
   }
+  examples(list, [
+    parentNames.length > 0
+      ? sampleLine(list, parentNames, '-g rg1 -o table')
+      : sampleLine(list, [], '-g rg1 --query "[].id" -o tsv'),
+  ])
   return apiCommand<Partial<Located>>(list, async (ctx, names, opts) => {
     const items = await ctx.client.list<ArmResource>(
       collectionPath(ctx.subscriptionId, opts.resourceGroup, t.type, names),
@@ -122,6 +140,7 @@ export function registerDelete(parent: Command, t: ResourceType, spec: DeleteSpe
   const cmd = withNames(parent.command('delete').description(spec.description), t.names)
   cmd.addOption(groupOption())
   if (spec.confirmAction) cmd.option('-y, --yes', 'do not ask for confirmation')
+  examples(cmd, [sampleLine(cmd, t.names, spec.confirmAction ? '-g rg1 --yes' : '-g rg1')])
   return apiCommand<Located & { yes?: boolean }>(cmd, async (ctx, names, opts) => {
     if (spec.confirmAction) await confirm(spec.confirmAction(names), opts.yes)
     await ctx.client.request('DELETE', pathOf(ctx, t, opts.resourceGroup, names), {

@@ -14,8 +14,8 @@ import {
   type ResourceType,
 } from './resource-commands.js'
 
-const blobEndpoint = (r: ArmResource) =>
-  (r.properties?.primaryEndpoints as { blob?: string } | undefined)?.blob
+const endpoints = (r: ArmResource) =>
+  r.properties?.primaryEndpoints as { blob?: string; queue?: string } | undefined
 
 const ACCOUNT: ResourceType = {
   label: 'storage account',
@@ -29,7 +29,10 @@ const ACCOUNT: ResourceType = {
       sample: 'data1',
     },
   ],
-  columns: resourceColumns({ header: 'BlobEndpoint', value: blobEndpoint }),
+  columns: resourceColumns(
+    { header: 'BlobEndpoint', value: (r) => endpoints(r)?.blob },
+    { header: 'QueueEndpoint', value: (r) => endpoints(r)?.queue },
+  ),
 }
 
 export function registerStorage(program: Command): void {

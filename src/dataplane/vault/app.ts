@@ -23,8 +23,9 @@ const BODY_LIMIT = 8 * 1024 * 1024
 
 export interface VaultAppOptions {
   o: VaultServiceOptions
-  /** The challenge resource (`https://vault.azure.net` or `https://<hostSuffix>`). */
-  resource: string
+  /** The challenge resource (`https://vault.azure.net` or `https://<hostSuffix>:<port>`); read
+   * per request, since the shared listener's port is known only once it listens. */
+  readonly resource: string
   /** The vault a request is for; undefined when none is served there. */
   resolve: (request: FastifyRequest) => Promise<VaultTarget | undefined>
   logger?: FastifyBaseLogger

@@ -11,9 +11,17 @@ export const KEY_VAULT_RESOURCE = 'https://vault.azure.net'
 /** Key Vault's first-party application id, which Entra puts in `aud` of some tokens. */
 export const KEY_VAULT_APP_ID = 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093'
 
-/** `https://<hostSuffix>` when vaults are served by host name, else Azure's own resource. */
-export function challengeResource(hostSuffix: string | undefined): string {
-  return hostSuffix === undefined ? KEY_VAULT_RESOURCE : `https://${hostSuffix}`
+/**
+ * `https://<hostSuffix>[:<port>]` when vaults are served by host name, else Azure's own resource.
+ * The port is part of it because the Python and Go clients compare `host:port` (netloc, URL.Host)
+ * of the vault URL with the resource's, while JS, .NET and Java compare host names only: with
+ * the port both kinds pass for `https://<vault>.<hostSuffix>:<port>/`.
+ */
+export function challengeResource(hostSuffix: string | undefined, port?: number): string {
+  if (hostSuffix === undefined) return KEY_VAULT_RESOURCE
+  return port === undefined || port === 443 || port === 0
+    ? `https://${hostSuffix}`
+    : `https://${hostSuffix}:${port}`
 }
 
 export function challengeHeader(authority: string, tenantId: string, resource: string): string {
@@ -21,9 +29,10 @@ export function challengeHeader(authority: string, tenantId: string, resource: s
 }
 
 /** Audiences a vault accepts: Azure's (any trailing slash), its app id, the challenge resource
- * and the vault's own URL. */
+ * (with and without its port: clients that build the resource from the suffix, as
+ * `az rest --resource https://<suffix>` does, leave the port out) and the vault's own URL. */
 export function vaultAudiences(resource: string, vaultUri: string | undefined): string[] {
-  const out = [KEY_VAULT_RESOURCE, KEY_VAULT_APP_ID, resource]
+  const out = [KEY_VAULT_RESOURCE, KEY_VAULT_APP_ID, resource, resource.replace(/:\d+$/, '')]
   if (vaultUri !== undefined) out.push(vaultUri)
   return [...new Set(out)]
 }

@@ -7,7 +7,9 @@
 //   `{ disableChallengeResourceVerification: true }`.
 // - With `hostSuffix: 'vault.example.test'` every vault is `https://<vault>.vault.example.test:<port>/`
 //   and the challenge names `https://vault.example.test`, so unmodified clients work where those
-//   names resolve. The TLS certificate must then also cover `*.vault.example.test`.
+//   names resolve (`keyless run` makes them resolve for its program: `<dataDir>/vault-hosts`).
+//   The TLS certificate must then also cover `*.vault.example.test`. Each vault keeps its
+//   `https://127.0.0.1:<port>/` listener as well (ARM's `vaultUriByAddress`), as above.
 import { join } from 'node:path'
 import type { VaultChangeEvent, VaultOptions, VaultServiceOptions } from './options.js'
 import { vaultSettings } from './options.js'
@@ -27,6 +29,10 @@ export interface VaultService {
   /** The same, starting the vault's listener now if the vault exists but is not served yet
    * (e.g. right after its creation, before the change feed reports it). */
   resolveVaultUri(vaultResourceId: string): Promise<string | undefined>
+  /** With a host suffix, the vault's by-address URL (after resolveVaultUri); else undefined. */
+  vaultUriByAddress(vaultResourceId: string): string | undefined
+  /** With a host suffix, the hosts file listing every vault name; else undefined. */
+  readonly hostsFile: string | undefined
   /** For endpoints.json: `https://127.0.0.1:{port}/` or `https://{vault}.<suffix>:<port>/`. */
   readonly baseEndpoint: string
   /** The challenge resource clients ask tokens for. */
@@ -37,16 +43,26 @@ const RELEVANT = new Set(['resource.created', 'resource.deleted', 'resourceGroup
 
 export function createVaultService(o: VaultServiceOptions): VaultService {
   const settings = vaultSettings(o)
-  const resource = challengeResource(settings.hostSuffix)
   const log = o.logger
+  const hostsFile = settings.hostSuffix === undefined ? undefined : join(o.dataDir, 'vault-hosts')
   const listeners = createVaultListeners({
     store: o.store,
     settings,
     now: () => o.clock.now(),
     log,
     sharedPortFile: join(o.dataDir, 'vault-port'),
-    buildApp: (resolve) => buildVaultApp({ o, resource, resolve, logger: log }),
+    ...(hostsFile === undefined ? {} : { hostsFile }),
+    buildApp: (resolve, own) =>
+      buildVaultApp({
+        o,
+        get resource() {
+          return own ?? resource()
+        },
+        resolve,
+        logger: log,
+      }),
   })
+  const resource = () => challengeResource(settings.hostSuffix, listeners.sharedPort())
   const timers: NodeJS.Timeout[] = []
   let unsubscribe: (() => void) | undefined
   const reconcile = () =>
@@ -81,9 +97,13 @@ export function createVaultService(o: VaultServiceOptions): VaultService {
     },
     vaultUri: (id) => listeners.vaultUri(id),
     resolveVaultUri: (id) => listeners.ensure(id),
+    vaultUriByAddress: (id) => listeners.vaultUriByAddress(id),
+    hostsFile,
     get baseEndpoint() {
       return listeners.baseEndpoint()
     },
-    resource,
+    get resource() {
+      return resource()
+    },
   }
 }

@@ -2,17 +2,23 @@
 // `Microsoft.KeyVault/vaults` resource gets its own HTTPS listener, because the SDK wants a vault
 // at a host root and `<vault>.vault.localhost` names do not resolve everywhere; its port is
 // remembered in the store so that the vault's URL survives a restart. With `hostSuffix`, one
-// listener serves every vault by its Host header, `<vault>.<hostSuffix>`.
+// listener serves every vault by its Host header, `<vault>.<hostSuffix>` (its `vaultUri`), and
+// each vault keeps its own listener too (`vaultUriByAddress`), for programs where the names do
+// not resolve; `hostsFile` is kept listing every name for `keyless run`.
 import { existsSync, readFileSync } from 'node:fs'
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
-import { writeFileAtomic } from '../../common/files.js'
+import { rewriteInPlace, writeFileAtomic } from '../../common/files.js'
+import { KEY_VAULT_RESOURCE } from './authenticate.js'
+import { vaultHostsFile } from './hosts-file.js'
 import type { ResourceRow } from '../../store/schema.js'
 import type { Store } from '../../store/store.js'
 import type { VaultSettings } from './options.js'
 import { KEY_VAULTS_TYPE_KEY, vaultTarget, type VaultTarget } from './vaults.js'
 
+/** `resource` overrides the challenge resource (a by-address listener names Azure's own). */
 export type BuildApp = (
   resolve: (request: FastifyRequest) => Promise<VaultTarget | undefined>,
+  resource?: string,
 ) => Promise<FastifyInstance>
 
 export interface ListenerDeps {
@@ -24,6 +30,10 @@ export interface ListenerDeps {
   /** Where the shared listener's port is remembered when `settings.port` is 0 (hostSuffix
    * mode), so that vault URLs survive a restart there too. */
   sharedPortFile?: string
+  /** With hostSuffix: the hosts file (machine's /etc/hosts plus every vault name) kept here. */
+  hostsFile?: string
+  /** The machine's hosts file the generated one starts from; default /etc/hosts. */
+  systemHostsFile?: string
 }
 
 /** How long a deleted vault's listener keeps answering 404 before it closes. */
@@ -42,10 +52,14 @@ export interface VaultListeners {
   /** Brings the listeners in step with the vaults in the store. */
   reconcile(): Promise<void>
   vaultUri(vaultKey: string): string | undefined
+  /** With hostSuffix, the vault's own listener's `https://127.0.0.1:<port>/`; else undefined. */
+  vaultUriByAddress(vaultKey: string): string | undefined
   /** Starts serving the vault now if it exists and is not served yet. */
   ensure(vaultKey: string): Promise<string | undefined>
   /** `https://127.0.0.1:{port}/` or `https://{vault}.<suffix>:<port>/`. */
   baseEndpoint(): string
+  /** The shared listener's port (hostSuffix mode, once started). */
+  sharedPort(): number | undefined
 }
 
 async function listVaults(store: Store): Promise<ResourceRow[]> {
@@ -72,7 +86,7 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
 export function createVaultListeners(d: ListenerDeps): VaultListeners {
   const { store, settings } = d
   const suffix = settings.hostSuffix
-  const served = new Map<string, { uri: string; app?: FastifyInstance }>()
+  const served = new Map<string, { uri: string; addressUri?: string; app?: FastifyInstance }>()
   const byName = new Map<string, string>()
   let shared: { app: FastifyInstance; port: number } | undefined
   let chain: Promise<unknown> = Promise.resolve()
@@ -88,11 +102,16 @@ export function createVaultListeners(d: ListenerDeps): VaultListeners {
     return row === undefined ? undefined : vaultTarget(row, uri, settings.retentionDays)
   }
 
-  async function bindOwn(row: ResourceRow): Promise<void> {
-    const app = await d.buildApp(async () => {
-      const s = served.get(row.key)
-      return s === undefined ? undefined : target(row.key, s.uri)
-    })
+  /** The vault's own listener at `https://<urlHost>:<port>/`, its port remembered. */
+  async function bindOwn(row: ResourceRow): Promise<{ uri: string; app: FastifyInstance }> {
+    const app = await d.buildApp(
+      async () => {
+        const s = served.get(row.key)
+        const uri = s?.addressUri ?? s?.uri
+        return uri === undefined ? undefined : target(row.key, uri)
+      },
+      suffix === undefined ? undefined : KEY_VAULT_RESOURCE,
+    )
     const remembered = (await store.vaultEndpoints.fetch(row.key))?.port
     let port: number
     try {
@@ -102,23 +121,47 @@ export function createVaultListeners(d: ListenerDeps): VaultListeners {
       d.log?.warn({ err, vault: row.id, port: remembered }, 'vault port taken, using another')
       port = await listen(app, settings.host, 0)
     }
-    served.set(row.key, { uri: `https://${settings.urlHost}:${port}/`, app })
     if (port !== remembered) {
       await store.vaultEndpoints.save({ vault_key: row.key, port, updated_at: d.now() })
     }
+    return { uri: `https://${settings.urlHost}:${port}/`, app }
   }
 
   async function add(row: ResourceRow): Promise<void> {
     if (served.has(row.key)) return
-    if (suffix === undefined) return bindOwn(row)
+    if (suffix === undefined) {
+      served.set(row.key, await bindOwn(row))
+      return
+    }
     const name = row.name.toLowerCase()
     const holder = byName.get(name)
     if (holder !== undefined && holder !== row.key) {
       d.log?.warn({ vault: row.id }, 'another vault already serves this name; not served')
       return
     }
+    const own = await bindOwn(row)
     byName.set(name, row.key)
-    served.set(row.key, { uri: `https://${name}.${suffix}:${shared?.port ?? settings.port}/` })
+    served.set(row.key, {
+      uri: `https://${name}.${suffix}:${shared?.port ?? settings.port}/`,
+      addressUri: own.uri,
+      app: own.app,
+    })
+  }
+
+  // Rewritten in place (the same inode): running programs have it bind-mounted over /etc/hosts.
+  let hostsWritten: string | undefined
+  function syncHostsFile(): void {
+    if (suffix === undefined || d.hostsFile === undefined) return
+    const system = d.systemHostsFile ?? '/etc/hosts'
+    const base = existsSync(system) ? readFileSync(system, 'utf8') : '127.0.0.1 localhost\n'
+    const text = vaultHostsFile(base, byName.keys(), suffix, settings.urlHost)
+    if (text === hostsWritten) return
+    try {
+      rewriteInPlace(d.hostsFile, text, 0o600)
+      hostsWritten = text
+    } catch (err) {
+      d.log?.error({ err, file: d.hostsFile }, 'vault hosts file not written')
+    }
   }
 
   // A deleted vault's listener answers 404 VaultNotFound for a moment before it closes: a client
@@ -153,6 +196,7 @@ export function createVaultListeners(d: ListenerDeps): VaultListeners {
           d.log?.error({ err, vault: row.id }, 'vault listener failed to start')
         }
       }
+      syncHostsFile()
     })
 
   async function resolveByHost(request: FastifyRequest): Promise<VaultTarget | undefined> {
@@ -185,7 +229,7 @@ export function createVaultListeners(d: ListenerDeps): VaultListeners {
           port = await listen(app, settings.host, 0)
         }
         if (settings.port === 0 && d.sharedPortFile && port !== remembered) {
-          writeFileAtomic(d.sharedPortFile, `${port}\n`)
+          writeFileAtomic(d.sharedPortFile, `${port}\n`, 0o600)
         }
         shared = { app, port }
       }
@@ -205,16 +249,19 @@ export function createVaultListeners(d: ListenerDeps): VaultListeners {
     },
     reconcile,
     vaultUri: (key) => served.get(key.toLowerCase())?.uri,
+    vaultUriByAddress: (key) => served.get(key.toLowerCase())?.addressUri,
     async ensure(vaultKey) {
       const key = vaultKey.toLowerCase()
       if (!served.has(key)) {
         await exclusive(async () => {
           const row = await store.resources.fetch(key)
           if (row !== undefined && row.type_key === KEY_VAULTS_TYPE_KEY) await add(row)
+          syncHostsFile()
         })
       }
       return served.get(key)?.uri
     },
+    sharedPort: () => shared?.port,
     baseEndpoint: () =>
       suffix === undefined
         ? `https://${settings.urlHost}:{port}/`

@@ -24,11 +24,16 @@ interface Kind {
   label: string
   type: string
   name: string
+  /** The table's own columns after Location: the data planes' URLs. */
   header: string
   /** The data plane's URL in the ARM view. */
   url: (resource: any) => string
+  /** Every data-plane URL the table shows, in the order of `header`. */
+  urls: (resource: any) => string[]
   /** A request the data plane refuses without a token. */
   probe: (url: string) => string
+  /** Where this test process reaches it (a vault by address: names resolve under keyless run). */
+  reach?: (resource: any) => string
   conflict: string
 }
 
@@ -40,6 +45,8 @@ const KINDS: Kind[] = [
     name: 'kv-cli',
     header: 'VaultUri',
     url: (r) => r.properties.vaultUri,
+    urls: (r) => [r.properties.vaultUri],
+    reach: (r) => r.properties.vaultUriByAddress,
     probe: (url) => `${url}secrets?api-version=7.5`,
     conflict: 'VaultAlreadyExists',
   },
@@ -48,8 +55,9 @@ const KINDS: Kind[] = [
     label: 'storage account',
     type: 'Microsoft.Storage/storageAccounts',
     name: 'clidata1',
-    header: 'BlobEndpoint',
+    header: 'BlobEndpoint\\s+QueueEndpoint',
     url: (r) => r.properties.primaryEndpoints.blob,
+    urls: (r) => [r.properties.primaryEndpoints.blob, r.properties.primaryEndpoints.queue],
     probe: (url) => `${url}?comp=list`,
     conflict: 'StorageAccountAlreadyTaken',
   },
@@ -75,7 +83,7 @@ for (const kind of KINDS) {
     })
 
     it('serves the data plane at that URL: a request without a token gets a Bearer challenge', async () => {
-      const res = await https(kind.probe(kind.url(state.resource)), { ca: k.ca })
+      const res = await https(kind.probe((kind.reach ?? kind.url)(state.resource)), { ca: k.ca })
       assert.equal(res.status, 401, res.text)
       assert.match(String(res.headers['www-authenticate']), /^Bearer /)
     })
@@ -97,14 +105,14 @@ for (const kind of KINDS) {
       assert.deepEqual(ok(await run('list', '-g', 'rg-other')).json(), [])
     })
 
-    it('prints a table with its name, group, location and URL', async () => {
+    it('prints a table with its name, group, location and data-plane URLs', async () => {
       const table = ok(await run('show', kind.name, '-g', 'rg-data', '-o', 'table')).stdout
       const [header, dashes, row, ...rest] = table.trimEnd().split('\n')
       assert.match(header!, new RegExp(`^Name\\s+ResourceGroup\\s+Location\\s+${kind.header}$`))
       assert.match(dashes!, /^-+( +-+)+$/)
       assert.equal(
         row!.split(/\s+/).join(' '),
-        `${kind.name} rg-data westeurope ${kind.url(state.resource)}`,
+        `${kind.name} rg-data westeurope ${kind.urls(state.resource).join(' ')}`,
       )
       assert.deepEqual(rest, [])
     })

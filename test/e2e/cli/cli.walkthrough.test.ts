@@ -182,13 +182,21 @@ describe('the operator walkthrough', () => {
   })
 
   it("deletes the VM, and with it the VM's principal", async () => {
-    ok(await cli('vm', 'delete', 'vm1', '-g', 'rg1'))
+    // Its principal goes with it: like `group delete`, it asks, and a script must say --yes.
+    fails(await cli('vm', 'delete', 'vm1', '-g', 'rg1'), 2, /without confirmation: pass --yes/)
+    ok(await cli('vm', 'delete', 'vm1', '-g', 'rg1', '--yes'))
     fails(await cli('vm', 'show', 'vm1', '-g', 'rg1'), 3, /^keyless: ResourceNotFound: /)
     fails(await cli('sp', 'show', state.vm1.identity.principalId), 3, /^keyless: \w+: /)
     ok(await cli('sp', 'show', state.id1.properties.principalId))
   })
 
-  it('refuses to delete a group without --yes when not at a terminal', async () => {
+  it('refuses to delete a group or an identity without --yes when not at a terminal', async () => {
+    fails(
+      await cli('identity', 'delete', 'id1', '-g', 'rg1'),
+      2,
+      /without confirmation: pass --yes/,
+    )
+    ok(await cli('identity', 'show', 'id1', '-g', 'rg1'))
     fails(await cli('group', 'delete', 'rg1'), 2, /without confirmation: pass --yes/)
     ok(await cli('group', 'show', 'rg1'))
   })

@@ -140,7 +140,9 @@ export async function setUp(s: Session): Promise<Fixture> {
   }
   return {
     rg,
-    vaultUri: vault.json().properties.vaultUri as string,
+    // By address: the test process is not under `keyless run`, where vault names resolve.
+    vaultUri: (vault.json().properties.vaultUriByAddress ??
+      vault.json().properties.vaultUri) as string,
     account,
     container,
     identities,

@@ -156,7 +156,8 @@ describe('two installations: a workload on A reads a secret in B through federat
       },
     )
     assert.ok(vault.status < 300, vault.text)
-    vaultUrl = vault.json().properties.vaultUri
+    // By address: B's vault names resolve only in programs B's own `keyless run` starts.
+    vaultUrl = vault.json().properties.vaultUriByAddress
     const vaultId = vault.json().id
     await assignRole(callB, b.endpoints.subscriptionId, {
       scope: vaultId,

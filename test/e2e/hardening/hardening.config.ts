@@ -100,7 +100,9 @@ export async function setUp(): Promise<HardeningEnv> {
     ),
     'storage account',
   )
-  const vaultUrl = String(vault.json().properties.vaultUri).replace(/\/$/, '')
+  // By address: the test process is not under `keyless run`, where vault names resolve.
+  const props = vault.json().properties
+  const vaultUrl = String(props.vaultUriByAddress ?? props.vaultUri).replace(/\/$/, '')
   const accountUrl = `${String(k.endpoints.blobEndpoint).replace(/\/$/, '')}/${account}`
   const authority = k.endpoints.authorityHost
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` })

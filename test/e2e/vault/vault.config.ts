@@ -107,7 +107,8 @@ export async function startVaultEnv(): Promise<VaultEnv> {
       })
       if (res.status !== 200 && res.status !== 201)
         throw new Error(`vault PUT: ${res.status} ${res.text}`)
-      const url = res.json().properties?.vaultUri
+      // By address: this test process is not under `keyless run`, where vault names resolve.
+      const url = res.json().properties?.vaultUriByAddress ?? res.json().properties?.vaultUri
       if (typeof url !== 'string') throw new Error(`no vaultUri for ${id}`)
       return { id: res.json().id, url }
     },
