@@ -275,11 +275,13 @@ describe('compute and plain resources over ARM REST', () => {
       assert.equal(res.json().type, type)
       assert.equal(res.json().identity, undefined)
       // Vaults and accounts also carry their data plane's URL; nothing else is added.
-      const { vaultUri, primaryEndpoints, ...rest } = res.json().properties
+      const { vaultUri, vaultUriByAddress, primaryEndpoints, ...rest } = res.json().properties
       assert.deepEqual(rest, { note: 'plain', provisioningState: 'Succeeded' })
-      if (type === 'Microsoft.KeyVault/vaults')
-        assert.match(vaultUri, /^https:\/\/127\.0\.0\.1:\d+\/$/)
-      else assert.equal(vaultUri, undefined)
+      if (type === 'Microsoft.KeyVault/vaults') {
+        // `keyless up` names vaults under its host suffix, and keeps the address form beside.
+        assert.match(vaultUri, /^https:\/\/kv-one\.vault\.keyless\.localhost:\d+\/$/)
+        assert.match(vaultUriByAddress, /^https:\/\/127\.0\.0\.1:\d+\/$/)
+      } else assert.equal(vaultUri ?? vaultUriByAddress, undefined)
       if (type === 'Microsoft.Storage/storageAccounts') {
         assert.match(primaryEndpoints.blob, /^https:\/\/127\.0\.0\.1:\d+\/storeone\/$/)
       } else assert.equal(primaryEndpoints, undefined)
