@@ -101,6 +101,35 @@ describe('change stream follower', () => {
     assert.equal(follower.connected, false)
   })
 
+  it('resumes from the position the server opened the stream at, before any event', async () => {
+    // A host that has not been sent an event yet still knows where its stream began: after a
+    // server restart it resumes (its cache is kept) instead of starting afresh.
+    connections.length = 0
+    const connects: { resumed: boolean; first: boolean }[] = []
+    const follower = createEventFollower({
+      url: () => `${server.origin}/keyless/v1/events`,
+      http,
+      assertion: async () => 'assertion',
+      onEvent: () => undefined,
+      onConnect: (info) => connects.push(info),
+      log: silentLogger,
+      initialDelayMs: 10,
+    })
+    follower.start()
+    try {
+      await until(() => connections.length === 1)
+      connections[0]!.res.write('id: 77\n\n')
+      await until(() => follower.lastId === '77')
+      connections[0]!.res.end()
+      await until(() => connections.length === 2)
+      assert.equal(connections[1]!.lastEventId, '77')
+      await until(() => connects.length === 2)
+      assert.deepEqual(connects[1], { resumed: true, first: false })
+    } finally {
+      await follower.stop()
+    }
+  })
+
   it('backs off while the server refuses, and stops promptly', async () => {
     connections.length = 0
     refuse = true

@@ -77,7 +77,13 @@ export function createEventFollower(o: EventFollowerOptions) {
     const parser = createSseParser(dispatch)
     res.setEncoding('utf8')
     await new Promise<void>((resolve) => {
-      res.on('data', (chunk: string) => parser.push(chunk))
+      res.on('data', (chunk: string) => {
+        parser.push(chunk)
+        // Also a block with an id and no event (the position the server starts the stream
+        // from): with it, a reconnect resumes rather than starting afresh, so an agent that
+        // had seen no event yet keeps its cache when a server restarts (no refetch stampede).
+        if (parser.lastId !== undefined) lastId = parser.lastId
+      })
       res.on('end', resolve)
       res.on('close', resolve)
       res.on('error', resolve)

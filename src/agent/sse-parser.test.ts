@@ -51,4 +51,12 @@ describe('server-sent events parser', () => {
     const { events } = parse(['id: 3\ndata: a\n\ndata: b\n\n'])
     assert.equal(events[1]!.id, '3')
   })
+
+  it('takes the id of a block without data, but not of a block cut off before its blank line', () => {
+    // The server opens each stream with `: connected` and the position it starts from.
+    assert.equal(parse([': connected\nid: 41\n\n']).lastId, '41')
+    const cut = parse([': connected\nid: 41\n\n', 'id: 42\nevent: x\ndata: {}'])
+    assert.deepEqual(cut.events, [])
+    assert.equal(cut.lastId, '41')
+  })
 })

@@ -13,11 +13,16 @@ export function createSseParser(
 ) {
   let buffer = ''
   let id: string | undefined
+  // The spec's "last event ID": the id buffer as of the last blank line, set even by a block
+  // that carries no data (the server's `: connected` block names the stream's start that way).
+  // A block cut off before its blank line never counts.
+  let lastEventId: string | undefined
   let event = ''
   let data: string[] = []
 
   function line(l: string): void {
     if (l === '') {
+      lastEventId = id
       if (data.length > 0) onEvent({ id, event: event || 'message', data: data.join('\n') })
       event = ''
       data = []
@@ -46,9 +51,9 @@ export function createSseParser(
         buffer = buffer.slice(m.index + m[0].length)
       }
     },
-    /** The id of the last event seen (ids persist across events, per the spec). */
+    /** The last event ID as of the last complete block (ids persist across events). */
     get lastId(): string | undefined {
-      return id
+      return lastEventId
     },
   }
 }
