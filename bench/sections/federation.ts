@@ -7,7 +7,6 @@
 // single-use record of its `jti` in the store, and the signature of the new token. Every
 // assertion is presented once (a second presentation is a replay), minted before its slice.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTestIssuer, type NamedIssuer } from '../../src/cli/test-issuer.js'
@@ -18,21 +17,11 @@ import { pairedSlices } from '../lib/paired.js'
 import type { Context, Outcome, Section } from '../lib/section.js'
 import { startSigner } from '../lib/signer.js'
 import { fmt, sig } from '../lib/stats.js'
+import { freePort } from '../../test/helpers/free-port.js'
 
 const CONNECTIONS = 32
 const SUBJECT = 'repo:octo-org/octo-repo:environment:bench'
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 export const federation: Section = {
   id: 'federation',

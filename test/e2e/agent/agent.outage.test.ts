@@ -3,7 +3,6 @@
 // comes back on the same address, the agent recovers on its own, change stream included.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { call } from '../../../src/agent/test-http.js'
 import { startKeyless, type KeylessProcess } from '../../helpers/keyless.js'
@@ -18,17 +17,7 @@ import {
   type AgentProcess,
   type Identity,
 } from './agent.config.js'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
+import { freePort } from '../../helpers/free-port.js'
 
 describe('agent during a server outage', () => {
   let port: number

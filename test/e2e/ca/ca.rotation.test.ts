@@ -8,7 +8,6 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { X509Certificate } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { Agent } from 'node:https'
 import { join } from 'node:path'
 import { call } from '../../../src/agent/test-http.js'
@@ -36,17 +35,7 @@ import {
   VAULT,
   type AgentProcess,
 } from '../agent/agent.config.js'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
+import { freePort } from '../../helpers/free-port.js'
 
 const subjects = (pem: string) => splitCertificates(pem).map((c) => new X509Certificate(c).subject)
 const issuerOf = (pem: string) => new X509Certificate(pem).issuer

@@ -4,7 +4,6 @@
 // the test file ends, even on failure.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -18,6 +17,7 @@ import {
   type ReplicaProcess,
 } from '../replicas/replicas.config.js'
 import { readFileSync } from 'node:fs'
+import { freePort } from '../../helpers/free-port.js'
 
 const HAPROXY = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((p) => existsSync(p))
 
@@ -28,17 +28,6 @@ const children: ChildProcess[] = []
 after(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
 })
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /** HAProxy's configuration for `backends` behind `<bind>:<port>`: TCP (TLS passes through),
  * a replica taken out after two failed /readyz checks, its sessions cut, connections that fail
@@ -145,3 +134,5 @@ export async function startCluster(url: string, schema: string, size = 3): Promi
     subscriptionId: first.subscriptionId,
   }
 }
+
+export { freePort }

@@ -3,9 +3,9 @@
 // refuses to run as root, so as root (CI) the binaries run as the `postgres` user.
 import { execFileSync } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from '../../helpers/free-port.js'
 
 const BIN = process.env.KEYLESS_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin'
 
@@ -21,17 +21,6 @@ export function privatePostgresUnavailable(): string | undefined {
     }
   }
   return undefined
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 export interface PrivatePostgres {

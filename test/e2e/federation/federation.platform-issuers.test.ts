@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -17,6 +16,7 @@ import { BIN, ROOT } from '../../helpers/keyless.js'
 import { arm as armCall } from '../../helpers/arm.js'
 import { https } from '../../helpers/https.js'
 import { startFederation, type FederationEnv } from './federation.config.js'
+import { freePort } from '../../helpers/free-port.js'
 
 const ARM_SCOPE = 'https://management.azure.com/.default'
 const SA = 'system:serviceaccount:apps:web'
@@ -24,17 +24,6 @@ const WORKFLOW = 'octo-org/octo-repo/.github/workflows/deploy.yml@refs/heads/mai
 const PYTHON = '/usr/bin/python3'
 const hasPython =
   spawnSync(PYTHON, ['-c', 'import azure.identity'], { encoding: 'utf8' }).status === 0
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 interface RunningIssuer {
   child: ChildProcess

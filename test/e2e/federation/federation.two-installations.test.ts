@@ -10,7 +10,6 @@ import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer as createHttps, type Server } from 'node:https'
-import { createServer as createTcp } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, normalize } from 'node:path'
 import { BIN, ROOT, startKeyless, tempDataDir, type KeylessProcess } from '../../helpers/keyless.js'
@@ -19,6 +18,7 @@ import { operatorToken } from '../../helpers/tokens.js'
 import { https } from '../../helpers/https.js'
 import { keyless } from '../agent/agent.config.js'
 import { newTlsCertificate, tlsNames } from '../../../src/server/tls-material.js'
+import { freePort } from '../../helpers/free-port.js'
 
 const FIXTURE = join(import.meta.dirname, 'federation-workload.fixture.js')
 const PY_FIXTURE = join(ROOT, 'test/e2e/federation/fixtures/federation_workload.py')
@@ -29,17 +29,6 @@ const hasPython =
 const SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6'
 const SECRETS_OFFICER = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 const EXCHANGE = 'api://AzureADTokenExchange'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createTcp()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 function testCa() {
   const dir = process.env.KEYLESS_TEST_CA_DIR!

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { CA_PATH, RENEW_PATH } from '../../../src/common/agent-protocol.js'
@@ -18,6 +17,7 @@ import { https } from '../../helpers/https.js'
 import { clientToken } from '../../helpers/tokens.js'
 import { assertion, enroll, newKeyPair, type TestHost } from '../hosts/hosts.config.js'
 import { credentials, masterKeyFile, scratchDir, startReplicaProcess } from './replicas.config.js'
+import { freePort } from '../../helpers/free-port.js'
 
 const postgres = postgresForTests('replicas_rotate_ca')
 
@@ -27,17 +27,6 @@ function run(args: string[]): Promise<{ code: number | null; out: string }> {
   child.stdout.on('data', (c: Buffer) => (out += c.toString()))
   child.stderr.on('data', (c: Buffer) => (out += c.toString()))
   return new Promise((r) => child.once('exit', (code) => r({ code, out })))
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 const subjects = (pem: string) => splitCertificates(pem).map((c) => new X509Certificate(c).subject)
