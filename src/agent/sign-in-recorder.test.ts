@@ -59,6 +59,55 @@ describe('agent sign-in recorder', () => {
     assert.equal(hit?.createdDateTime, '2026-12-08T00:00:00.000Z')
   })
 
+  it('folds identical cache hits of one connection into one record with a requestCount', async () => {
+    const sent: AgentSignIn[][] = []
+    const r = createSignInRecorder({
+      send: async (b) => void sent.push(b),
+      peers,
+      now: () => 0,
+      log: silentLogger,
+      flushMs: 60_000,
+    })
+    const socket = {} as Socket
+    const other = {} as Socket
+    const base = answered(1)
+    const token = {
+      accessToken: 'x',
+      expiresOn: 0,
+      clientId: 'c',
+      objectId: 'o',
+      msiResId: base.callerResourceId,
+    }
+    const hit = (s: Socket, resource = base.resource) => ({
+      ...base,
+      socket: s,
+      resource,
+      isCacheHit: true,
+      token,
+    })
+    for (let i = 0; i < 5; i++) r.record(hit(socket))
+    r.record(hit(other)) // another connection: its own record
+    r.record(hit(socket, 'https://storage.azure.com')) // another audience: its own record
+    r.record({ ...hit(socket), isCacheHit: false }) // a miss is never folded
+    await r.flush()
+    const first = sent.flat()
+    assert.deepEqual(
+      first.map((x) => [x.resourceId, x.isCacheHit, x.requestCount]),
+      [
+        ['https://vault.azure.net', true, 5],
+        ['https://vault.azure.net', true, undefined],
+        ['https://storage.azure.com', true, undefined],
+        ['https://vault.azure.net', false, undefined],
+      ],
+    )
+    assert.equal(r.stats.sent, 8, 'every request is counted')
+    // Once sent, the next hit starts a new record.
+    r.record(hit(socket))
+    await r.close()
+    assert.equal(sent.flat().length, 5)
+    assert.equal(sent.flat()[4]!.requestCount, undefined)
+  })
+
   it('keeps records while the server is down, dropping (and counting) the oldest beyond the bound', async () => {
     let up = false
     const sent: AgentSignIn[] = []

@@ -25,6 +25,8 @@ describe('agent sign-in reports', () => {
     assert.match(r!.id, /^id-/)
     assert.deepEqual(r?.process, { pid: 42, uid: 0, exe: '/usr/bin/node' })
     assert.equal('managedServiceIdentity' in r!, false)
+    assert.equal('requestCount' in r!, false)
+    assert.equal(read([{ ...ok, requestCount: 40 }])[0]?.requestCount, 40)
   })
 
   it('refuses the whole batch for one bad field, naming it', () => {
@@ -41,6 +43,10 @@ describe('agent sign-in reports', () => {
       { ...ok, callerResourceId: 'not-an-id' },
       { ...ok, managedServiceIdentity: { msiType: 'x', associatedResourceId: VM } },
       { ...ok, isCacheHit: 'yes' },
+      { ...ok, requestCount: 0 },
+      { ...ok, requestCount: 2.5 },
+      { ...ok, requestCount: 1_000_001 },
+      { ...ok, isCacheHit: false, requestCount: 3 },
     ]) {
       assert.throws(() => read([ok, bad]), { status: 400, code: 'InvalidRequestContent' })
     }

@@ -26,7 +26,11 @@ const FIELDS = new Set([
   'status',
   'process',
   'isCacheHit',
+  'requestCount',
 ])
+
+/** The most cache hits one record may stand for (an agent flushes at least every second). */
+export const MAX_REQUEST_COUNT = 1_000_000
 
 const invalid = (message: string, target: string) =>
   new BadRequest('InvalidRequestContent', message, { target })
@@ -126,6 +130,17 @@ function msiOf(v: unknown, at: string): SignInRecord['managedServiceIdentity'] {
   return { msiType: v.msiType, associatedResourceId: associated }
 }
 
+/** Only a successful cache hit folds others in; absent means one request. */
+function requestCountOf(v: Fields, at: string): number | undefined {
+  if (v.requestCount === undefined) return undefined
+  const n = v.requestCount
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_REQUEST_COUNT) {
+    throw invalid(`${at}.requestCount must be an integer from 1 to ${MAX_REQUEST_COUNT}`, at)
+  }
+  if (v.isCacheHit !== true) throw invalid(`${at}.requestCount is only for cache hits`, at)
+  return n
+}
+
 /** One reported record, checked; the server's stamps added. Throws a 400 naming the field. */
 function readOne(v: unknown, at: string, stamp: { id: string; hostId: string }): SignInRecord {
   if (!isObject(v)) throw invalid(`${at} must be an object`, at)
@@ -163,6 +178,7 @@ function readOne(v: unknown, at: string, stamp: { id: string; hostId: string }):
     status: statusOf(v.status, at),
     process: processOf(v.process, at),
     isCacheHit: v.isCacheHit as boolean | undefined,
+    requestCount: requestCountOf(v, at),
   }
   // Absent fields stay absent in the stored JSON.
   for (const k of Object.keys(record) as (keyof SignInRecord)[]) {

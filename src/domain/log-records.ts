@@ -49,6 +49,13 @@ export interface SignInRecord {
   /** Agent records only: the calling process where the agent knows it, and cache use. */
   process?: { pid?: number; uid?: number; exe?: string }
   isCacheHit?: boolean
+  /**
+   * Agent records only: how many identical cache hits this record stands for (absent: one).
+   * Like Entra's aggregated non-interactive sign-ins, an agent folds the cache hits of one
+   * connection for one identity and audience within a flush interval into one record; the
+   * record's time is the first hit's and its latency the slowest.
+   */
+  requestCount?: number
 }
 
 export type SignInResult = 'success' | 'failure'
