@@ -20,8 +20,8 @@ import { join } from 'node:path'
 import type { ProcessSelectors } from '../domain/process-selectors.js'
 import { cgroupOf, createProcessFacts, systemdCgroupOf, unitOf } from './process-facts.js'
 import { refusalOf } from './process-selection.js'
-import type { Logger } from './respond.js'
 import { ARM, PATH, VM, startFakeAgent, type FakeAgent } from './test-agent.js'
+import { warningsLogger } from './test-fakes.js'
 import { NOBODY, requestAs, startWorkload, type Reply } from './test-peer.js'
 
 const isRoot = process.getuid?.() === 0
@@ -65,13 +65,7 @@ describe('reading cgroups', () => {
 
 describe('process selectors on real processes', { skip }, () => {
   let agent: FakeAgent
-  const warnings: Array<Record<string, unknown>> = []
-  const log: Logger = {
-    debug() {},
-    info() {},
-    error() {},
-    warn: (obj, msg) => warnings.push({ ...obj, msg }),
-  }
+  const { log, warnings } = warningsLogger()
   let audience = 0
   /** A run's IMDS URL for a fresh audience, whose token the fake server sends with `selectors`. */
   async function endpoint(selectors: ProcessSelectors, uid?: number) {

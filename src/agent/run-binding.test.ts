@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Logger } from './respond.js'
 import { ARM, PATH, VM, startFakeAgent, type FakeAgent } from './test-agent.js'
+import { warningsLogger } from './test-fakes.js'
 import { NOBODY, requestAs, startWorkload, type Reply } from './test-peer.js'
 
 const isRoot = process.getuid?.() === 0
@@ -27,13 +27,7 @@ function assertNotFound(r: Reply) {
 
 describe('runs bound to their callers', { skip }, () => {
   let agent: FakeAgent
-  const warnings: Array<Record<string, unknown>> = []
-  const log: Logger = {
-    debug() {},
-    info() {},
-    error() {},
-    warn: (obj, msg) => warnings.push({ ...obj, msg }),
-  }
+  const { log, warnings } = warningsLogger()
   before(async () => {
     agent = await startFakeAgent({ log })
   })

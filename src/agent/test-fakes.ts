@@ -10,6 +10,7 @@ import {
   type PemPair,
 } from '../common/pki.js'
 import type { Clock } from '../domain/clock.js'
+import type { Logger } from './respond.js'
 import type { ProcessSelectors } from '../domain/process-selectors.js'
 import { AgentErrorCodes } from '../common/agent-protocol.js'
 import {
@@ -117,4 +118,16 @@ export async function fakeHttpsServer(handler: RequestListener, sharedCa?: PemPa
         server.closeAllConnections()
       }),
   }
+}
+
+/** A logger that keeps the warnings (with their message) for tests to read; drops the rest. */
+export function warningsLogger(): { log: Logger; warnings: Array<Record<string, unknown>> } {
+  const warnings: Array<Record<string, unknown>> = []
+  const log: Logger = {
+    debug() {},
+    info() {},
+    error() {},
+    warn: (obj, msg) => warnings.push({ ...obj, msg }),
+  }
+  return { log, warnings }
 }
